@@ -1,0 +1,41 @@
+# The two commands of the README: `make serve` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve build test validate lock clean
+
+## Create .venv and install the pinned dependencies (re-run when requirements.lock changes).
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## Serve the handbook with the example postmortems on http://127.0.0.1:8000 (live reload).
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+## Build the site into site/ (fails on any postmortem error).
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+## Check every postmortem without building the site.
+validate: $(STAMP)
+	$(BIN)/handbook validate
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Re-pin dependencies after editing requirements.in (needs network to the package index).
+lock:
+	$(PYTHON) -m venv /tmp/handbook-lock && /tmp/handbook-lock/bin/pip install --quiet pip-tools
+	/tmp/handbook-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		-o requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) site .pytest_cache

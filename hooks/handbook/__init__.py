@@ -1,0 +1,36 @@
+"""The postmortem handbook's domain: reports, the taxonomy, validation and reporting.
+
+This package does not import MkDocs. The MkDocs hook (hooks/mkdocs_hook.py) and the
+`handbook` command line are thin adapters over it.
+"""
+
+from __future__ import annotations
+
+from .collection import Collection, find_reports, load_collection
+from .model import ActionItem, Factor, Report
+from .problems import Level, Problem
+from .rules import RULES, ReportChecker
+from .schema import build_schema
+from .settings import Settings, SettingsError, load_settings, settings_from_extra
+from .taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+
+__all__ = [
+    "RULES",
+    "ActionItem",
+    "Collection",
+    "Factor",
+    "Level",
+    "Problem",
+    "Report",
+    "ReportChecker",
+    "Settings",
+    "SettingsError",
+    "Taxonomy",
+    "TaxonomyError",
+    "build_schema",
+    "find_reports",
+    "load_collection",
+    "load_settings",
+    "load_taxonomy",
+    "settings_from_extra",
+]

@@ -1,0 +1,145 @@
+"""`handbook`: the command line over the domain package (validate, schema, rules, ...).
+
+A thin adapter: it finds the settings, calls the package and turns results into output and
+exit codes (0 fine, 1 problems found, 2 the command could not run).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from .collection import find_reports, load_collection, relative
+from .reporting import FORMATS, RENDERERS
+from .rules import RULES
+from .schema import build_schema
+from .settings import Settings, SettingsError, find_mkdocs_yml, load_settings
+from .taxonomy import Taxonomy, TaxonomyError
+
+_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
+
+
+class Context:
+    def __init__(self, config: str | None) -> None:
+        self._config = config
+        self._settings: Settings | None = None
+        self._taxonomy: Taxonomy | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                path = Path(self._config) if self._config else find_mkdocs_yml(Path.cwd())
+                self._settings = load_settings(path)
+            except SettingsError as exc:
+                _fail(str(exc))
+        return self._settings  # type: ignore[return-value]
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        if self._taxonomy is None:
+            try:
+                self._taxonomy = self.settings.load_taxonomy()
+            except TaxonomyError as exc:
+                for p in exc.problems:
+                    click.echo(f"{p.file}:{p.line}: error [{p.rule}] {p.message}", err=True)
+                    if p.hint:
+                        click.echo(f"    fix: {p.hint}", err=True)
+                _fail("The taxonomy is invalid; fix it first.")
+        return self._taxonomy  # type: ignore[return-value]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"handbook: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", metavar="MKDOCS_YML", envvar="HANDBOOK_MKDOCS_YML",
+              help="mkdocs.yml of the handbook (default: found from the current folder upwards).")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """Write, check and publish incident postmortems."""
+    ctx.obj = Context(config)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people, github for workflow annotations, json for tools.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (as `mkdocs build --strict` does).")
+@click.pass_obj
+def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check postmortems (default: the whole postmortems folder) without building the site.
+
+    Exits 0 when there is no error, 1 when there is one (or a warning, with --strict).
+    """
+    settings, taxonomy = obj.settings, obj.taxonomy
+    targets = list(paths) or [settings.postmortems]
+    for target in targets:
+        if not target.exists():
+            _fail(f"{target} does not exist.")
+    files = find_reports(targets)
+    others = _ids_elsewhere(settings.postmortems, set(f.resolve() for f in files)) if paths else set()
+    collection = load_collection(files, taxonomy, settings.root, all_ids=others)
+    click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
+    if collection.errors or (strict and collection.warnings):
+        sys.exit(1)
+
+
+def _ids_elsewhere(folder: Path, validated: set[Path]) -> set[str]:
+    """Ids of the reports not being validated, so `related` may point at them. A cheap read."""
+    ids: set[str] = set()
+    if not folder.is_dir():
+        return ids
+    for path in find_reports([folder]):
+        if path.resolve() in validated:
+            continue
+        try:
+            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+        except OSError:
+            continue
+        match = _ID_LINE.search(head)
+        if match:
+            ids.add(match.group(1))
+    return ids
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write here (default: schema/postmortem.schema.json; `-` for standard output).")
+@click.option("--check", is_flag=True, help="Exit 1 if the file on disk differs from the taxonomy's schema.")
+@click.pass_obj
+def schema(obj: Context, output: Path | None, check: bool) -> None:
+    """Write the front matter's JSON Schema, generated from handbook.yml."""
+    text = json.dumps(build_schema(obj.taxonomy), indent=2, ensure_ascii=False) + "\n"
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    target = output or obj.settings.root / "schema" / "postmortem.schema.json"
+    if check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            click.echo(f"{relative(target, obj.settings.root)} is out of date: run `handbook schema`.", err=True)
+            sys.exit(1)
+        click.echo(f"{relative(target, obj.settings.root)} is up to date.")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {relative(target, obj.settings.root)}.")
+
+
+@main.command()
+def rules() -> None:
+    """List every validation rule id and what it checks."""
+    width = max(map(len, RULES))
+    for rule, description in RULES.items():
+        click.echo(f"{rule.ljust(width)}  {description}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

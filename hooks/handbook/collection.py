@@ -1,0 +1,99 @@
+"""All reports of a repository: found, read, checked, and checked against each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Report
+from .problems import Level, Problem, ProblemSink
+from .rules import ReportChecker
+from .source import read_source
+from .taxonomy import Taxonomy
+
+
+@dataclass(slots=True)
+class Collection:
+    reports: list[Report]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.WARNING]
+
+    def by_id(self) -> dict[str, Report]:
+        return {r.id: r for r in self.reports if r.id}
+
+
+def find_reports(paths: list[Path]) -> list[Path]:
+    """Markdown files under the given files or folders, sorted; README.md files are not reports."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            # Not `is_file()`: a broken link must be reported as unreadable, never skipped.
+            found.update(p for p in path.rglob("*.md") if p.name.lower() != "readme.md" and not p.is_dir()
+                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
+                    all_ids: set[str] | None = None) -> Collection:
+    """Read and check every file, then check them against each other.
+
+    `all_ids` are ids known to exist outside `files` (when only some files are validated),
+    so `related` may name them.
+    """
+    checker = ReportChecker(taxonomy)
+    reports: list[Report] = []
+    for path in files:
+        rel = relative(path, root)
+        sink = ProblemSink(rel)
+        source = read_source(path, rel, sink, max_bytes=taxonomy.max_file_bytes,
+                             max_lines=taxonomy.max_front_matter_lines)
+        report = checker.check(source, sink)
+        report.problems = sink.problems
+        reports.append(report)
+    _cross_check(reports, all_ids or set())
+    problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
+    return Collection(reports, problems)
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _cross_check(reports: list[Report], outside_ids: set[str]) -> None:
+    first: dict[str, Report] = {}
+    for report in reports:
+        if not report.id:
+            continue
+        other = first.get(report.id)
+        if other is None:
+            first[report.id] = report
+            continue
+        for mine, theirs in ((report, other), (other, report)):
+            mine.problems.append(Problem(mine.rel, mine.line_of(("id",)), "duplicate-id", Level.ERROR,
+                                         f"The id `{report.id}` is also used by {theirs.rel}.",
+                                         "Give one of the two reports the next free id (`handbook next-id`)."))
+    known = set(first) | outside_ids
+    for report in reports:
+        for index, related in enumerate(report.related):
+            if related == report.id:
+                continue
+            if related not in known:
+                level = Level.ERROR if report.strict else Level.WARNING
+                report.problems.append(Problem(report.rel, report.line_of(("related", index)), "unknown-related",
+                                               level, f"`related` names `{related}`, but no report has that id.",
+                                               "Check the id, or remove it."))
+            elif related in first:
+                first[related].referenced_by.append(report.id)
+

@@ -1,0 +1,248 @@
+"""Generated index pages: incidents, open action items, services, severities, years, review queue.
+
+Each function takes the reports one build publishes and returns a page's Markdown. They run
+after every report has been read ("collect, then fill in"), so no listing depends on the
+order pages are rendered in. All are linear in the number of reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .markup import md, yaml_string
+from .model import ActionItem, Report
+from .report_page import action_status
+from .routes import Routes
+from .taxonomy import Taxonomy
+from .timestamps import add_business_days, business_days_between, format_duration
+
+SOON_DAYS = 14
+
+
+def _front(title: str, description: str) -> list[str]:
+    """Front matter and heading of a generated page; `title` and `description` are plain text."""
+    return ["---", f"title: {yaml_string(title)}", f"description: {yaml_string(description)}",
+            "render_macros: false", "---", "", f"# {md(title)}", ""]
+
+
+def newest_first(reports: list[Report]) -> list[Report]:
+    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return sorted(reports, key=lambda r: (r.started or epoch, r.key), reverse=True)
+
+
+def incident_table(reports: list[Report], routes: Routes, src: str, *, filterable: bool = False) -> list[str]:
+    """One row per report, newest first."""
+    if not reports:
+        return ["*No incidents.*", ""]
+    rows = ["| Date | Id | Title | Severity | Status | Services | Time to resolve |",
+            "|---|---|---|---|---|---|---|"]
+    for r in newest_first(reports):
+        date = r.date.isoformat() if r.date else "—"
+        status = md(r.status) + (" (draft)" if r.status == "draft" else "")
+        rows.append(f"| {date} | [{md(r.key)}]({routes.rel(src, routes.report(r.key))}) | {md(r.title)} | "
+                    f"{md(r.severity)} | {status} | {md(', '.join(r.services))} | "
+                    f"{format_duration(r.time_to_resolve)} |")
+    if filterable:
+        return ['<div class="pm-filterable" data-filters="Severity,Status,Services,Year" markdown>', "",
+                *rows, "", "</div>", ""]
+    return rows + [""]
+
+
+def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, services: list[str]) -> str:
+    src = routes.INCIDENTS
+    lines = _front("Incidents", "Every incident report, newest first.")
+    lines += [f"{len(reports)} report{'s' if len(reports) != 1 else ''}. Newest first; with JavaScript on, "
+              "the filters above the table narrow it down.", ""]
+    years = sorted({r.date.year for r in reports if r.date}, reverse=True)
+    if years:
+        lines += ["By year: " + " · ".join(f"[{y}]({routes.rel(src, routes.year(y))})" for y in years), ""]
+    sevs = [s for s in tax.severities if any(r.severity == s.id for r in reports)]
+    if sevs:
+        lines += ["By severity: " + " · ".join(f"[{md(s.id)}]({routes.rel(src, routes.severity(s.id))})"
+                                               for s in sevs), ""]
+    if services:
+        lines += [f"By service: [all services]({routes.rel(src, routes.SERVICES)})", ""]
+    lines += incident_table(reports, routes, src, filterable=True)
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    report: Report
+    item: ActionItem
+
+
+def open_items(reports: list[Report]) -> list[OpenItem]:
+    items = [OpenItem(r, a) for r in reports for a in r.actions if a.open]
+    far = dt.date.max
+    return sorted(items, key=lambda o: (o.item.due or far, o.report.key, o.item.index))
+
+
+def _item_rows(items: list[OpenItem], tax: Taxonomy, routes: Routes, src: str, today: dt.date,
+               *, owner: bool = True) -> list[str]:
+    head = "| Due | Report | Id | Action |" + (" Owner |" if owner else "") + " Priority | Status |"
+    rows = [head, "|" + "---|" * (head.count("|") - 1)]
+    for o in items:
+        due = o.item.due.isoformat() if o.item.due else (md(o.item.raw.get("due")) or "no date")
+        link = f"[{md(o.report.key)}]({routes.rel(src, routes.report(o.report.key))})"
+        rows.append(f"| {due} | {link} | {md(o.item.id)} | {md(o.item.description)} |"
+                    + (f" {md(o.item.owner) or '—'} |" if owner else "")
+                    + f" {md(o.item.priority)} | {action_status(o.item, today)} |")
+    return rows + [""]
+
+
+def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenItem]]:
+    """Open items as overdue, due in the next 14 days, later, and without a due date."""
+    groups: dict[str, list[OpenItem]] = {"overdue": [], "soon": [], "later": [], "undated": []}
+    horizon = today + dt.timedelta(days=SOON_DAYS)
+    for o in items:
+        due = o.item.due
+        key = "undated" if due is None else "overdue" if due < today else "soon" if due <= horizon else "later"
+        groups[key].append(o)
+    return groups
+
+
+def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> str:
+    src = routes.ACTIONS
+    items = open_items(reports)
+    groups = group_by_due(items, today)
+    lines = _front("Open action items", "Every open action item across all incident reports.")
+    lines += [f"{len(items)} open item{'s' if len(items) != 1 else ''} as of {today.isoformat()}: "
+              f"**{len(groups['overdue'])} overdue**, {len(groups['soon'])} due in the next {SOON_DAYS} days, "
+              f"{len(groups['later'])} later" + (f", {len(groups['undated'])} without a due date" if
+                                                  groups["undated"] else "") + ".", ""]
+    titles = {"overdue": "Overdue", "soon": f"Due in the next {SOON_DAYS} days", "later": "Later",
+              "undated": "Without a due date"}
+    for key, title in titles.items():
+        if key == "undated" and not groups[key]:
+            continue
+        lines += [f"## {title}", ""]
+        lines += _item_rows(groups[key], tax, routes, src, today) if groups[key] else ["*None.*", ""]
+    lines += ["## By owner", ""]
+    by_owner: dict[str, list[OpenItem]] = defaultdict(list)
+    for o in items:
+        by_owner[o.item.owner or "(no owner)"].append(o)
+    if not by_owner:
+        lines += ["*No open action items.*", ""]
+    for owner in sorted(by_owner, key=str.lower):
+        owned = by_owner[owner]
+        overdue = sum(1 for o in owned if o.item.due and o.item.due < today)
+        lines += [f"### {md(owner)}", "", f"{len(owned)} open" + (f", {overdue} overdue" if overdue else "") + ".",
+                  ""]
+        lines += _item_rows(owned, tax, routes, src, today, owner=False)
+    return "\n".join(lines) + "\n"
+
+
+def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> dict[str, str]:
+    by_service: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        for s in r.services:
+            by_service[s].append(r)
+    pages: dict[str, str] = {}
+    index = _front("Services", "Incident history per service.")
+    index += ["| Service | Incidents | Latest | Open action items |", "|---|---|---|---|"]
+    for name in sorted(by_service, key=str.lower):
+        own = by_service[name]
+        src = routes.service(name)
+        latest = max((r.date for r in own if r.date), default=None)
+        open_count = sum(len(r.open_actions) for r in own)
+        index.append(f"| [{md(name)}]({routes.rel(routes.SERVICES, src)}) | {len(own)} | "
+                     f"{latest.isoformat() if latest else '—'} | {open_count} |")
+        lines = _front(f"Service: {name}", f"Incidents that affected {name}.")
+        lines += [f"{len(own)} incident{'s' if len(own) != 1 else ''} affected this service. "
+                  f"[All services]({routes.rel(src, routes.SERVICES)})", ""]
+        lines += incident_table(own, routes, src)
+        items = open_items(own)
+        lines += ["## Open action items", ""]
+        lines += _item_rows(items, tax, routes, src, today) if items else ["*None.*", ""]
+        pages[src] = "\n".join(lines) + "\n"
+    if not by_service:
+        index += ["", "*No incidents yet.*"]
+    pages[routes.SERVICES] = "\n".join(index) + "\n"
+    return pages
+
+
+def severity_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, str]:
+    pages = {}
+    for sev in tax.severities:
+        src = routes.severity(sev.id)
+        own = [r for r in reports if r.severity == sev.id]
+        deadline = (f"reviewed within {sev.review_deadline_business_days} business day"
+                    f"{'s' if sev.review_deadline_business_days != 1 else ''} of resolution"
+                    if sev.review_deadline_business_days is not None else "reviewed when the commander asks for it")
+        lines = _front(f"{sev.id}: {sev.name}", f"Incidents of severity {sev.id}.")
+        lines += [f"{md(sev.description)} Reports of this severity are {deadline}.", "",
+                  f"{len(own)} incident{'s' if len(own) != 1 else ''}.", ""]
+        lines += incident_table(own, routes, src)
+        pages[src] = "\n".join(lines) + "\n"
+    return pages
+
+
+def year_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, str]:
+    by_year: dict[int, list[Report]] = defaultdict(list)
+    for r in reports:
+        if r.date:
+            by_year[r.date.year].append(r)
+    pages = {}
+    for year, own in by_year.items():
+        src = routes.year(year)
+        counts = ", ".join(f"{sum(1 for r in own if r.severity == s.id)} {md(s.id)}" for s in tax.severities)
+        lines = _front(f"Incidents in {year}", f"Every incident report of {year}.")
+        lines += [f"{len(own)} incident{'s' if len(own) != 1 else ''}: {counts}. "
+                  f"[All incidents]({routes.rel(src, routes.INCIDENTS)})", ""]
+        lines += incident_table(own, routes, src)
+        pages[src] = "\n".join(lines) + "\n"
+    return pages
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDue:
+    report: Report
+    deadline: dt.date
+    business_days_left: int
+
+
+def review_queue(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[ReviewDue]:
+    """Unreviewed reports whose review deadline has passed or is within the warning window."""
+    queue = []
+    for r in reports:
+        status = tax.status(r.status)
+        severity = tax.severity(r.severity)
+        if status is None or status.reviewed or severity is None or r.resolved is None:
+            continue
+        if severity.review_deadline_business_days is None:
+            continue
+        deadline = add_business_days(r.resolved.date(), severity.review_deadline_business_days)
+        left = business_days_between(today, deadline)
+        if left <= tax.rules.review_warning_business_days:
+            queue.append(ReviewDue(r, deadline, left))
+    return sorted(queue, key=lambda d: (d.deadline, d.report.key))
+
+
+def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> str:
+    src = routes.REVIEW
+    queue = review_queue(reports, tax, today)
+    lines = _front("Review queue", "Reports whose review meeting is due or late.")
+    deadlines = ", ".join(f"{md(s.id)} within {s.review_deadline_business_days}" for s in tax.severities
+                          if s.review_deadline_business_days is not None)
+    lines += [f"Reports not yet reviewed whose deadline has passed or falls within "
+              f"{tax.rules.review_warning_business_days} business day(s), as of {today.isoformat()}. "
+              f"Deadlines count business days from resolution: {deadlines}.", ""]
+    if not queue:
+        return "\n".join(lines + ["*Nothing is waiting for review.*", ""]) + "\n"
+    lines += ["| Report | Title | Severity | Status | Resolved | Review due | State |",
+              "|---|---|---|---|---|---|---|"]
+    for due in queue:
+        r = due.report
+        if due.business_days_left < 0:
+            state = f'<span class="pm-badge pm-overdue">late by {-due.business_days_left} business day(s)</span>'
+        elif due.business_days_left == 0 and due.deadline <= today:
+            state = "due today"
+        else:
+            state = f"due in {due.business_days_left} business day(s)"
+        resolved = r.resolved.date().isoformat() if r.resolved else "—"
+        lines.append(f"| [{md(r.key)}]({routes.rel(src, routes.report(r.key))}) | {md(r.title)} | "
+                     f"{md(r.severity)} | {md(r.status)} | {resolved} | {due.deadline.isoformat()} | {state} |")
+    return "\n".join(lines + [""]) + "\n"

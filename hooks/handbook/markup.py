@@ -1,0 +1,132 @@
+"""Safe Markdown and HTML for generated pages.
+
+Everything a report author typed is shown as text: escaped with numeric entities so that
+neither Markdown (`*`, `|`, `[`) nor HTML (`<script>`) in a title, owner or action item can
+change the page. Links are emitted only for http and https addresses.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from urllib.parse import quote
+
+# Characters that can start Markdown or HTML syntax inside a paragraph or a table cell.
+_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "&<>\\`*_[]()|~^!{}#+=:\"'$"}
+_MD_TABLE = str.maketrans(_MD_SPECIAL)
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"]+$", re.I)
+
+
+def md(value: object) -> str:
+    """Text for a Markdown paragraph or table cell: every special character as an entity."""
+    text = "" if value is None else str(value)
+    return " ".join(text.split()).translate(_MD_TABLE)
+
+
+def attr(value: object) -> str:
+    """Text for an HTML attribute or element."""
+    return html.escape("" if value is None else " ".join(str(value).split()), quote=True)
+
+
+def safe_url(value: object) -> str | None:
+    """The address when it is http or https, else None."""
+    if isinstance(value, str) and _SAFE_URL.match(value.strip()):
+        return quote(value.strip(), safe=":/?#@!$&'*+,;=%-._~")
+    return None
+
+
+def md_link(label: object, url: object) -> str:
+    """A Markdown link to an outside address, or the label as text when the address is unsafe."""
+    href = safe_url(url)
+    if href is None:
+        return md(label)
+    return f"[{md(label)}](<{href.replace('>', '%3E')}>)"
+
+
+def yaml_string(value: object) -> str:
+    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
+    return json.dumps("" if value is None else " ".join(str(value).split()), ensure_ascii=False)
+
+
+def plain_text(markdown: str, limit: int = 0) -> str:
+    """Markdown reduced to one line of plain text, cut at a word boundary under `limit` characters."""
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]*>", " ", text)
+    text = re.sub(r"[`*_#>|]+", " ", text)
+    text = " ".join(text.split())
+    if limit and len(text) > limit:
+        cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+        text = cut + "…"
+    return text
+
+
+# -- the author's own Markdown (report bodies) -------------------------------------------------
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.I)
+_LINK_TARGET = re.compile(r"(\]\(\s*<?)([a-zA-Z][a-zA-Z0-9+.\-]*:)")
+_REF_TARGET = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*<?)([a-zA-Z][a-zA-Z0-9+.\-]*:)")
+_ALLOWED_SCHEMES = {"http:", "https:", "mailto:"}
+
+
+def safe_markdown(body: str) -> str:
+    """The author's Markdown with raw HTML shown as text and only http(s)/mailto link schemes.
+
+    Code blocks and code spans are left alone: Markdown already shows them literally.
+    """
+    out = []
+    fence: str | None = None
+    for line in body.split("\n"):
+        match = _FENCE.match(line)
+        if fence is not None:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if match:
+            fence = match.group(1)
+            out.append(line)
+            continue
+        if line.startswith(("    ", "\t")) and line.strip() and (not out or not out[-1].strip()):
+            out.append(line)  # indented code block
+            continue
+        out.append(_safe_line(line))
+    return "\n".join(out)
+
+
+def _safe_line(line: str) -> str:
+    parts = []
+    last = 0
+    for span in _CODE_SPAN.finditer(line):
+        parts.append(_escape_html(line[last:span.start()]))
+        parts.append(span.group(0))
+        last = span.end()
+    parts.append(_escape_html(line[last:]))
+    line = "".join(parts)
+    line = _LINK_TARGET.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).lower() in _ALLOWED_SCHEMES
+                                                     else "#unsafe-link-removed:"), line)
+    return _REF_TARGET.sub(lambda m: m.group(1) + (m.group(2) if m.group(2).lower() in _ALLOWED_SCHEMES
+                                                   else "#unsafe-link-removed:"), line)
+
+
+def _escape_html(text: str) -> str:
+    links: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        links.append(match.group(0))
+        return f"\x00{len(links) - 1}\x00"
+
+    text = _AUTOLINK.sub(keep, text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;") if "<" in text else text
+    # `>` at the start of a line is a block quote; only `<` opens HTML, so restore leading `>`.
+    stripped = text.lstrip()
+    if stripped.startswith("&gt;"):
+        indent = text[: len(text) - len(stripped)]
+        while stripped.startswith("&gt;"):
+            indent += ">"
+            stripped = stripped[4:]
+        text = indent + stripped
+    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)

@@ -1,0 +1,188 @@
+"""The page of one report: header card, the author's sections, generated tables, related reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .markup import md, md_link, plain_text, safe_markdown, yaml_string
+from .model import ActionItem, Report
+from .problems import Level, Problem
+from .routes import Routes
+from .sections import normalise
+from .taxonomy import Taxonomy
+from .timestamps import format_duration
+
+
+def report_description(report: Report, limit: int = 200) -> str:
+    """Plain-text summary for search results, link previews and feeds."""
+    body = report.parsed_body
+    summary = body.section("Summary") if body else None
+    return plain_text(summary.text() if summary else "", limit)
+
+
+def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
+                       problems: list[Problem] | None = None) -> str:
+    """Markdown of the report's page at `src`. `problems` are shown in a box at the top (live preview)."""
+    title = f"{report.id}: {report.title}" if report.id else report.title
+    parts = [
+        "---",
+        f"title: {yaml_string(title)}",
+        f"description: {yaml_string(report_description(report))}",
+        "render_macros: false",
+        "---",
+        "",
+        f"# {md(title)}",
+        "",
+    ]
+    if problems:
+        parts += _problem_box(problems)
+    if report.status == "draft":
+        parts += ["!!! warning \"Draft\"", "    This report is a draft: it is still being written and has not "
+                  "been reviewed.", ""]
+    parts += _card(report, tax, routes, src)
+    parts += _body(report, tax, routes, src, today)
+    parts += _related(report, routes, src)
+    return "\n".join(parts) + "\n"
+
+
+def _problem_box(problems: list[Problem]) -> list[str]:
+    errors = sum(1 for p in problems if p.level is Level.ERROR)
+    kind = "failure" if errors else "warning"
+    heading = (f"{errors} error(s) and {len(problems) - errors} warning(s) in this report"
+               if errors else f"{len(problems)} thing(s) still missing in this draft")
+    lines = [f"!!! {kind} \"{heading}\"", ""]
+    for p in problems:
+        hint = f" *Fix:* {md(p.hint)}" if p.hint else ""
+        lines.append(f"    - **Line {p.line}** · `{p.rule}` · {md(p.message)}{hint}")
+    return lines + [""]
+
+
+def _row(label: str, value: str) -> str:
+    return f"| {label} | {value or '—'} |"
+
+
+def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
+    severity = tax.severity(report.severity)
+    sev_text = md(report.severity) + (f" · {md(severity.name)}" if severity else "")
+    if severity:
+        sev_text = f"[{sev_text}]({routes.rel(src, routes.severity(severity.id))})"
+    services = ", ".join(f"[{md(s)}]({routes.rel(src, routes.service(s))})" for s in report.services)
+    roles = report.roles
+    role_rows = [_row(md(t.name), md(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)]
+    impact = report.impact
+    links = report.links
+    link_parts = []
+    if links.get("slack"):
+        link_parts.append(md_link("Slack channel", links.get("slack")))
+    for label, key in (("Ticket", "tickets"), ("Dashboard", "dashboards")):
+        values = links.get(key) if isinstance(links.get(key), list) else []
+        for index, url in enumerate(values, 1):
+            link_parts.append(md_link(f"{label} {index}" if len(values) > 1 else label, url))
+    rows = [
+        "| | |",
+        "|---|---|",
+        _row("Id", md(report.id)),
+        _row("Severity", sev_text),
+        _row("Status", md(report.status)),
+        _row("Visibility", md(report.visibility)),
+        _row("Services", services),
+        _row("Owner", md(report.owner)),
+        *role_rows,
+        _row("Started", md(_when(report.started, report.data.get("started")))),
+        _row("Detected", md(_when(report.detected, report.data.get("detected")))),
+        _row("Mitigated", md(_when(report.mitigated, report.data.get("mitigated")))),
+        _row("Resolved", md(_when(report.resolved, report.data.get("resolved")))),
+        _row("Time to detect", format_duration(report.time_to_detect)),
+        _row("Time to mitigate", format_duration(report.time_to_mitigate)),
+        _row("Time to resolve", format_duration(report.time_to_resolve)),
+        _row("Customer impact", format_duration(report.impact_duration)),
+        _row("Users affected", md(impact.get("users_affected"))),
+        _row("Customer-facing", md("yes" if impact.get("customer_facing") is True else
+                                   "no" if impact.get("customer_facing") is False else "")),
+        _row("Data impact", md(impact.get("data_impact"))),
+        _row("Links", " · ".join(link_parts)),
+    ]
+    if report.tags:
+        rows.append(_row("Tags", md(", ".join(report.tags))))
+    return ['<div class="pm-card" markdown>', "", *rows, "", "</div>", ""]
+
+
+def _when(parsed: dt.datetime | None, raw: object) -> str:
+    if parsed is None:
+        return "" if raw is None else str(raw)
+    return parsed.strftime("%Y-%m-%d %H:%M ") + (parsed.strftime("%z")[:3] + ":" + parsed.strftime("%z")[3:]
+                                                  if parsed.utcoffset() else "UTC")
+
+
+def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> list[str]:
+    """The author's Markdown, with the factors and action-item tables put under their headings."""
+    factors_title = normalise(next((s.title for s in tax.sections if s.id == "contributing-factors"), ""))
+    actions_title = normalise(next((s.title for s in tax.sections if s.id == "action-items"), ""))
+    out: list[str] = []
+    placed = {"factors": False, "actions": False}
+    fence = False
+    for line in safe_markdown(report.body).split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+        out.append(line)
+        if fence or not line.startswith("## "):
+            continue
+        heading = normalise(line[3:].strip().rstrip("#").strip())
+        if heading == factors_title and not placed["factors"]:
+            out += ["", *_factor_table(report, tax)]
+            placed["factors"] = True
+        elif heading == actions_title and not placed["actions"]:
+            out += ["", *_action_table(report.actions, tax, today)]
+            placed["actions"] = True
+    # A report without the headings still shows its data: nothing is dropped.
+    if not placed["factors"] and report.factors:
+        out += ["", "## Contributing factors", "", *_factor_table(report, tax)]
+    if not placed["actions"] and report.actions:
+        out += ["", "## Action items", "", *_action_table(report.actions, tax, today)]
+    return out + [""]
+
+
+def _factor_table(report: Report, tax: Taxonomy) -> list[str]:
+    if not report.factors:
+        return ["*No contributing factors recorded yet.*", ""]
+    rows = ["| Layer | Factor |", "|---|---|"]
+    rows += [f"| {md(tax.label('layer', f.layer))} | {md(f.description)} |" for f in report.factors]
+    return rows + [""]
+
+
+def action_status(item: ActionItem, today: dt.date) -> str:
+    """Status text with an overdue marker for open items past their due date."""
+    status = md(item.status)
+    if item.open and item.due and item.due < today:
+        return f'{status} <span class="pm-badge pm-overdue">overdue</span>'
+    return status
+
+
+def _action_table(actions: list[ActionItem], tax: Taxonomy, today: dt.date) -> list[str]:
+    if not actions:
+        return ["*No action items recorded yet.*", ""]
+    rows = ["| Id | Action | Owner | Priority | Category | Due | Status | Verification |",
+            "|---|---|---|---|---|---|---|---|"]
+    for item in actions:
+        action = md(item.description)
+        if item.ticket:
+            action += " (" + md_link("ticket", item.ticket) + ")"
+        due = item.due.isoformat() if item.due else md(item.raw.get("due"))
+        rows.append(f"| {md(item.id)} | {action} | {md(item.owner)} | {md(item.priority)} | "
+                    f"{md(tax.label('category', item.category))} | {due} | {action_status(item, today)} | "
+                    f"{md(item.verification)} |")
+    return rows + [""]
+
+
+def _related(report: Report, routes: Routes, src: str) -> list[str]:
+    mentioned = [r for r in report.related if r in routes.known] + \
+                [r for r in report.referenced_by if r in routes.known and r not in report.related]
+    if not mentioned:
+        return []
+    lines = ["## Related incidents", ""]
+    for rid in mentioned:
+        direction = "follows up on" if rid in report.related else "refers to this report"
+        lines.append(f"- [{md(rid)}: {md(routes.known[rid])}]({routes.rel(src, routes.report(rid))}) "
+                     f"— {direction}")
+    return lines + [""]

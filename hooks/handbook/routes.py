@@ -1,0 +1,55 @@
+"""Where every generated page lives, and relative links between them.
+
+Reports live at `incidents/<id>.md`, so with directory URLs a report's address is
+`/incidents/<id>/`: built from its id alone, it survives renaming or moving the file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(value: str) -> str:
+    """A file-name-safe form of a service or tag name."""
+    return _UNSAFE.sub("-", value.lower()).strip("-") or "unnamed"
+
+
+@dataclass(slots=True)
+class Routes:
+    known: dict[str, str] = field(default_factory=dict)
+    """Id -> title of every report this build publishes."""
+    _service_slugs: dict[str, str] = field(default_factory=dict)
+
+    INCIDENTS = "incidents/index.md"
+    ACTIONS = "actions/index.md"
+    REVIEW = "review/index.md"
+    METRICS = "metrics/index.md"
+    SERVICES = "services/index.md"
+
+    def report(self, key: str) -> str:
+        return f"incidents/{key}.md"
+
+    def service(self, name: str) -> str:
+        if name not in self._service_slugs:
+            base = slug(name)
+            candidate, n = base, 2
+            taken = set(self._service_slugs.values())
+            while candidate in taken or candidate == "index":
+                candidate, n = f"{base}-{n}", n + 1
+            self._service_slugs[name] = candidate
+        return f"services/{self._service_slugs[name]}.md"
+
+    def severity(self, severity_id: str) -> str:
+        return f"severities/{slug(severity_id)}.md"
+
+    def year(self, year: int) -> str:
+        return f"archive/{year}.md"
+
+    @staticmethod
+    def rel(src: str, target: str) -> str:
+        """Relative link from the page at `src` to the page at `target` (both docs-relative)."""
+        return posixpath.relpath(target, posixpath.dirname(src) or ".")

@@ -1,0 +1,69 @@
+"""Plan one build of the site: which reports it publishes and the Markdown of every generated page.
+
+This is the whole of what the MkDocs hook asks of the domain: read the reports once, choose
+those the build's audience may read, and fill in the pages. It does not import MkDocs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import indexes
+from .collection import Collection, find_reports, load_collection
+from .metrics import metrics_page
+from .model import Report
+from .report_page import render_report_page
+from .routes import Routes
+from .settings import Settings, SettingsError
+from .taxonomy import Taxonomy
+
+
+@dataclass(slots=True)
+class SitePlan:
+    collection: Collection
+    """Every report read, published or not, with every problem."""
+    published: list[Report]
+    """The reports this build's audience may read."""
+    pages: dict[str, str] = field(default_factory=dict)
+    """Docs-relative source path -> Markdown of each generated page."""
+    report_sources: dict[str, Report] = field(default_factory=dict)
+    """Docs-relative source path of each report page -> its report."""
+
+
+def audience_may_read(tax: Taxonomy, audience: str, visibility: str) -> bool:
+    """An audience reads its own level and every less restricted one."""
+    return tax.visibility_rank(visibility) <= tax.visibility_rank(audience)
+
+
+def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False) -> SitePlan:
+    if settings.audience not in tax.visibilities:
+        raise SettingsError(f"extra.handbook.audience is `{settings.audience}`; use one of: "
+                            f"{', '.join(tax.visibilities)} (or set HANDBOOK_AUDIENCE).")
+    files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
+    collection = load_collection(files, tax, settings.root)
+    published = [r for r in collection.reports if audience_may_read(tax, settings.audience, r.visibility)]
+    plan = SitePlan(collection, published)
+    routes = Routes()
+    used: set[str] = set()
+    keyed: list[tuple[str, Report]] = []
+    for report in published:
+        key = report.key if report.key not in used else f"{report.key}-{report.path.stem}"
+        used.add(key)
+        keyed.append((key, report))
+        if report.id and report.id not in routes.known:
+            routes.known[report.id] = report.title
+    today = settings.today
+    for key, report in keyed:
+        src = routes.report(key)
+        problems = report.problems if show_problems else None
+        plan.pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src)
+        plan.report_sources[src] = report
+    services = sorted({s for r in published for s in r.services}, key=str.lower)
+    plan.pages[Routes.INCIDENTS] = indexes.incidents_page(published, tax, routes, services)
+    plan.pages[Routes.ACTIONS] = indexes.actions_page(published, tax, routes, today)
+    plan.pages[Routes.REVIEW] = indexes.review_page(published, tax, routes, today)
+    plan.pages[Routes.METRICS] = metrics_page(published, tax, routes, today)
+    plan.pages.update(indexes.services_pages(published, tax, routes, today))
+    plan.pages.update(indexes.severity_pages(published, tax, routes))
+    plan.pages.update(indexes.year_pages(published, tax, routes))
+    return plan

@@ -1,0 +1,91 @@
+"""MkDocs hook: publishes the postmortems with the handbook. A thin adapter over `handbook`.
+
+Registered under `hooks:` in mkdocs.yml. MkDocs loads this module once per process and
+`mkdocs serve` does not reload it, so it keeps no build state in module globals except the
+command MkDocs was started with; everything else is recomputed in `on_config` each build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
+from handbook.site import SitePlan, plan_site
+
+log = logging.getLogger("mkdocs.plugins.handbook")
+
+_command = {"name": "build"}  # the process's command: `serve` shows problems instead of failing
+_build: dict[str, object] = {}  # this build's plan, replaced in every on_config
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    # Runs once per process, before the first build: remember whether we are serving.
+    _command["name"] = command
+
+
+@event_priority(50)
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # Read the settings and the taxonomy once per build, before any file is looked at.
+    _build.clear()
+    root = Path(config.config_file_path).parent.resolve()
+    try:
+        settings = settings_from_extra(root, config.extra, site_url=config.site_url or "",
+                                       repo_url=config.repo_url or "")
+        taxonomy = settings.load_taxonomy()
+    except SettingsError as exc:
+        raise PluginError(f"handbook: {exc}") from None
+    except TaxonomyError as exc:
+        for p in exc.problems:
+            log.error("%s:%s: [%s] %s Fix: %s", p.file, p.line, p.rule, p.message, p.hint)
+        raise PluginError("handbook: the taxonomy is invalid; see the errors above.") from None
+    _build["settings"], _build["taxonomy"] = settings, taxonomy
+    return config
+
+
+@event_priority(50)
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    # Read every report once and generate all pages here, so the nav and every link can see them.
+    settings, taxonomy = _build["settings"], _build["taxonomy"]
+    serving = _command["name"] == "serve"
+    try:
+        plan = plan_site(settings, taxonomy, show_problems=serving)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        raise PluginError(f"handbook: {exc}") from None
+    _build["plan"] = plan
+    _report_problems(plan, strict=bool(config.strict), serving=serving)
+    docs_dir = Path(config.docs_dir).resolve()
+    for src_uri, content in plan.pages.items():
+        if src_uri in files:
+            raise PluginError(f"handbook: docs/{src_uri} exists, but the handbook generates that page. "
+                              "Move or rename the file in docs/.")
+        report = plan.report_sources.get(src_uri)
+        # Reports stay out of the navigation (Material renders it on every page: thousands of
+        # entries make the build quadratic); the indexes named in mkdocs.yml's nav still appear.
+        generated = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+        if report is not None:
+            generated.edit_uri = os.path.relpath(report.path, docs_dir).replace(os.sep, "/")
+        files.append(generated)
+    return files
+
+
+def _report_problems(plan: SitePlan, *, strict: bool, serving: bool) -> None:
+    problems = plan.collection.problems
+    for p in problems:
+        level = logging.ERROR if p.level is Level.ERROR and not serving else logging.WARNING
+        log.log(level, "%s:%s: %s [%s] %s Fix: %s", p.file, p.line, p.level.value, p.rule, p.message, p.hint)
+    if serving:
+        return
+    errors = sum(1 for p in problems if p.level is Level.ERROR)
+    warnings = len(problems) - errors
+    if errors or (strict and warnings):
+        # Abort rather than rely on MkDocs' own strict counting, which `-q` turns off.
+        raise Abort(f"handbook: {errors} error(s) and {warnings} warning(s) in the postmortems; "
+                    f"run `handbook validate` for the fixes.")
+

@@ -1,0 +1,94 @@
+"""Shared fixtures: the repository's own taxonomy, a valid report, and real site builds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from handbook import Taxonomy, load_collection, load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BIN = Path(sys.executable).parent
+TODAY = "2026-11-20"  # the fixed "today" of every test build
+COPIED = ["mkdocs.yml", "handbook.yml", "docs", "postmortems", "templates", "schema", "hooks/mkdocs_hook.py",
+          "hooks/macros.py"]
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy(ROOT / "handbook.yml")
+
+
+@pytest.fixture(scope="session")
+def valid_text() -> str:
+    return (FIXTURES / "valid.md").read_text(encoding="utf-8")
+
+
+def check_text(tmp_path: Path, taxonomy: Taxonomy, text: str | bytes, name: str = "report.md"):
+    """Write one report and check it with the domain API; returns (collection, path)."""
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return load_collection([path], taxonomy, tmp_path), path
+
+
+def copy_project(dest: Path, *, examples: bool = True) -> Path:
+    """A copy of the repository's site sources in `dest`, as a user's fork would have them."""
+    for name in COPIED:
+        source = ROOT / name
+        if not source.exists():
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    if not examples:
+        shutil.rmtree(dest / "postmortems")
+        (dest / "postmortems").mkdir()
+    return dest
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> Run:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HANDBOOK_")}
+    environment.update({"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
+    done = subprocess.run(args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def mkdocs(project: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    return run([str(BIN / "mkdocs"), *args], project, env)
+
+
+def handbook(project: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    return run([str(BIN / "handbook"), *args], project, env)
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project built once, strictly, for the internal audience. Returns the site folder."""
+    project = copy_project(tmp_path_factory.mktemp("example"))
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    return project / "site"

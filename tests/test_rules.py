@@ -1,0 +1,236 @@
+"""Every validation rule: a failing case that names the rule and the line, and a passing case.
+
+Each failing case is the valid fixture with one change. `marker` is text on the line the
+problem must point at (None: line 1, the whole file).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from handbook import RULES, Level, load_collection
+
+from .conftest import check_text
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: str
+    old: str
+    new: str
+    marker: str | None
+    also: tuple[tuple[str, str], ...] = ()  # further replacements that make up the same defect
+
+
+CASES = [
+    Case("yaml-syntax", "title: Checkout requests", "title: [Checkout requests", "title: [Checkout"),
+    Case("yaml-alias", "tags: [database]", "tags: &t [database]\nauthors_copy: *t", "authors_copy"),
+    Case("yaml-tag", "tags: [database]", "tags: !shell [database]", "tags: !shell"),
+    Case("duplicate-key", "owner: Ada Moreau\n", "owner: Ada Moreau\nowner: Ben Ito\n", "owner: Ben Ito"),
+    Case("missing-key", "owner: Ada Moreau\n", "", None),
+    Case("unknown-key", "owner: Ada Moreau", "ownr: Ada Moreau", "ownr:"),
+    Case("wrong-type", "services: [checkout-api, payments-gateway]", "services: checkout-api", "services:"),
+    Case("unknown-value", "severity: SEV2", "severity: SEV9", "severity:"),
+    Case("bad-id", "id: INC-2026-101", "id: incident-101", "id: incident"),
+    Case("bad-timestamp", "started: 2026-10-05T09:00:00Z", "started: 2026-10-05T09:00:00", "started:"),
+    Case("bad-date", "due: 2026-10-15", "due: next week", "due: next week"),
+    Case("impossible-date", "due: 2026-10-15", "due: 2026-02-30", "due: 2026-02-30"),
+    Case("bad-url", "slack: https://chat.example.com/archives/C01", "slack: javascript:alert(1)", "slack:"),
+    Case("empty-value", "owner: Ada Moreau", 'owner: ""', 'owner: ""'),
+    Case("timestamp-order", "detected: 2026-10-05T09:07:00Z", "detected: 2026-10-05T08:50:00Z", "detected:"),
+    Case("unknown-related", "related: []", "related: [INC-2026-999]", "related:"),
+    Case("missing-section", "## Detection\n", "## Detektion\n", "## Timeline"),
+    Case("empty-section", "The on-call engineer opened the incident and paged the database team.\n", "",
+         "## Response"),
+    Case("placeholder", "The rollback took three minutes", "TODO: the rollback took three minutes", "TODO: the"),
+    Case("timeline-no-timestamp", "- 09:25 — The change", "- Then the change", "- Then the change"),
+    Case("timeline-empty", "- 2026-10-05 09:00 — The pool-size change reaches every checkout-api pod.\n"
+         "- 09:07 — The checkout error-rate alert pages the on-call engineer.\n"
+         "- 09:25 — The change is identified as the trigger.\n"
+         "- 09:40 — The rollback completes and errors return to baseline.\n"
+         "- 11:00 — The incident is resolved after an hour of normal traffic.\n",
+         "We did not keep a log of events.\n", "## Timeline"),
+    Case("timeline-order", "- 09:25 — The change", "- 09:05 — The change", "- 09:05"),
+    Case("timeline-window", "- 11:00 — The incident", "- 11:30 — The incident", "- 11:30"),
+    Case("too-few-factors", "  - layer: rollout-control-gap\n    description: Configuration changes skipped the "
+         "canary stage that code changes go through.\n", "", "contributing_factors:"),
+    Case("too-few-layers", "layer: detection-gap", "layer: technical-trigger", "contributing_factors:",
+         also=(("layer: rollout-control-gap", "layer: technical-trigger"),)),
+    Case("blame", "description: No alert watched pool saturation, so the first signal was the error rate.",
+         "description: Human error by the operator who changed the pool.", "Human error"),
+    Case("duplicate-action-id", "id: AI-2", "id: AI-1", "id: AI-1\n    description: Alert"),
+    Case("due-outside-window", "due: 2026-10-15", "due: 2026-10-30", "due: 2026-10-30"),
+    Case("refused-action", "description: Route configuration changes through the same canary stage as code.",
+         "description: Be more careful when changing pool sizes.", "Be more careful"),
+    Case("vague-action", "description: Alert when the connection pool stays above 90% use for five minutes.\n"
+         "    owner: Ben Ito\n    due: 2026-11-01\n    priority: P3\n    category: detect\n"
+         "    verification: The alert fires in the monthly game day when the pool is throttled.",
+         "description: Monitor better.\n    owner: Ben Ito\n    due: 2026-11-01\n    priority: P3\n"
+         "    category: detect\n    verification: done", "Monitor better"),
+    Case("unverifiable-action", "verification: The alert fires in the monthly game day when the pool is throttled.",
+         "verification: tests pass", "verification: tests pass"),
+    Case("open-actions-on-closed", "status: reviewed", "status: closed", "status: closed"),
+    Case("visibility", "tags: [database]", "tags: [security]", "visibility:"),
+]
+
+FILE_CASES = {
+    "nul-byte": b"---\nid: INC-2026-101\n\x00\n---\n",
+    "encoding": "---\ntitle: caf\u00e9\n---\n".encode("latin-1"),
+    "empty-file": b"   \n\n",
+    "no-front-matter": b"# Just a heading\n\nSome text.\n",
+}
+
+
+def _line_of(text: str, marker: str | None) -> int:
+    if marker is None:
+        return 1
+    index = text.index(marker)
+    return text.count("\n", 0, index) + 1
+
+
+def test_the_valid_fixture_passes(tmp_path, taxonomy, valid_text):
+    collection, _ = check_text(tmp_path, taxonomy, valid_text)
+    assert collection.problems == []
+    assert len(collection.reports) == 1 and len(collection.reports[0].actions) == 2
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
+def test_rule_fails_on_its_defect(tmp_path, taxonomy, valid_text, case):
+    assert case.old in valid_text, f"fixture no longer contains {case.old!r}"
+    text = valid_text.replace(case.old, case.new, 1)
+    for old, new in case.also:
+        text = text.replace(old, new, 1)
+    collection, path = check_text(tmp_path, taxonomy, text)
+    matching = [p for p in collection.problems if p.rule == case.rule]
+    assert matching, f"expected {case.rule}, got {[(p.rule, p.message) for p in collection.problems]}"
+    problem = matching[0]
+    assert problem.level is Level.ERROR  # the fixture is `reviewed`: strict
+    assert problem.file == "report.md"
+    assert problem.line == _line_of(text, case.marker), (problem, text.split("\n")[problem.line - 1])
+    assert problem.message and problem.hint
+
+
+@pytest.mark.parametrize("rule", sorted(FILE_CASES))
+def test_file_level_rules_are_located_errors(tmp_path, taxonomy, rule):
+    collection, _ = check_text(tmp_path, taxonomy, FILE_CASES[rule])
+    [problem] = collection.problems
+    assert problem.rule == rule and problem.level is Level.ERROR
+    assert problem.line == {"nul-byte": 3, "encoding": 2}.get(rule, 1)
+    assert len(collection.reports) == 1  # the broken file is still a report: never dropped
+
+
+def test_duplicate_id_names_both_files(tmp_path, taxonomy, valid_text):
+    (tmp_path / "a.md").write_text(valid_text, encoding="utf-8")
+    (tmp_path / "b.md").write_text(valid_text, encoding="utf-8")
+    collection = load_collection([tmp_path / "a.md", tmp_path / "b.md"], taxonomy, tmp_path)
+    dupes = [p for p in collection.problems if p.rule == "duplicate-id"]
+    assert {p.file for p in dupes} == {"a.md", "b.md"}
+    assert "b.md" in next(p.message for p in dupes if p.file == "a.md")
+    assert all(p.line == 2 for p in dupes)
+
+
+def test_file_too_large_states_the_limit(tmp_path, taxonomy, valid_text):
+    text = valid_text + "\n" + ("x" * 100 + "\n") * (taxonomy.max_file_bytes // 100 + 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    [problem] = collection.problems
+    assert problem.rule == "file-too-large" and f"{taxonomy.max_file_bytes:,}" in problem.message
+
+
+def test_front_matter_too_long(tmp_path, taxonomy, valid_text):
+    padding = "# padding\n" * (taxonomy.max_front_matter_lines + 1)
+    collection, _ = check_text(tmp_path, taxonomy, valid_text.replace("---\n", "---\n" + padding, 1))
+    assert [p.rule for p in collection.problems] == ["front-matter-too-long"]
+
+
+def test_unreadable_file_is_reported_not_skipped(tmp_path, taxonomy):
+    os.symlink(tmp_path / "missing-target.md", tmp_path / "dangling.md")
+    from handbook import find_reports
+
+    files = find_reports([tmp_path])
+    collection = load_collection(files, taxonomy, tmp_path)
+    assert [p.rule for p in collection.problems] == ["unreadable"]
+
+
+def test_every_rule_has_a_failing_case():
+    covered = {c.rule for c in CASES} | set(FILE_CASES) | {"duplicate-id", "file-too-large",
+                                                            "front-matter-too-long", "unreadable"}
+    assert covered == set(RULES)
+
+
+# -- passing variants -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old,new", [
+    # time-only timeline entries, an explicit zone, and a table timeline all count
+    ("- 09:25 — The change", "- 2026-10-05 09:25 UTC — The change"),
+    ("- 09:25 — The change", "- **09:25** The change"),
+    # a vague action is fine when its verification is observable
+    ("description: Alert when the connection pool", "description: Improve monitoring with an alert when the pool"),
+    # quoting timestamps and dates is fine; so is an offset
+    ("started: 2026-10-05T09:00:00Z", "started: '2026-10-05T09:00:00+00:00'"),
+    ("due: 2026-10-15", "due: '2026-10-15'"),
+    # a security incident that is restricted
+    ("tags: [database]\n", "tags: [security]\n"),
+], ids=["dated-entry", "bold-time", "vague-but-verified", "offset", "quoted-date", "restricted-security"])
+def test_accepted_variants(tmp_path, taxonomy, valid_text, old, new):
+    text = valid_text.replace(old, new, 1)
+    if "security" in new:
+        text = text.replace("visibility: internal", "visibility: restricted")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert collection.problems == []
+
+
+def test_bom_and_crlf_are_accepted(tmp_path, taxonomy, valid_text):
+    data = b"\xef\xbb\xbf" + valid_text.replace("\n", "\r\n").encode("utf-8")
+    collection, _ = check_text(tmp_path, taxonomy, data)
+    assert collection.problems == []
+
+
+def test_table_timeline_is_read(tmp_path, taxonomy, valid_text):
+    start = valid_text.index("- 2026-10-05 09:00")
+    end = valid_text.index("## Detection")
+    table = ("| Time (UTC) | Event |\n|---|---|\n| 2026-10-05 09:00 | Change rolls out |\n"
+             "| 09:07 | Alert pages on-call |\n| 09:40 | Rollback completes |\n\n")
+    collection, _ = check_text(tmp_path, taxonomy, valid_text[:start] + table + valid_text[end:])
+    assert collection.problems == []
+    assert len(collection.reports[0].timeline) == 3
+
+
+def test_draft_problems_are_warnings(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("status: reviewed", "status: draft").replace("## Summary\n", "## Synopsis\n")
+    text = text.replace("The rollback took three minutes", "TODO")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert [p.rule for p in collection.problems] == ["missing-section"]  # placeholders are allowed in drafts
+    assert collection.problems[0].level is Level.WARNING and collection.errors == []
+
+
+def test_draft_still_errors_on_unreadable_front_matter(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("status: reviewed", "status: draft").replace("title: Checkout", "title: [Checkout")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert [p.level for p in collection.problems] == [Level.ERROR]
+
+
+def test_unknown_status_is_an_error_even_for_a_draft_like_report(tmp_path, taxonomy, valid_text):
+    collection, _ = check_text(tmp_path, taxonomy, valid_text.replace("status: reviewed", "status: drafty"))
+    problem = next(p for p in collection.problems if p.rule == "unknown-value")
+    assert problem.level is Level.ERROR and "`draft`" in problem.hint
+
+
+def test_action_items_are_never_dropped_even_when_malformed(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("action_items:\n", "action_items:\n  - just a sentence\n  - id: AI-9\n", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    report = collection.reports[0]
+    assert len(report.actions) == 4
+    assert report.actions[0].description == "just a sentence"
+    assert any(p.rule == "wrong-type" for p in collection.problems)
+
+
+def test_placeholders_in_code_are_not_flagged(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("Rolling back the configuration change restored the pool size.",
+                              "Rolling back restored it; the runbook's `TODO` list and this block:\n\n"
+                              "```\n# TODO: not ours\n...\n```\n")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert collection.problems == []
