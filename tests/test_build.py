@@ -1,0 +1,96 @@
+"""Real MkDocs builds in temporary folders: the gate on broken reports, and the live preview."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import BIN, TODAY, copy_project, mkdocs
+
+
+def _with_report(tmp_path, text: str, name: str = "report.md"):
+    project = copy_project(tmp_path, examples=True)
+    (project / "postmortems" / name).write_text(text, encoding="utf-8")
+    return project
+
+
+def _broken(valid_text: str) -> str:
+    return valid_text.replace("## Detection\n", "## Detektion\n").replace("severity: SEV2", "severity: SEV9")
+
+
+@pytest.mark.parametrize("flags", [[], ["-q"], ["--strict"], ["--strict", "-q"]],
+                         ids=["plain", "quiet", "strict", "strict-quiet"])
+def test_build_fails_on_a_broken_report_listing_every_problem(tmp_path, valid_text, flags):
+    project = _with_report(tmp_path, _broken(valid_text))
+    result = mkdocs(project, "build", *flags, "-d", "site")
+    assert result.code == 1
+    assert "postmortems/report.md:4: error [unknown-value]" in result.output
+    assert "postmortems/report.md:" in result.output and "[missing-section]" in result.output
+    assert "2 error(s)" in result.output
+    assert "Traceback" not in result.output
+    assert not (project / "site" / "incidents" / "INC-2026-101").exists()
+
+
+@pytest.mark.parametrize("flags,code", [([], 0), (["-q"], 0), (["--strict"], 1), (["--strict", "-q"], 1)],
+                         ids=["plain", "quiet", "strict", "strict-quiet"])
+def test_draft_warnings_fail_only_strict_builds(tmp_path, valid_text, flags, code):
+    draft = valid_text.replace("status: reviewed", "status: draft").replace("## Summary\n", "## Overview\n")
+    result = mkdocs(_with_report(tmp_path, draft), "build", *flags, "-d", "site")
+    assert result.code == code, result.output
+    if code:
+        assert "1 warning(s)" in result.output
+
+
+def test_examples_build_strictly_with_no_warning(example_site):
+    assert (example_site / "index.html").exists()
+    assert (example_site / "incidents" / "index.html").exists()
+
+
+def test_build_of_an_unparseable_file_fails_with_its_line(tmp_path, valid_text):
+    project = _with_report(tmp_path, valid_text.replace("title: Checkout", "title: [Checkout"))
+    result = mkdocs(project, "build", "-q", "-d", "site")
+    assert result.code == 1
+    assert "postmortems/report.md:3: error [yaml-syntax]" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, deadline: float) -> str:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_text):
+    project = _with_report(tmp_path, _broken(valid_text))
+    broken_yaml = valid_text.replace("id: INC-2026-101", "id: INC-2026-102").replace("title: Checkout",
+                                                                                     "title: [Checkout")
+    (project / "postmortems" / "unparseable.md").write_text(broken_yaml, encoding="utf-8")
+    port = _free_port()
+    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN)}
+    server = subprocess.Popen([str(BIN / "mkdocs"), "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
+                              cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = _get(f"http://127.0.0.1:{port}/incidents/INC-2026-101/", time.monotonic() + 60)
+        assert 'class="admonition failure"' in page
+        assert "unknown-value" in page and "missing-section" in page
+        # A file whose front matter cannot be read still gets a page, under its file name.
+        page = _get(f"http://127.0.0.1:{port}/incidents/unparseable/", time.monotonic() + 10)
+        assert "yaml-syntax" in page and "Line 3" in page
+        assert server.poll() is None  # still serving
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
