@@ -24,7 +24,7 @@ SOON_DAYS = 14
 def _front(title: str, description: str) -> list[str]:
     """Front matter and heading of a generated page; `title` and `description` are plain text."""
     return ["---", f"title: {yaml_string(title)}", f"description: {yaml_string(description)}",
-            "render_macros: false", "---", "", f"# {md(title)}", ""]
+            "render_macros: false", "hide: [toc]", "---", "", f"# {md(title)}", ""]
 
 
 def newest_first(reports: list[Report]) -> list[Report]:
@@ -40,7 +40,7 @@ def incident_table(reports: list[Report], routes: Routes, src: str, *, filterabl
             "|---|---|---|---|---|---|---|"]
     for r in newest_first(reports):
         date = r.date.isoformat() if r.date else "—"
-        status = md(r.status) + (" (draft)" if r.status == "draft" else "")
+        status = md(r.status)
         rows.append(f"| {date} | [{md(r.key)}]({routes.rel(src, routes.report(r.key))}) | {md(r.title)} | "
                     f"{md(r.severity)} | {status} | {md(', '.join(r.services))} | "
                     f"{format_duration(r.time_to_resolve)} |")

@@ -57,8 +57,13 @@ def _problem_box(problems: list[Problem]) -> list[str]:
     return lines + [""]
 
 
-def _row(label: str, value: str) -> str:
-    return f"| {label} | {value or '—'} |"
+def _grid(cells: list[tuple[str, str]]) -> list[str]:
+    """Label/value pairs laid out two per row: a compact card instead of a long list."""
+    rows = ["| | | | |", "|---|---|---|---|"]
+    for i in range(0, len(cells), 2):
+        pair = cells[i:i + 2] + [("", "")] * (2 - len(cells[i:i + 2]))
+        rows.append("| " + " | ".join(f"{label} | {value or '—'}" if label else " | " for label, value in pair) + " |")
+    return rows
 
 
 def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
@@ -68,7 +73,6 @@ def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
         sev_text = f"[{sev_text}]({routes.rel(src, routes.severity(severity.id))})"
     services = ", ".join(f"[{md(s)}]({routes.rel(src, routes.service(s))})" for s in report.services)
     roles = report.roles
-    role_rows = [_row(md(t.name), md(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)]
     impact = report.impact
     links = report.links
     link_parts = []
@@ -78,33 +82,32 @@ def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
         values = links.get(key) if isinstance(links.get(key), list) else []
         for index, url in enumerate(values, 1):
             link_parts.append(md_link(f"{label} {index}" if len(values) > 1 else label, url))
-    rows = [
-        "| | |",
-        "|---|---|",
-        _row("Id", md(report.id)),
-        _row("Severity", sev_text),
-        _row("Status", md(report.status)),
-        _row("Visibility", md(report.visibility)),
-        _row("Services", services),
-        _row("Owner", md(report.owner)),
-        *role_rows,
-        _row("Started", md(_when(report.started, report.data.get("started")))),
-        _row("Detected", md(_when(report.detected, report.data.get("detected")))),
-        _row("Mitigated", md(_when(report.mitigated, report.data.get("mitigated")))),
-        _row("Resolved", md(_when(report.resolved, report.data.get("resolved")))),
-        _row("Time to detect", format_duration(report.time_to_detect)),
-        _row("Time to mitigate", format_duration(report.time_to_mitigate)),
-        _row("Time to resolve", format_duration(report.time_to_resolve)),
-        _row("Customer impact", format_duration(report.impact_duration)),
-        _row("Users affected", md(impact.get("users_affected"))),
-        _row("Customer-facing", md("yes" if impact.get("customer_facing") is True else
-                                   "no" if impact.get("customer_facing") is False else "")),
-        _row("Data impact", md(impact.get("data_impact"))),
-        _row("Links", " · ".join(link_parts)),
+    facing = impact.get("customer_facing")
+    cells = [
+        ("Severity", sev_text), ("Status", md(report.status)),
+        ("Services", services), ("Visibility", md(report.visibility)),
+        ("Owner", md(report.owner)), ("Authors", md(", ".join(report.authors))),
+        *[(md(t.name), md(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)],
+    ]
+    if len(cells) % 2:
+        cells.append(("", ""))
+    cells += [
+        ("Started", md(_when(report.started, report.data.get("started")))),
+        ("Time to detect", format_duration(report.time_to_detect)),
+        ("Detected", md(_when(report.detected, report.data.get("detected")))),
+        ("Time to mitigate", format_duration(report.time_to_mitigate)),
+        ("Mitigated", md(_when(report.mitigated, report.data.get("mitigated")))),
+        ("Time to resolve", format_duration(report.time_to_resolve)),
+        ("Resolved", md(_when(report.resolved, report.data.get("resolved")))),
+        ("Customer impact", format_duration(report.impact_duration)),
+        ("Users affected", md(impact.get("users_affected"))),
+        ("Customer-facing", "yes" if facing is True else "no" if facing is False else ""),
+        ("Data impact", md(impact.get("data_impact"))),
+        ("Links", " · ".join(link_parts)),
     ]
     if report.tags:
-        rows.append(_row("Tags", md(", ".join(report.tags))))
-    return ['<div class="pm-card" markdown>', "", *rows, "", "</div>", ""]
+        cells.append(("Tags", md(", ".join(report.tags))))
+    return ['<div class="pm-card" markdown>', "", *_grid(cells), "", "</div>", ""]
 
 
 def _when(parsed: dt.datetime | None, raw: object) -> str:
