@@ -267,16 +267,18 @@ class ReportChecker:
         body = report.parsed_body
         assert body is not None
         rank = self.draft_rank.get(status.id, len(self.draft_rank)) if status else len(self.draft_rank)
-        last_line = source.body_line
+        last_line, last_title = source.body_line, ""
         for section in self.tax.sections:
+            block = body.section(section.title)
+            if block is not None:
+                last_line, last_title = block.line, section.title
             if rank < self.draft_rank.get(section.required_from, 0):
                 continue
-            block = body.section(section.title)
             if block is None:
+                where = f"after `## {last_title}`" if last_title else "at the start of the body"
                 sink.add(last_line, "missing-section", f"The section `## {section.title}` is missing.",
-                         f"Add a `## {section.title}` heading (sections follow the order of templates/postmortem.md).")
+                         f"Add a `## {section.title}` heading {where}, as in templates/postmortem.md.")
                 continue
-            last_line = block.line
             if section.generated:
                 continue
             if block.is_empty():
