@@ -1,0 +1,269 @@
+"""The published example site: report pages and generated indexes, checked in the built HTML.
+
+Expected values are computed here straight from the example files' YAML (not through the
+handbook package), so the test does not grade our code with our code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from .conftest import ROOT, TODAY, copy_project, mkdocs
+
+RANK = {"public": 0, "internal": 1, "restricted": 2}
+OPEN = {"open", "in-progress"}
+
+
+def _examples() -> list[dict]:
+    reports = []
+    for path in sorted((ROOT / "postmortems").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        front = yaml.load(text.split("---\n")[1], Loader=yaml.BaseLoader)  # every value stays text
+        front["_path"] = path
+        front["_body"] = text.split("---\n", 2)[2]
+        reports.append(front)
+    return reports
+
+
+def _visible(audience: str = "internal") -> list[dict]:
+    out = []
+    for r in _examples():
+        level = r.get("visibility") or ("restricted" if "security" in r.get("tags", []) else "internal")
+        if RANK[level] <= RANK[audience]:
+            out.append(r)
+    return out
+
+
+def _soup(site: Path, page: str) -> BeautifulSoup:
+    return BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def _article(site: Path, page: str):
+    return _soup(site, page).select_one("article")
+
+
+def test_every_published_report_has_its_page(example_site):
+    visible = _visible()
+    assert len(visible) >= 6
+    for report in visible:
+        page = example_site / "incidents" / report["id"] / "index.html"
+        assert page.exists(), report["id"]
+        article = _article(example_site, f"incidents/{report['id']}/index.html")
+        assert report["id"] in article.h1.get_text()
+        assert report["title"] in article.h1.get_text()
+
+
+def test_incidents_table_has_one_row_per_report_newest_first(example_site):
+    article = _article(example_site, "incidents/index.html")
+    rows = article.select(".pm-filterable table tbody tr")
+    visible = _visible()
+    assert len(rows) == len(visible)
+    ids = [row.select("td")[1].get_text(strip=True) for row in rows]
+    expected = [r["id"] for r in sorted(visible, key=lambda r: r["started"], reverse=True)]
+    assert ids == expected
+    links = {a["href"] for a in article.select(".pm-filterable a")}
+    assert links == {f"{r['id']}/" for r in visible}
+
+
+def _open_items(reports: list[dict]) -> list[tuple[str, str, dt.date]]:
+    return [(r["id"], a["id"], dt.date.fromisoformat(a["due"]))
+            for r in reports for a in r.get("action_items", []) if a["status"] in OPEN]
+
+
+def test_open_action_items_page_lists_exactly_the_open_items_by_due_group(example_site):
+    today = dt.date.fromisoformat(TODAY)
+    items = _open_items(_visible())
+    assert any(due < today for _, _, due in items), "the examples need overdue items"
+    article = _article(example_site, "actions/index.html")
+    sections = {}
+    for h2 in article.find_all("h2"):
+        table = h2.find_next_sibling()
+        rows = table.select("tbody tr") if table and table.name == "table" else []
+        sections[h2.get_text(strip=True).rstrip("¶").strip()] = {
+            (row.select("td")[1].get_text(strip=True), row.select("td")[2].get_text(strip=True)) for row in rows}
+    horizon = today + dt.timedelta(days=14)
+    assert sections["Overdue"] == {(r, a) for r, a, due in items if due < today}
+    assert sections["Due in the next 14 days"] == {(r, a) for r, a, due in items if today <= due <= horizon}
+    assert sections["Later"] == {(r, a) for r, a, due in items if due > horizon}
+    by_owner_rows = article.select("h3 ~ table tbody tr")
+    assert len(by_owner_rows) == len(items)
+    overdue_badges = article.select("h2 + table .pm-overdue")
+    assert len(overdue_badges) == len(sections["Overdue"])
+
+
+def test_each_service_page_holds_the_reports_of_that_service(example_site):
+    visible = _visible()
+    services = {s for r in visible for s in r["services"]}
+    for service in services:
+        slug = re.sub(r"[^a-z0-9]+", "-", service.lower()).strip("-")
+        article = _article(example_site, f"services/{slug}/index.html")
+        ids = {row.select("td")[1].get_text(strip=True) for row in article.select("table")[0].select("tbody tr")}
+        assert ids == {r["id"] for r in visible if service in r["services"]}, service
+
+
+def test_severity_and_year_pages(example_site):
+    visible = _visible()
+    for severity in {r["severity"] for r in visible}:
+        article = _article(example_site, f"severities/{severity.lower()}/index.html")
+        ids = {row.select("td")[1].get_text(strip=True) for row in article.select("tbody tr")}
+        assert ids == {r["id"] for r in visible if r["severity"] == severity}
+    for year in {r["started"][:4] for r in visible}:
+        article = _article(example_site, f"archive/{year}/index.html")
+        ids = {row.select("td")[1].get_text(strip=True) for row in article.select("tbody tr")}
+        assert ids == {r["id"] for r in visible if r["started"].startswith(year)}
+
+
+def test_report_page_card_actions_related_and_edit_link(example_site):
+    visible = {r["id"]: r for r in _visible()}
+    linked = next(r for r in visible.values() if r.get("related"))
+    target = linked["related"][0]
+    soup = _soup(example_site, f"incidents/{linked['id']}/index.html")
+    card = soup.select_one(".pm-card").get_text(" ", strip=True)
+    for label in ("Severity", "Status", "Services", "Owner", "Incident commander", "Started", "Detected",
+                  "Mitigated", "Resolved", "Time to detect", "Time to mitigate", "Time to resolve",
+                  "Customer impact"):
+        assert label in card
+    assert linked["severity"] in card and linked["owner"] in card
+    # related both ways
+    assert soup.select_one(f'a[href="../{target}/"]') is not None
+    back = _soup(example_site, f"incidents/{target}/index.html")
+    assert back.select_one(f'a[href="../{linked["id"]}/"]') is not None
+    # the edit button opens the file under postmortems/
+    edit = soup.select_one("a.md-content__button[href*='edit']")
+    rel = linked["_path"].relative_to(ROOT).as_posix()
+    assert edit["href"].endswith("/edit/main/" + rel)
+    # the action-item table comes from the front matter
+    ids = [td.get_text(strip=True) for td in soup.select("#action-items ~ table tbody tr td:first-child")]
+    assert ids == [a["id"] for a in linked["action_items"]]
+
+
+def test_overdue_items_are_marked_on_report_pages(example_site):
+    today = dt.date.fromisoformat(TODAY)
+    for report in _visible():
+        soup = _soup(example_site, f"incidents/{report['id']}/index.html")
+        marked = {tr.select_one("td").get_text(strip=True) for tr in soup.select("tr") if tr.select_one(".pm-overdue")}
+        expected = {a["id"] for a in report.get("action_items", [])
+                    if a["status"] in OPEN and dt.date.fromisoformat(a["due"]) < today}
+        assert marked == expected, report["id"]
+
+
+def test_drafts_are_marked_and_incident_logs_are_not_jinja(example_site):
+    drafts = [r for r in _visible() if r["status"] == "draft"]
+    assert drafts
+    for report in drafts:
+        assert "This report is a draft" in _article(example_site, f"incidents/{report['id']}/index.html").get_text()
+    braces = [r for r in _visible() if "{{" in r["_body"]]
+    assert braces, "an example keeps a literal {{ ... }} in its log"
+    for report in braces:
+        text = _article(example_site, f"incidents/{report['id']}/index.html").get_text()
+        literal = re.search(r"\{\{[^}]*\}\}", report["_body"]).group(0)
+        assert literal in text
+
+
+def test_review_queue_lists_late_unreviewed_reports(example_site):
+    article = _article(example_site, "review/index.html")
+    listed = {row.select_one("td").get_text(strip=True) for row in article.select("tbody tr")}
+    expected = _expected_queue(_visible(), {"SEV1": 1, "SEV2": 3, "SEV3": 5, "SEV4": None})
+    assert listed == expected
+
+
+def _business_days_after(day: dt.date, n: int) -> dt.date:
+    while n:
+        day += dt.timedelta(days=1)
+        n -= day.weekday() < 5
+    return day
+
+
+def _expected_queue(reports: list[dict], deadlines: dict[str, int | None]) -> set[str]:
+    today = dt.date.fromisoformat(TODAY)
+    warn_until = _business_days_after(today, 1)
+    queue = set()
+    for r in reports:
+        days = deadlines[r["severity"]]
+        if r["status"] not in ("draft", "in-review") or days is None:
+            continue
+        resolved = dt.datetime.fromisoformat(r["resolved"].replace("Z", "+00:00")).date()
+        if _business_days_after(resolved, days) <= warn_until:
+            queue.add(r["id"])
+    return queue
+
+
+def test_review_deadline_change_reaches_queue_and_handbook(tmp_path):
+    project = copy_project(tmp_path)
+    config = project / "handbook.yml"
+    text = config.read_text(encoding="utf-8")
+    # SEV3 and SEV4 get a 0-day deadline: every unreviewed SEV3/SEV4 report is late.
+    text = text.replace("review_deadline_business_days: 5", "review_deadline_business_days: 0")
+    text = text.replace("review_deadline_business_days: null", "review_deadline_business_days: 0")
+    config.write_text(text, encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+    listed = {row.select_one("td").get_text(strip=True)
+              for row in _article(site, "review/index.html").select("tbody tr")}
+    expected = _expected_queue(_visible(), {"SEV1": 1, "SEV2": 3, "SEV3": 0, "SEV4": 0})
+    assert listed == expected
+    assert any(r["severity"] in ("SEV3", "SEV4") for r in _visible() if r["id"] in expected)
+    table = _article(site, "handbook/severity/index.html").select_one("table")
+    rows = {tr.select("td")[0].get_text(strip=True): tr.get_text(" ", strip=True) for tr in table.select("tbody tr")}
+    assert "within 0 business days" in rows["SEV3"] and "within 0 business days" in rows["SEV4"]
+    assert "within 1 business day " in rows["SEV1"] + " "
+
+
+def test_metrics_are_static_svg(example_site):
+    html = (example_site / "metrics" / "index.html").read_text(encoding="utf-8")
+    article = BeautifulSoup(html, "html.parser").select_one("article")
+    svgs = article.select("svg")
+    assert len(svgs) == 4
+    for svg in svgs:
+        assert svg.get("role") == "img" and svg.find("title") is not None
+        assert svg.find("script") is None and not svg.select("[href]")
+    text = article.get_text(" ", strip=True)
+    assert f"from {len(_visible())} reports" in text
+
+
+def test_search_index_finds_reports_by_id_title_and_service(example_site):
+    index = json.loads((example_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = [d for d in index["docs"] if d["location"].startswith("incidents/INC-")]
+    for report in _visible():
+        mine = [d for d in docs if d["location"].startswith(f"incidents/{report['id']}/")]
+        assert mine, report["id"]
+        blob = " ".join(d["title"] + " " + d["text"] for d in mine)
+        assert report["id"] in blob and report["services"][0] in blob
+
+
+def test_reports_are_not_in_the_navigation_but_two_clicks_from_home(example_site):
+    home = _soup(example_site, "index.html")
+    nav = home.select_one("nav.md-nav--primary")
+    assert not nav.select('a[href*="INC-"]')
+    tabs = [a.get_text(strip=True) for a in home.select(".md-tabs__link")]
+    for tab in ("Handbook", "Incidents", "Action items", "Metrics"):
+        assert tab in tabs
+    hrefs = {a["href"] for a in home.select("article a[href]")}
+    assert {"incidents/", "actions/", "metrics/"} <= hrefs
+    incidents = _soup(example_site, "incidents/index.html")
+    for report in _visible():
+        assert incidents.select_one(f'article a[href="{report["id"]}/"]')
+
+
+@pytest.mark.parametrize("page", ["handbook/severity/index.html", "handbook/action-items/index.html",
+                                  "handbook/writing-a-postmortem/index.html"])
+def test_handbook_tables_come_from_the_taxonomy(example_site, page):
+    text = _article(example_site, page).get_text(" ", strip=True)
+    assert "{{" not in text and "{%" not in text
+    taxonomy = yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))
+    if "severity" in page:
+        for sev in taxonomy["severities"]:
+            assert sev["id"] in text and sev["name"] in text
+    if "action-items" in page:
+        for prio in taxonomy["priorities"]:
+            assert prio["id"] in text
+        for cat in taxonomy["action_categories"]:
+            assert cat["name"] in text
