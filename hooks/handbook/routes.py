@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
+def report_url(site_url: str, report_id: str) -> str:
+    """The permanent address of a report: `<site_url>/incidents/<id>/`."""
+    return f"{site_url.rstrip('/')}/incidents/{report_id}/"
+
+
 def slug(value: str) -> str:
     """A file-name-safe form of a service or tag name."""
     return _UNSAFE.sub("-", value.lower()).strip("-") or "unnamed"

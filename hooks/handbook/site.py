@@ -9,20 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import indexes
+from .audience import check_audience, readable_by
 from .collection import Collection, find_reports, load_collection
 from .metrics import metrics_page
 from .model import Report
 from .report_page import render_report_page
 from .routes import Routes
-from .settings import Settings, SettingsError
+from .settings import Settings
 from .taxonomy import Taxonomy
 
 
 @dataclass(slots=True)
 class SitePlan:
     collection: Collection
-    """Every report read, published or not, with every problem."""
-    published: list[Report]
+    """Every report read, readable or not, with every problem."""
+    readable: list[Report]
     """The reports this build's audience may read."""
     pages: dict[str, str] = field(default_factory=dict)
     """Docs-relative source path -> Markdown of each generated page."""
@@ -30,23 +31,16 @@ class SitePlan:
     """Docs-relative source path of each report page -> its report."""
 
 
-def audience_may_read(tax: Taxonomy, audience: str, visibility: str) -> bool:
-    """An audience reads its own level and every less restricted one."""
-    return tax.visibility_rank(visibility) <= tax.visibility_rank(audience)
-
-
 def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False) -> SitePlan:
-    if settings.audience not in tax.visibilities:
-        raise SettingsError(f"extra.handbook.audience is `{settings.audience}`; use one of: "
-                            f"{', '.join(tax.visibilities)} (or set HANDBOOK_AUDIENCE).")
+    check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     collection = load_collection(files, tax, settings.root)
-    published = [r for r in collection.reports if audience_may_read(tax, settings.audience, r.visibility)]
-    plan = SitePlan(collection, published)
+    readable = readable_by(collection.reports, tax, settings.audience)
+    plan = SitePlan(collection, readable)
     routes = Routes()
     used: set[str] = set()
     keyed: list[tuple[str, Report]] = []
-    for report in published:
+    for report in readable:
         key = report.key if report.key not in used else f"{report.key}-{report.path.stem}"
         used.add(key)
         keyed.append((key, report))
@@ -58,12 +52,12 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False)
         problems = report.problems if show_problems else None
         plan.pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src)
         plan.report_sources[src] = report
-    services = sorted({s for r in published for s in r.services}, key=str.lower)
-    plan.pages[Routes.INCIDENTS] = indexes.incidents_page(published, tax, routes, services)
-    plan.pages[Routes.ACTIONS] = indexes.actions_page(published, tax, routes, today)
-    plan.pages[Routes.REVIEW] = indexes.review_page(published, tax, routes, today)
-    plan.pages[Routes.METRICS] = metrics_page(published, tax, routes, today)
-    plan.pages.update(indexes.services_pages(published, tax, routes, today))
-    plan.pages.update(indexes.severity_pages(published, tax, routes))
-    plan.pages.update(indexes.year_pages(published, tax, routes))
+    services = sorted({s for r in readable for s in r.services}, key=str.lower)
+    plan.pages[Routes.INCIDENTS] = indexes.incidents_page(readable, tax, routes, services)
+    plan.pages[Routes.ACTIONS] = indexes.actions_page(readable, tax, routes, today)
+    plan.pages[Routes.REVIEW] = indexes.review_page(readable, tax, routes, today)
+    plan.pages[Routes.METRICS] = metrics_page(readable, tax, routes, today)
+    plan.pages.update(indexes.services_pages(readable, tax, routes, today))
+    plan.pages.update(indexes.severity_pages(readable, tax, routes))
+    plan.pages.update(indexes.year_pages(readable, tax, routes))
     return plan

@@ -202,6 +202,11 @@ class Taxonomy:
     def status_rank(self, status_id: str) -> int:
         return next((i for i, s in enumerate(self.statuses) if s.id == status_id), -1)
 
+    def is_published(self, status_id: str) -> bool:
+        """A report is published (in feeds, announcements) from the first strict status on."""
+        status = self.status(status_id)
+        return bool(status and status.strict)
+
     def is_open_action(self, status_id: object) -> bool:
         """Unknown or missing statuses count as open: an item is never silently dropped."""
         return self.action_statuses.get(status_id, True) if isinstance(status_id, str) else True
