@@ -15,8 +15,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
+from handbook.outputs import atom_feed, incidents_json, open_graph, redirect_page
 from handbook.site import SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.handbook")
@@ -89,3 +91,41 @@ def _report_problems(plan: SitePlan, *, strict: bool, serving: bool) -> None:
         raise Abort(f"handbook: {errors} error(s) and {warnings} warning(s) in the postmortems; "
                     f"run `handbook validate` for the fixes.")
 
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    # The page's HTML is final here: add link-preview tags to reports and the feed link to all.
+    plan: SitePlan = _build["plan"]  # type: ignore[assignment]
+    depth = page.url.count("/")
+    head = (f'<link rel="alternate" type="application/atom+xml" title="Incident reports" '
+            f'href="{"../" * depth}feed.xml">\n')
+    report = plan.report_sources.get(page.file.src_uri)
+    if report is not None:
+        head += open_graph(report, _build["taxonomy"], config.site_url or "", config.site_name)  # type: ignore[arg-type]
+    return output.replace("</head>", head + "</head>", 1)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    # After every page is written: the machine-readable files and the redirects to each report.
+    plan: SitePlan = _build["plan"]  # type: ignore[assignment]
+    settings, taxonomy = _build["settings"], _build["taxonomy"]
+    site = Path(config.site_dir)
+    site_url = config.site_url or ""
+    (site / "incidents.json").write_text(
+        incidents_json(plan.readable, taxonomy, site_url, settings.today), encoding="utf-8")  # type: ignore[arg-type]
+    (site / "feed.xml").write_text(atom_feed(plan.readable, taxonomy, site_url, config.site_name),  # type: ignore[arg-type]
+                                   encoding="utf-8")
+    root = Path(settings.root)  # type: ignore[attr-defined]
+    for src_uri, report in plan.report_sources.items():
+        if not report.id:
+            continue
+        canonical = f"{site_url.rstrip('/')}/incidents/{report.id}/" if site_url else ""
+        file_path = report.path.resolve().relative_to(root).with_suffix("").as_posix() \
+            if report.path.resolve().is_relative_to(root) else ""
+        for alias in {f"incidents/{report.path.stem}", f"incidents/{report.id.lower()}", file_path} - {""}:
+            target = site / alias / "index.html"
+            if target.exists():
+                continue  # never replace a real page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            relative = "../" * (alias.count("/") + 1) + f"incidents/{report.id}/"
+            target.write_text(redirect_page(relative, canonical), encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .collection import find_reports, load_collection, relative
-from .reporting import FORMATS, RENDERERS
+from .reporting import FORMATS, RENDERERS, render_summary
 from .rules import RULES
 from .schema import build_schema
 from .settings import Settings, SettingsError, find_mkdocs_yml, load_settings
@@ -72,8 +72,11 @@ def main(ctx: click.Context, config: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, github for workflow annotations, json for tools.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (as `mkdocs build --strict` does).")
+@click.option("--summary", "summary", metavar="PATH", default="",
+              help="Also append a Markdown summary, a table per file, to PATH (for example "
+                   "\"$GITHUB_STEP_SUMMARY\"); an empty PATH writes nothing.")
 @click.pass_obj
-def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summary: str) -> None:
     """Check postmortems (default: the whole postmortems folder) without building the site.
 
     Exits 0 when there is no error, 1 when there is one (or a warning, with --strict).
@@ -87,6 +90,12 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> N
     others = _ids_elsewhere(settings.postmortems, set(f.resolve() for f in files)) if paths else set()
     collection = load_collection(files, taxonomy, settings.root, all_ids=others)
     click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as stream:  # append: earlier steps wrote theirs
+                stream.write(render_summary(collection.problems, len(collection.reports)))
+        except OSError as exc:
+            _fail(f"Cannot write the summary to {summary}: {exc.strerror or exc}.")
     if collection.errors or (strict and collection.warnings):
         sys.exit(1)
 
@@ -140,6 +149,8 @@ def rules() -> None:
     for rule, description in RULES.items():
         click.echo(f"{rule.ljust(width)}  {description}")
 
+
+from . import cli_new  # noqa: E402,F401  (registers new)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

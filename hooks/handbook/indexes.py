@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .markup import md, yaml_string
+from .markup import md, meta_value
 from .model import ActionItem, Report
 from .report_page import action_status
 from .routes import Routes
@@ -23,7 +23,7 @@ SOON_DAYS = 14
 
 def _front(title: str, description: str) -> list[str]:
     """Front matter and heading of a generated page; `title` and `description` are plain text."""
-    return ["---", f"title: {yaml_string(title)}", f"description: {yaml_string(description)}",
+    return ["---", f"title: {meta_value(title)}", f"description: {meta_value(description)}",
             "render_macros: false", "hide: [toc]", "---", "", f"# {md(title)}", ""]
 
 

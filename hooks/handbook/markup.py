@@ -44,9 +44,14 @@ def md_link(label: object, url: object) -> str:
     return f"[{md(label)}](<{href.replace('>', '%3E')}>)"
 
 
-def yaml_string(value: object) -> str:
-    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
-    return json.dumps("" if value is None else " ".join(str(value).split()), ensure_ascii=False)
+def meta_value(value: object) -> str:
+    """A page title or description for generated front matter.
+
+    MkDocs themes print `page.title` and `page.meta.description` into HTML without escaping
+    (a title from a Markdown heading is already HTML), so ours are HTML-escaped here, then
+    written as a double-quoted YAML scalar (JSON strings are valid YAML).
+    """
+    return json.dumps(attr(value), ensure_ascii=False)
 
 
 def plain_text(markdown: str, limit: int = 0) -> str:

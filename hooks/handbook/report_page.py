@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .markup import md, md_link, plain_text, safe_markdown, yaml_string
+from .markup import md, md_link, plain_text, safe_markdown, meta_value
 from .model import ActionItem, Report
 from .problems import Level, Problem
 from .routes import Routes
@@ -26,8 +26,8 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     title = f"{report.id}: {report.title}" if report.id else report.title
     parts = [
         "---",
-        f"title: {yaml_string(title)}",
-        f"description: {yaml_string(report_description(report))}",
+        f"title: {meta_value(title)}",
+        f"description: {meta_value(report_description(report))}",
         "render_macros: false",
         "---",
         "",
