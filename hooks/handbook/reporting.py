@@ -1,9 +1,11 @@
-"""Problems rendered for people (text), for GitHub (workflow commands) and for tools (JSON)."""
+"""Problems rendered for people (text), for GitHub (workflow commands and the job summary) and for
+tools (JSON)."""
 
 from __future__ import annotations
 
 import json
 
+from .markup import md
 from .problems import Level, Problem, count
 
 FORMATS = ("text", "github", "json")
@@ -56,6 +58,43 @@ def render_json(problems: list[Problem], reports: int) -> str:
         "problems": [p.as_dict() for p in problems],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+SUMMARY_ROWS = 1000
+"""Rows shown in a job summary at most: GitHub refuses a step summary over 1 MiB."""
+
+
+def render_summary(problems: list[Problem], reports: int, *, limit: int = SUMMARY_ROWS) -> str:
+    """A Markdown job summary: the totals, then a table of problems per file.
+
+    Everything an author typed (file names, messages, fixes) is escaped with `markup.md`, so a
+    `|`, a newline or HTML in a message stays inside its cell. Meant to be appended to
+    `$GITHUB_STEP_SUMMARY`, so it starts and ends with a blank line.
+    """
+    errors = count(problems, Level.ERROR)
+    mark = "❌" if errors else ("⚠️" if problems else "✅")
+    lines = ["", "## Postmortem validation", "", f"{mark} {md(summary_line(problems, reports))}", ""]
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    shown = 0
+    for file, mine in by_file.items():
+        if shown >= limit:
+            break
+        file_errors, file_warnings = count(mine, Level.ERROR), count(mine, Level.WARNING)
+        lines += [f"### {md(file)}", "",
+                  f"{file_errors} error{'s' if file_errors != 1 else ''}, "
+                  f"{file_warnings} warning{'s' if file_warnings != 1 else ''}.", "",
+                  "| Line | Level | Rule | Message | Fix |", "|---:|---|---|---|---|"]
+        for p in mine[: limit - shown]:
+            lines.append(f"| {p.line} | {p.level.value} | {md(p.rule)} | {md(p.message)} | {md(p.hint)} |")
+            shown += 1
+        lines.append("")
+    if shown < len(problems):
+        rest = len(problems) - shown
+        lines += [f"…and {rest} more problem{'s' if rest != 1 else ''} not shown here: run "
+                  "`handbook validate` for the full list.", ""]
+    return "\n".join(lines) + "\n"
 
 
 RENDERERS = {"text": render_text, "github": render_github, "json": render_json}
