@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test validate lock clean
+.PHONY: serve build test validate lock clean node-tools
 
 ## Create .venv and install the pinned dependencies (re-run when requirements.lock changes).
 $(STAMP): requirements.lock pyproject.toml
@@ -27,8 +27,15 @@ build: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/handbook validate
 
+## Front-end tools the browser tests serve locally (axe-core), pinned in package-lock.json.
+node_modules/axe-core/axe.min.js: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm not found: the accessibility audit in the browser tests will be skipped"; fi
+
+node-tools: node_modules/axe-core/axe.min.js
+
 ## Run the whole test suite.
-test: $(STAMP)
+test: $(STAMP) node-tools
 	$(BIN)/python -m pytest
 
 ## Re-pin dependencies after editing requirements.in (needs network to the package index).
@@ -38,4 +45,4 @@ lock:
 		-o requirements.lock requirements.in
 
 clean:
-	rm -rf $(VENV) site .pytest_cache
+	rm -rf $(VENV) site .pytest_cache node_modules
