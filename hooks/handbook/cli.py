@@ -7,20 +7,17 @@ exit codes (0 fine, 1 problems found, 2 the command could not run).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 
-from .collection import find_reports, load_collection, relative
+from .collection import existing_ids, find_reports, load_collection, relative
 from .reporting import FORMATS, RENDERERS, render_summary
 from .rules import RULES
 from .schema import build_schema
 from .settings import Settings, SettingsError, find_mkdocs_yml, load_settings
 from .taxonomy import Taxonomy, TaxonomyError
-
-_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
 
 
 class Context:
@@ -87,7 +84,7 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
         if not target.exists():
             _fail(f"{target} does not exist.")
     files = find_reports(targets)
-    others = _ids_elsewhere(settings.postmortems, set(f.resolve() for f in files)) if paths else set()
+    others = existing_ids(settings.postmortems, skip={f.resolve() for f in files}) if paths else set()
     collection = load_collection(files, taxonomy, settings.root, all_ids=others)
     click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
     if summary:
@@ -98,24 +95,6 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
             _fail(f"Cannot write the summary to {summary}: {exc.strerror or exc}.")
     if collection.errors or (strict and collection.warnings):
         sys.exit(1)
-
-
-def _ids_elsewhere(folder: Path, validated: set[Path]) -> set[str]:
-    """Ids of the reports not being validated, so `related` may point at them. A cheap read."""
-    ids: set[str] = set()
-    if not folder.is_dir():
-        return ids
-    for path in find_reports([folder]):
-        if path.resolve() in validated:
-            continue
-        try:
-            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
-        except OSError:
-            continue
-        match = _ID_LINE.search(head)
-        if match:
-            ids.add(match.group(1))
-    return ids
 
 
 @main.command()

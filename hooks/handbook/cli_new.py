@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from .cli import Context, _fail, main
-from .collection import load_collection, relative
+from .collection import existing_ids, load_collection, relative
 from .problems import Level
-from .scaffold import existing_ids, render_draft
+from .scaffold import render_draft
 from .timestamps import BadValue, parse_timestamp
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,26 @@ def find_reports(paths: list[Path]) -> list[Path]:
         else:
             found.add(path)
     return sorted(found)
+
+
+_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
+
+
+def existing_ids(folder: Path, *, skip: set[Path] | None = None) -> set[str]:
+    """Ids used by the reports under `folder` (except `skip`): a cheap read of each file's head,
+    for when only some files are checked or a new id is chosen."""
+    ids: set[str] = set()
+    for path in find_reports([folder]) if folder.is_dir() else []:
+        if skip and path.resolve() in skip:
+            continue
+        try:
+            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+        except OSError:
+            continue
+        match = _ID_LINE.search(head)
+        if match:
+            ids.add(match.group(1))
+    return ids
 
 
 def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,

@@ -8,26 +8,8 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from .collection import find_reports
 from .routes import slug
 from .taxonomy import Taxonomy
-
-_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
-
-
-def existing_ids(folder: Path) -> set[str]:
-    """Ids already used under `folder` (a cheap read of each file's first lines)."""
-    ids: set[str] = set()
-    for path in find_reports([folder]) if folder.is_dir() else []:
-        try:
-            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
-        except OSError:
-            continue
-        match = _ID_LINE.search(head)
-        if match:
-            ids.add(match.group(1))
-    return ids
-
 
 def _format_regex(id_format: str) -> re.Pattern[str]:
     """`INC-{year}-{number:03d}` -> a regex with `year` and `number` groups."""
