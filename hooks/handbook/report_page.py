@@ -185,7 +185,7 @@ def _related(report: Report, routes: Routes, src: str) -> list[str]:
         return []
     lines = ["## Related incidents", ""]
     for rid in mentioned:
-        direction = "follows up on" if rid in report.related else "refers to this report"
+        direction = "listed as related here" if rid in report.related else "lists this report as related"
         lines.append(f"- [{md(rid)}: {md(routes.known[rid])}]({routes.rel(src, routes.report(rid))}) "
                      f"— {direction}")
     return lines + [""]
