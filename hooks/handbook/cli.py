@@ -130,6 +130,7 @@ def rules() -> None:
 
 
 from . import cli_new  # noqa: E402,F401  (registers new)
+from . import cli_slack  # noqa: E402,F401  (registers announce and digest)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
