@@ -1,0 +1,386 @@
+"""The built example site in a real Chromium: pages load cleanly and offline, search and the
+incidents-table filters work, and axe-core finds no serious or critical accessibility problem.
+
+The site is served from the `example_site` build by a threaded http.server on 127.0.0.1; axe-core
+is served from node_modules under /__test__/ by the same server (the shared build folder is left
+untouched). One Chromium is launched for the whole module. Each page (and palette) is loaded once
+in a context of its own for the load check and the accessibility audit, which only read it; the
+search and filter tests get pages of their own. Every request that would leave 127.0.0.1 is
+recorded and aborted. Playwright never downloads a browser here: we use Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_ROUTE = "/__test__/axe.min.js"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+REPORT = "INC-2026-001"
+PAGES = ["/", f"/incidents/{REPORT}/", "/incidents/", "/actions/", "/metrics/"]
+
+# Known outside requests, each with the reason it is tolerated for now. Material's header "source"
+# widget (mkdocs.yml `repo_url`) fetches the repository's stars, forks and latest release from the
+# GitHub API on the first page of each browser session. The request is reported by the load test
+# as an expected failure (with this reason) instead of failing every test, until it is removed
+# from the site; every other outside request, failed request or console error still fails.
+KNOWN_OUTSIDE = {
+    "https://api.github.com/repos/larkspur/incident-handbook":
+        "Material's repository facts (mkdocs.yml repo_url -> partials/source.html "
+        'data-md-component="source") are fetched from api.github.com',
+}
+
+# axe rules that fail on Material for MkDocs' own markup, not ours: {rule id: [selectors]}. Each
+# rule is switched off for exactly those elements (and their content) and still runs everywhere
+# else; every other rule runs on the whole page. Checked with mkdocs-material 9.8.1, axe-core 4.14.
+UPSTREAM_EXCEPTIONS: dict[str, list[str]] = {
+    # partials/search.html: <div class="md-search" role="dialog"> has no aria-label/labelledby.
+    "aria-dialog-name": [".md-search"],
+    "color-contrast": [
+        # Inactive header tabs are drawn at opacity .7 (main.css .md-tabs__link): white at 70%
+        # on the indigo primary #4051b5 is 4.28:1 (14px text needs 4.5:1), light and dark.
+        ".md-tabs__link",
+        # The footer's "Made with Material for MkDocs" uses --md-footer-fg-color--lighter:
+        # #7f7f7f on #171717 is 4.47:1 at 12.8px (light palette).
+        ".md-copyright",
+    ],
+}
+
+
+def _missing(reason: str) -> None:
+    """Skip locally; fail under CI=true so a missing tool cannot silently skip the browser tests."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _chromium() -> str | None:
+    configured = os.environ.get("HANDBOOK_CHROMIUM")
+    if configured:
+        if not Path(configured).is_file():
+            _missing(f"HANDBOOK_CHROMIUM={configured} is not a file: point it at a Chromium binary")
+        return configured
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# --- the server -------------------------------------------------------------------------------
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site, plus axe-core at AXE_ROUTE (from node_modules, not the site folder)."""
+
+    def translate_path(self, path: str) -> str:
+        if path.split("?", 1)[0] == AXE_ROUTE:
+            return str(AXE)
+        return super().translate_path(path)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(example_site: Path) -> Iterator[str]:
+    handler = functools.partial(_Handler, directory=str(example_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = _chromium()
+    if executable is None:
+        _missing("Chromium not found: install Debian's chromium package (apt-get install chromium) "
+                 "to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is not installed: pip install -r requirements.lock")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class Traffic:
+    """What one page did on the network and the console: (url, message) pairs."""
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)  # the KNOWN_OUTSIDE reasons that were met
+
+    def _is_known(self, url: str) -> bool:
+        for prefix, reason in KNOWN_OUTSIDE.items():
+            if url == prefix or url.startswith(prefix + "/"):
+                self.known.add(reason)
+                return True
+        return False
+
+    def problems(self) -> list[str]:
+        """Outside requests, failed requests and console errors, except the KNOWN_OUTSIDE ones."""
+        local = self.base_url + "/"
+        return ([f"outside request: {url}" for url in self.requests
+                 if not url.startswith(local) and not self._is_known(url)]
+                + [f"failed request: {url}: {why}" for url, why in self.failed if not self._is_known(url)]
+                + [f"{message} ({url})" for url, message in self.errors if not self._is_known(url)])
+
+
+def _context(browser, base_url: str, traffic: Traffic, **options):
+    """A fresh context that records every request and never lets one leave 127.0.0.1."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(10_000)
+    context.on("request", lambda request: traffic.requests.append(request.url))
+    context.on("requestfailed", lambda request: traffic.failed.append((request.url, request.failure)))
+    context.on("response", lambda response: response.status >= 400 and
+               traffic.failed.append((response.url, f"HTTP {response.status}")))
+    # Anything outside the local server is aborted (and so also shows up as a failed request):
+    # the tests never reach the internet, and pass or fail the same with or without a network.
+    context.route(lambda url: not url.startswith(base_url + "/"), lambda route: route.abort())
+    return context
+
+
+def _watch_console(page, traffic: Traffic) -> None:
+    def console(source: str):
+        return lambda message: message.type == "error" and traffic.errors.append(
+            (message.location.get("url", ""), f"{source} error: {message.text}"))
+
+    page.on("console", console("console"))
+    page.on("pageerror", lambda error: traffic.errors.append((page.url, f"page error: {error}")))
+    page.on("worker", lambda worker: worker.on("console", console(f"worker {worker.url}")))
+
+
+def _opener(browser, base_url: str):
+    """(open, close): open(path, scheme) -> (page, traffic) in a fresh context, loaded until the
+    network is idle; close() closes every context it opened."""
+    contexts = []
+
+    def open_(path: str, scheme: str = "light"):
+        traffic = Traffic(base_url)
+        context = _context(browser, base_url, traffic, color_scheme=scheme)
+        contexts.append(context)
+        page = context.new_page()
+        _watch_console(page, traffic)
+        response = page.goto(base_url + path, wait_until="networkidle")
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        return page, traffic
+
+    def close() -> None:
+        for context in contexts:
+            context.close()
+
+    return open_, close
+
+
+@pytest.fixture
+def open_page(browser, base_url):
+    """A page of its own, for tests that change it (search, filters)."""
+    open_, close = _opener(browser, base_url)
+    yield open_
+    close()
+
+
+@pytest.fixture(scope="module")
+def site_page(browser, base_url):
+    """site_page(path, scheme): each page loaded once for the module, read by the load check and
+    the accessibility audit (which do not change the page), to keep the run short."""
+    open_, close = _opener(browser, base_url)
+    yield functools.cache(open_)
+    close()
+
+
+# --- pages load cleanly, from 127.0.0.1 only ---------------------------------------------------
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_errors_or_outside_requests(site_page, path):
+    page, traffic = site_page(path, "light")
+    assert page.locator("article h1").first.is_visible()
+    assert len(traffic.requests) > 1  # the page and at least its stylesheets were seen
+    problems = traffic.problems()
+    assert problems == [], f"{path}: the page is not clean and self-contained:\n" + "\n".join(problems)
+    if traffic.known:
+        pytest.xfail("known outside request: " + "; ".join(sorted(traffic.known)))
+
+
+# --- search ------------------------------------------------------------------------------------
+
+def _search(page, query: str, href: str):
+    """Type a query into Material's search box; returns the result links whose address has `href`."""
+    box = page.locator("input.md-search__input")
+    if not box.is_visible():  # narrow layouts hide the box behind the header's search button
+        page.locator("label.md-header__button[for='__search']").click()
+    box.click()
+    box.fill("")
+    box.press_sequentially(query, delay=10)
+    return page.locator(f".md-search-result__list .md-search-result__item a.md-search-result__link[href*='{href}']")
+
+
+def test_search_finds_a_report_by_id_and_by_service(open_page):
+    page, traffic = open_page("/")
+    target = _search(page, "INC-2026-004", "incidents/INC-2026-004/")
+    target.first.wait_for(state="visible")  # the worker indexes asynchronously: wait for it
+    assert urlsplit(target.first.get_attribute("href")).path == "/incidents/INC-2026-004/"
+    assert "INC-2026-004" in target.first.text_content()
+
+    reports = _search(page, "webhooks", "incidents/INC-")
+    reports.first.wait_for(state="visible")
+    paths = {urlsplit(a.get_attribute("href")).path for a in reports.all()}
+    assert "/incidents/INC-2026-003/" in paths, paths  # the webhooks incident
+
+    assert traffic.problems() == []
+
+
+# --- the incidents-table filters ---------------------------------------------------------------
+
+ROWS = ".pm-filterable table tbody tr"
+
+
+def _table(page) -> tuple[list[str], list[list[str]]]:
+    headers = page.locator(".pm-filterable table thead th").all_text_contents()
+    cells = page.eval_on_selector_all(
+        ROWS, "rows => rows.map(row => Array.from(row.cells, cell => cell.textContent.trim()))")
+    return [h.strip() for h in headers], cells
+
+
+def _shown_ids(page, id_column: int) -> list[str]:
+    return [row.locator("td").nth(id_column).text_content().strip()
+            for row in page.locator(ROWS + ":visible").all()]
+
+
+def _partial(values: list[str], total: int) -> str:
+    """The most frequent value that some rows have and others do not (ties: the first in order)."""
+    candidates = [v for v in sorted(set(values)) if values.count(v) < total]
+    return max(candidates, key=values.count)
+
+
+def test_incidents_filters_show_exactly_the_matching_rows(open_page):
+    page, traffic = open_page("/incidents/")
+    form = page.locator(".pm-filterable form.pm-filters")
+    output = form.locator("output")
+    headers, rows = _table(page)
+    total = len(rows)
+    assert total >= 3
+    col = {name: headers.index(name) for name in ("Id", "Date", "Severity", "Status", "Services")}
+    ids = [row[col["Id"]] for row in rows]
+    assert _shown_ids(page, col["Id"]) == ids
+    assert output.text_content() == f"{total} of {total} shown"
+
+    # What each filter offers, read from the table's cells: Year is the Date's first four
+    # characters; Services cells hold a comma-separated list, each value offered on its own.
+    def values(name: str, row: list[str]) -> list[str]:
+        if name == "Year":
+            return [row[col["Date"]][:4]]
+        return [v.strip() for v in row[col[name]].split(",")]
+
+    filters = ("Severity", "Status", "Services", "Year")
+    offered = {name: sorted({v for row in rows for v in values(name, row)}, reverse=name == "Year")
+               for name in filters}
+    for name in filters:
+        assert form.locator(f"select[name={name}] option").all_text_contents() == ["All", *offered[name]]
+
+    def expect(**chosen: str) -> None:
+        for name in filters:
+            form.locator(f"select[name={name}]").select_option(chosen.get(name, ""))
+        wanted = [row[col["Id"]] for row in rows
+                  if all(value in values(name, row) for name, value in chosen.items())]
+        assert _shown_ids(page, col["Id"]) == wanted, chosen
+        assert output.text_content() == f"{len(wanted)} of {total} shown"
+
+    def pick(name: str) -> str:
+        return _partial([v for row in rows for v in values(name, row)], total)
+
+    severity, year, service = pick("Severity"), pick("Year"), pick("Services")
+    expect(Severity=severity)
+    expect(Year=year)
+    expect(Severity=severity, Year=year)
+    expect(Services=service)
+    expect()  # back to All: every row again
+    assert _shown_ids(page, col["Id"]) == ids
+    assert traffic.problems() == []
+
+
+# --- accessibility -----------------------------------------------------------------------------
+
+AXE_RUN = """async (exceptions) => {
+  const violations = [];
+  const off = Object.fromEntries(Object.keys(exceptions).map(id => [id, {enabled: false}]));
+  const everywhere = await axe.run(document, {resultTypes: ["violations"], rules: off});
+  violations.push(...everywhere.violations);
+  for (const [id, selectors] of Object.entries(exceptions)) {  // one rule, minus its exceptions
+    const rest = await axe.run({exclude: selectors.map(s => [s])},
+                               {resultTypes: ["violations"], runOnly: {type: "rule", values: [id]}});
+    violations.push(...rest.violations);
+  }
+  return violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+  }));
+}"""
+
+
+def _axe(page, base_url: str) -> list[dict]:
+    page.add_script_tag(url=base_url + AXE_ROUTE)
+    return page.evaluate(AXE_RUN, UPSTREAM_EXCEPTIONS)
+
+
+def _report(path: str, scheme: str, violations: list[dict]) -> str:
+    lines = [f"{path} ({scheme}): serious or critical accessibility violations:"]
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:3]:
+            lines.append(f"    {' '.join(node['target'])}: {node['html'][:160]}")
+            lines.append("      " + (node["summary"] or "").replace("\n", "\n      "))
+        if len(v["nodes"]) > 3:
+            lines.append(f"    ... and {len(v['nodes']) - 3} more")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def axe_available() -> None:
+    if not AXE.is_file():
+        _missing(f"axe-core not found at {AXE.relative_to(ROOT)}: run `npm ci` (or `make node-tools`) "
+                 "to run the accessibility audit")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_serious_accessibility_violations(axe_available, site_page, base_url, path, scheme):
+    page, traffic = site_page(path, scheme)
+    expected = "slate" if scheme == "dark" else "default"
+    assert page.locator("body").get_attribute("data-md-color-scheme") == expected
+    violations = [v for v in _axe(page, base_url) if v["impact"] in ("serious", "critical")]
+    assert violations == [], _report(path, scheme, violations)
+    assert traffic.problems() == []
