@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent
 TODAY = "2026-11-20"  # the fixed "today" of every test build
-COPIED = ["mkdocs.yml", "handbook.yml", "docs", "postmortems", "templates", "schema", "hooks/mkdocs_hook.py",
-          "hooks/macros.py"]
+COPIED = ["mkdocs.yml", "handbook.yml", "docs", "postmortems", "templates", "schema", "overrides",
+          "hooks/mkdocs_hook.py", "hooks/macros.py"]
 
 
 @pytest.fixture(scope="session")

@@ -36,31 +36,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 REPORT = "INC-2026-001"
 PAGES = ["/", f"/incidents/{REPORT}/", "/incidents/", "/actions/", "/metrics/"]
 
-# Known outside requests, each with the reason it is tolerated for now. Material's header "source"
-# widget (mkdocs.yml `repo_url`) fetches the repository's stars, forks and latest release from the
-# GitHub API on the first page of each browser session. The request is reported by the load test
-# as an expected failure (with this reason) instead of failing every test, until it is removed
-# from the site; every other outside request, failed request or console error still fails.
-KNOWN_OUTSIDE = {
-    "https://api.github.com/repos/larkspur/incident-handbook":
-        "Material's repository facts (mkdocs.yml repo_url -> partials/source.html "
-        'data-md-component="source") are fetched from api.github.com',
-}
-
 # axe rules that fail on Material for MkDocs' own markup, not ours: {rule id: [selectors]}. Each
 # rule is switched off for exactly those elements (and their content) and still runs everywhere
 # else; every other rule runs on the whole page. Checked with mkdocs-material 9.8.1, axe-core 4.14.
 UPSTREAM_EXCEPTIONS: dict[str, list[str]] = {
     # partials/search.html: <div class="md-search" role="dialog"> has no aria-label/labelledby.
     "aria-dialog-name": [".md-search"],
-    "color-contrast": [
-        # Inactive header tabs are drawn at opacity .7 (main.css .md-tabs__link): white at 70%
-        # on the indigo primary #4051b5 is 4.28:1 (14px text needs 4.5:1), light and dark.
-        ".md-tabs__link",
-        # The footer's "Made with Material for MkDocs" uses --md-footer-fg-color--lighter:
-        # #7f7f7f on #171717 is 4.47:1 at 12.8px (light palette).
-        ".md-copyright",
-    ],
 }
 
 
@@ -141,22 +122,13 @@ class Traffic:
     requests: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
-    known: set[str] = field(default_factory=set)  # the KNOWN_OUTSIDE reasons that were met
-
-    def _is_known(self, url: str) -> bool:
-        for prefix, reason in KNOWN_OUTSIDE.items():
-            if url == prefix or url.startswith(prefix + "/"):
-                self.known.add(reason)
-                return True
-        return False
 
     def problems(self) -> list[str]:
-        """Outside requests, failed requests and console errors, except the KNOWN_OUTSIDE ones."""
+        """Outside requests, failed requests and console errors."""
         local = self.base_url + "/"
-        return ([f"outside request: {url}" for url in self.requests
-                 if not url.startswith(local) and not self._is_known(url)]
-                + [f"failed request: {url}: {why}" for url, why in self.failed if not self._is_known(url)]
-                + [f"{message} ({url})" for url, message in self.errors if not self._is_known(url)])
+        return ([f"outside request: {url}" for url in self.requests if not url.startswith(local)]
+                + [f"failed request: {url}: {why}" for url, why in self.failed]
+                + [f"{message} ({url})" for url, message in self.errors])
 
 
 def _context(browser, base_url: str, traffic: Traffic, **options):
@@ -231,8 +203,6 @@ def test_page_loads_without_errors_or_outside_requests(site_page, path):
     assert len(traffic.requests) > 1  # the page and at least its stylesheets were seen
     problems = traffic.problems()
     assert problems == [], f"{path}: the page is not clean and self-contained:\n" + "\n".join(problems)
-    if traffic.known:
-        pytest.xfail("known outside request: " + "; ".join(sorted(traffic.known)))
 
 
 # --- search ------------------------------------------------------------------------------------
