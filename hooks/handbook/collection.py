@@ -86,10 +86,11 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
 
 
 def relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """`path` relative to `root`, with forward slashes (as given when it is outside `root`)."""
+    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
+        if candidate.is_relative_to(base):
+            return candidate.relative_to(base).as_posix()
+    return path.as_posix()
 
 
 def _cross_check(reports: list[Report], outside_ids: set[str]) -> None:

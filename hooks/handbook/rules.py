@@ -338,6 +338,16 @@ class ReportChecker:
             previous = entry.when
 
     def _placeholders(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        # One search over the whole text first: most finished reports have no placeholder.
+        if self._might_hold_placeholder(report.body):
+            self._body_placeholders(report, sink)
+        if self._might_hold_placeholder(source.front_matter):
+            self._front_matter_placeholders(report, source, sink)
+
+    def _might_hold_placeholder(self, text: str) -> bool:
+        return bool(self.placeholder_re and self.placeholder_re.search(text)) or "..." in text or "…" in text
+
+    def _body_placeholders(self, report: Report, sink: ProblemSink) -> None:
         code = report.parsed_body.code_lines if report.parsed_body else set()
         for offset, line in enumerate(report.body.split("\n")):
             number = report.body_line + offset
@@ -347,6 +357,8 @@ class ReportChecker:
             if _PLACEHOLDER_LINE.match(stripped) or (self.placeholder_re and self.placeholder_re.search(stripped)):
                 sink.add(number, "placeholder", f"A template placeholder is left in: `{line.strip()[:60]}`.",
                          "Replace it with the real text, or set the status back to draft.")
+
+    def _front_matter_placeholders(self, report: Report, source: Source, sink: ProblemSink) -> None:
         for path, value in _strings(report.data, ()):
             if self.placeholder_re and self.placeholder_re.search(value) or value.strip() in ("...", "…"):
                 sink.add(source.line_of(path), "placeholder", f"`{_where(path)}` still holds a placeholder: "

@@ -26,10 +26,11 @@ class Block:
     lines: list[tuple[int, str]] = field(default_factory=list)
     """(file line, text) of every line under the heading, subsections included."""
     children: list["Block"] = field(default_factory=list)
+    key: str = ""
+    """The title, normalised for matching."""
 
-    @property
-    def key(self) -> str:
-        return normalise(self.title)
+    def __post_init__(self) -> None:
+        self.key = normalise(self.title)
 
     def text(self) -> str:
         return "\n".join(text for _, text in self.lines)

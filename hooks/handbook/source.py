@@ -27,6 +27,16 @@ Path_ = tuple[str | int, ...]
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader that leaves dates and timestamps as text."""
 
+    def resolve(self, kind, value, implicit):  # type: ignore[no-untyped-def]
+        # The same answer as PyYAML's resolver, without building a list per scalar: most text
+        # starts with a character no implicit type starts with. (This runs for every scalar.)
+        if kind is yaml.ScalarNode and implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
 
 # Drop the implicit timestamp resolver: `2026-02-30` must reach our date parser as text
 # (and be reported as impossible) instead of failing inside PyYAML.
@@ -59,7 +69,8 @@ class Source:
     body: str = ""
     body_line: int = 1
     """File line on which the body starts."""
-    front_matter_end: int = 1
+    front_matter: str = ""
+    """The YAML text between the `---` lines."""
 
     def line_of(self, path: Path_) -> int:
         return line_of(self.lines, path)
@@ -136,10 +147,9 @@ def _split(source: Source, sink: ProblemSink, max_lines: int) -> None:
         sink.add(1, "front-matter-too-long", f"The front matter has {end - 1:,} lines; the limit is {max_lines:,}.",
                  "Shorten it, or raise limits.max_front_matter_lines in handbook.yml.", always_error=True)
         return
-    source.front_matter_end = end + 1
     source.body = "\n".join(lines[end + 1:])
     source.body_line = end + 2
-    yaml_text = "\n".join(lines[1:end])
+    yaml_text = source.front_matter = "\n".join(lines[1:end])
     parsed = load_yaml(yaml_text, sink, first_line=2)
     if parsed is None:
         return
