@@ -11,8 +11,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .markup import md, meta_value
-from .model import ActionItem, Report
+from .markup import attr, html_table, md, meta_value
+from .model import ActionItem, Report, text
 from .report_page import action_status
 from .routes import Routes
 from .taxonomy import Taxonomy
@@ -24,7 +24,7 @@ SOON_DAYS = 14
 def _front(title: str, description: str) -> list[str]:
     """Front matter and heading of a generated page; `title` and `description` are plain text."""
     return ["---", f"title: {meta_value(title)}", f"description: {meta_value(description)}",
-            "render_macros: false", "hide: [toc]", "---", "", f"# {md(title)}", ""]
+            "render_macros: false", "hide: [toc]", "search:", "  exclude: true", "---", "", f"# {md(title)}", ""]
 
 
 def newest_first(reports: list[Report]) -> list[Report]:
@@ -36,18 +36,17 @@ def incident_table(reports: list[Report], routes: Routes, src: str, *, filterabl
     """One row per report, newest first."""
     if not reports:
         return ["*No incidents.*", ""]
-    rows = ["| Date | Id | Title | Severity | Status | Services | Time to resolve |",
-            "|---|---|---|---|---|---|---|"]
+    rows = []
     for r in newest_first(reports):
-        date = r.date.isoformat() if r.date else "—"
-        status = md(r.status)
-        rows.append(f"| {date} | [{md(r.key)}]({routes.rel(src, routes.report(r.key))}) | {md(r.title)} | "
-                    f"{md(r.severity)} | {status} | {md(', '.join(r.services))} | "
-                    f"{format_duration(r.time_to_resolve)} |")
+        rows.append([r.date.isoformat() if r.date else "—",
+                     f'<a href="{routes.href(src, routes.report(r.key))}">{attr(r.key)}</a>', attr(r.title),
+                     attr(r.severity), attr(r.status), attr(", ".join(r.services)),
+                     format_duration(r.time_to_resolve)])
+    table = html_table(["Date", "Id", "Title", "Severity", "Status", "Services", "Time to resolve"], rows)
     if filterable:
-        return ['<div class="pm-filterable" data-filters="Severity,Status,Services,Year" markdown>', "",
-                *rows, "", "</div>", ""]
-    return rows + [""]
+        return ['<div class="pm-filterable" data-filters="Severity,Status,Services,Year">', *table[:-1],
+                "</div>", ""]
+    return table
 
 
 def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, services: list[str]) -> str:
@@ -82,15 +81,15 @@ def open_items(reports: list[Report]) -> list[OpenItem]:
 
 def _item_rows(items: list[OpenItem], tax: Taxonomy, routes: Routes, src: str, today: dt.date,
                *, owner: bool = True) -> list[str]:
-    head = "| Due | Report | Id | Action |" + (" Owner |" if owner else "") + " Priority | Status |"
-    rows = [head, "|" + "---|" * (head.count("|") - 1)]
+    head = ["Due", "Report", "Id", "Action"] + (["Owner"] if owner else []) + ["Priority", "Status"]
+    rows = []
     for o in items:
-        due = o.item.due.isoformat() if o.item.due else (md(o.item.raw.get("due")) or "no date")
-        link = f"[{md(o.report.key)}]({routes.rel(src, routes.report(o.report.key))})"
-        rows.append(f"| {due} | {link} | {md(o.item.id)} | {md(o.item.description)} |"
-                    + (f" {md(o.item.owner) or '—'} |" if owner else "")
-                    + f" {md(o.item.priority)} | {action_status(o.item, today)} |")
-    return rows + [""]
+        due = o.item.due.isoformat() if o.item.due else (attr(text(o.item.raw.get("due"))) or "no date")
+        link = f'<a href="{routes.href(src, routes.report(o.report.key))}">{attr(o.report.key)}</a>'
+        rows.append([due, link, attr(o.item.id), attr(o.item.description)]
+                    + ([attr(o.item.owner) or "—"] if owner else [])
+                    + [attr(o.item.priority), action_status(o.item, today)])
+    return html_table(head, rows)
 
 
 def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenItem]]:
@@ -142,14 +141,14 @@ def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: 
             by_service[s].append(r)
     pages: dict[str, str] = {}
     index = _front("Services", "Incident history per service.")
-    index += ["| Service | Incidents | Latest | Open action items |", "|---|---|---|---|"]
+    service_rows = []
     for name in sorted(by_service, key=str.lower):
         own = by_service[name]
         src = routes.service(name)
         latest = max((r.date for r in own if r.date), default=None)
         open_count = sum(len(r.open_actions) for r in own)
-        index.append(f"| [{md(name)}]({routes.rel(routes.SERVICES, src)}) | {len(own)} | "
-                     f"{latest.isoformat() if latest else '—'} | {open_count} |")
+        service_rows.append([f'<a href="{routes.href(routes.SERVICES, src)}">{attr(name)}</a>', str(len(own)),
+                             latest.isoformat() if latest else "—", str(open_count)])
         lines = _front(f"Service: {name}", f"Incidents that affected {name}.")
         lines += [f"{len(own)} incident{'s' if len(own) != 1 else ''} affected this service. "
                   f"[All services]({routes.rel(src, routes.SERVICES)})", ""]
@@ -158,8 +157,8 @@ def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: 
         lines += ["## Open action items", ""]
         lines += _item_rows(items, tax, routes, src, today) if items else ["*None.*", ""]
         pages[src] = "\n".join(lines) + "\n"
-    if not by_service:
-        index += ["", "*No incidents yet.*"]
+    index += html_table(["Service", "Incidents", "Latest", "Open action items"], service_rows) if service_rows \
+        else ["*No incidents yet.*"]
     pages[routes.SERVICES] = "\n".join(index) + "\n"
     return pages
 
@@ -232,8 +231,7 @@ def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
               f"Deadlines count business days from resolution: {deadlines}.", ""]
     if not queue:
         return "\n".join(lines + ["*Nothing is waiting for review.*", ""]) + "\n"
-    lines += ["| Report | Title | Severity | Status | Resolved | Review due | State |",
-              "|---|---|---|---|---|---|---|"]
+    rows = []
     for due in queue:
         r = due.report
         if due.business_days_left < 0:
@@ -243,6 +241,7 @@ def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
         else:
             state = f"due in {due.business_days_left} business day(s)"
         resolved = r.resolved.date().isoformat() if r.resolved else "—"
-        lines.append(f"| [{md(r.key)}]({routes.rel(src, routes.report(r.key))}) | {md(r.title)} | "
-                     f"{md(r.severity)} | {md(r.status)} | {resolved} | {due.deadline.isoformat()} | {state} |")
+        rows.append([f'<a href="{routes.href(src, routes.report(r.key))}">{attr(r.key)}</a>', attr(r.title),
+                     attr(r.severity), attr(r.status), resolved, due.deadline.isoformat(), state])
+    lines += html_table(["Report", "Title", "Severity", "Status", "Resolved", "Review due", "State"], rows)
     return "\n".join(lines + [""]) + "\n"

@@ -36,6 +36,24 @@ def safe_url(value: object) -> str | None:
     return None
 
 
+def html_link(label: object, url: object) -> str:
+    """An HTML link to an outside address, or the label as text when the address is unsafe."""
+    href = safe_url(url)
+    return f'<a href="{attr(href)}">{attr(label)}</a>' if href else attr(label)
+
+
+def html_table(head: list[str], rows: list[list[str]], *, cls: str = "") -> list[str]:
+    """A table as raw HTML lines for a Markdown page. Cells are HTML already escaped by the caller.
+
+    Generated tables are written as HTML rather than Markdown: Python-Markdown would otherwise run
+    every inline pattern over every cell, which made report pages cost twice an ordinary page.
+    """
+    out = [f'<table class="{cls}">' if cls else "<table>", "<thead><tr>" +
+           "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows]
+    return out + ["</tbody>", "</table>", ""]
+
+
 def md_link(label: object, url: object) -> str:
     """A Markdown link to an outside address, or the label as text when the address is unsafe."""
     href = safe_url(url)

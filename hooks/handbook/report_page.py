@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .markup import md, md_link, plain_text, safe_markdown, meta_value
-from .model import ActionItem, Report
+from .markup import attr, html_link, html_table, md, meta_value, plain_text, safe_markdown
+from .model import ActionItem, Report, text
 from .problems import Level, Problem
 from .routes import Routes
 from .sections import normalise
@@ -57,57 +57,56 @@ def _problem_box(problems: list[Problem]) -> list[str]:
     return lines + [""]
 
 
-def _grid(cells: list[tuple[str, str]]) -> list[str]:
-    """Label/value pairs laid out two per row: a compact card instead of a long list."""
-    rows = ["| | | | |", "|---|---|---|---|"]
-    for i in range(0, len(cells), 2):
-        pair = cells[i:i + 2] + [("", "")] * (2 - len(cells[i:i + 2]))
-        rows.append("| " + " | ".join(f"{label} | {value or '—'}" if label else " | " for label, value in pair) + " |")
-    return rows
-
-
 def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
+    """The header card: label/value pairs, two per row, as escaped HTML."""
     severity = tax.severity(report.severity)
-    sev_text = md(report.severity) + (f" · {md(severity.name)}" if severity else "")
+    sev_text = attr(report.severity) + (f" · {attr(severity.name)}" if severity else "")
     if severity:
-        sev_text = f"[{sev_text}]({routes.rel(src, routes.severity(severity.id))})"
-    services = ", ".join(f"[{md(s)}]({routes.rel(src, routes.service(s))})" for s in report.services)
+        sev_text = f'<a href="{routes.href(src, routes.severity(severity.id))}">{sev_text}</a>'
+    services = ", ".join(f'<a href="{routes.href(src, routes.service(s))}">{attr(s)}</a>' for s in report.services)
     roles = report.roles
     impact = report.impact
     links = report.links
     link_parts = []
     if links.get("slack"):
-        link_parts.append(md_link("Slack channel", links.get("slack")))
+        link_parts.append(html_link("Slack channel", links.get("slack")))
     for label, key in (("Ticket", "tickets"), ("Dashboard", "dashboards")):
         values = links.get(key) if isinstance(links.get(key), list) else []
         for index, url in enumerate(values, 1):
-            link_parts.append(md_link(f"{label} {index}" if len(values) > 1 else label, url))
+            link_parts.append(html_link(f"{label} {index}" if len(values) > 1 else label, url))
     facing = impact.get("customer_facing")
     cells = [
-        ("Severity", sev_text), ("Status", md(report.status)),
-        ("Services", services), ("Visibility", md(report.visibility)),
-        ("Owner", md(report.owner)), ("Authors", md(", ".join(report.authors))),
-        *[(md(t.name), md(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)],
+        ("Severity", sev_text), ("Status", attr(report.status)),
+        ("Services", services), ("Visibility", attr(report.visibility)),
+        ("Owner", attr(report.owner)), ("Authors", attr(", ".join(report.authors))),
+        *[(attr(t.name), attr(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)],
     ]
     if len(cells) % 2:
         cells.append(("", ""))
     cells += [
-        ("Started", md(_when(report.started, report.data.get("started")))),
+        ("Started", attr(_when(report.started, report.data.get("started")))),
         ("Time to detect", format_duration(report.time_to_detect)),
-        ("Detected", md(_when(report.detected, report.data.get("detected")))),
+        ("Detected", attr(_when(report.detected, report.data.get("detected")))),
         ("Time to mitigate", format_duration(report.time_to_mitigate)),
-        ("Mitigated", md(_when(report.mitigated, report.data.get("mitigated")))),
+        ("Mitigated", attr(_when(report.mitigated, report.data.get("mitigated")))),
         ("Time to resolve", format_duration(report.time_to_resolve)),
-        ("Resolved", md(_when(report.resolved, report.data.get("resolved")))),
+        ("Resolved", attr(_when(report.resolved, report.data.get("resolved")))),
         ("Customer impact", format_duration(report.impact_duration)),
-        ("Users affected", md(impact.get("users_affected"))),
+        ("Users affected", attr(text(impact.get("users_affected")))),
         ("Customer-facing", "yes" if facing is True else "no" if facing is False else ""),
-        ("Data impact", md(impact.get("data_impact"))),
+        ("Data impact", attr(text(impact.get("data_impact")))),
         ("Links", " · ".join(link_parts)),
     ]
     if report.tags:
-        cells.append(("Tags", md(", ".join(report.tags))))
-    return ['<div class="pm-card" markdown>', "", *_grid(cells), "", "</div>", ""]
+        cells.append(("Tags", attr(", ".join(report.tags))))
+    if len(cells) % 2:
+        cells.append(("", ""))
+    rows = []
+    for i in range(0, len(cells), 2):
+        pair = "".join(f'<th scope="row">{label}</th><td>{value or "—"}</td>' if label else "<td></td><td></td>"
+                       for label, value in cells[i:i + 2])
+        rows.append(f"<tr>{pair}</tr>")
+    return ['<table class="pm-card">', "<tbody>", *rows, "</tbody>", "</table>", ""]
 
 
 def _when(parsed: dt.datetime | None, raw: object) -> str:
@@ -149,14 +148,13 @@ def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.dat
 def _factor_table(report: Report, tax: Taxonomy) -> list[str]:
     if not report.factors:
         return ["*No contributing factors recorded yet.*", ""]
-    rows = ["| Layer | Factor |", "|---|---|"]
-    rows += [f"| {md(tax.label('layer', f.layer))} | {md(f.description)} |" for f in report.factors]
-    return rows + [""]
+    return html_table(["Layer", "Factor"], [[attr(tax.label("layer", f.layer)), attr(f.description)]
+                                            for f in report.factors])
 
 
 def action_status(item: ActionItem, today: dt.date) -> str:
-    """Status text with an overdue marker for open items past their due date."""
-    status = md(item.status)
+    """Status as HTML, with an overdue marker for open items past their due date."""
+    status = attr(item.status)
     if item.open and item.due and item.due < today:
         return f'{status} <span class="pm-badge pm-overdue">overdue</span>'
     return status
@@ -165,17 +163,16 @@ def action_status(item: ActionItem, today: dt.date) -> str:
 def _action_table(actions: list[ActionItem], tax: Taxonomy, today: dt.date) -> list[str]:
     if not actions:
         return ["*No action items recorded yet.*", ""]
-    rows = ["| Id | Action | Owner | Priority | Category | Due | Status | Verification |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = []
     for item in actions:
-        action = md(item.description)
+        action = attr(item.description)
         if item.ticket:
-            action += " (" + md_link("ticket", item.ticket) + ")"
-        due = item.due.isoformat() if item.due else md(item.raw.get("due"))
-        rows.append(f"| {md(item.id)} | {action} | {md(item.owner)} | {md(item.priority)} | "
-                    f"{md(tax.label('category', item.category))} | {due} | {action_status(item, today)} | "
-                    f"{md(item.verification)} |")
-    return rows + [""]
+            action += " (" + html_link("ticket", item.ticket) + ")"
+        due = item.due.isoformat() if item.due else attr(text(item.raw.get("due")))
+        rows.append([attr(item.id), action, attr(item.owner), attr(item.priority),
+                     attr(tax.label("category", item.category)), due, action_status(item, today),
+                     attr(item.verification)])
+    return html_table(["Id", "Action", "Owner", "Priority", "Category", "Due", "Status", "Verification"], rows)
 
 
 def _related(report: Report, routes: Routes, src: str) -> list[str]:

@@ -56,5 +56,20 @@ class Routes:
 
     @staticmethod
     def rel(src: str, target: str) -> str:
-        """Relative link from the page at `src` to the page at `target` (both docs-relative)."""
+        """Relative Markdown link from the page at `src` to the page at `target` (both docs-relative)."""
         return posixpath.relpath(target, posixpath.dirname(src) or ".")
+
+    @staticmethod
+    def href(src: str, target: str) -> str:
+        """Relative URL from the page at `src` to the page at `target`, for generated HTML.
+
+        With MkDocs' directory URLs, `incidents/INC-1.md` is served at `incidents/INC-1/` and
+        `incidents/index.md` at `incidents/`.
+        """
+        def url(path: str) -> str:
+            stem = path[:-3] if path.endswith(".md") else path
+            return stem[: -len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
+
+        here, there = url(src), url(target)
+        relative = posixpath.relpath(there or ".", here.rstrip("/") or ".")
+        return "./" if relative == "." else relative + "/"
