@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test validate lock clean node-tools
+.PHONY: serve build test validate bench lock clean node-tools
 
 ## Create .venv and install the pinned dependencies (re-run when requirements.lock changes).
 $(STAMP): requirements.lock pyproject.toml
@@ -37,6 +37,10 @@ node-tools: node_modules/axe-core/axe.min.js
 ## Run the whole test suite.
 test: $(STAMP) node-tools
 	$(BIN)/python -m pytest
+
+## Benchmark: build cost of 100, 500 and 2,000 synthetic reports against plain Material (minutes).
+bench: $(STAMP)
+	$(BIN)/python bench/build.py --sizes 100,500,2000 --rounds 3
 
 ## Re-pin dependencies after editing requirements.in (needs network to the package index).
 lock:
