@@ -231,6 +231,15 @@ class Report:
     def impact_duration(self) -> dt.timedelta | None:
         return _span(self.started, self.mitigated)
 
+    def slim(self) -> "Report":
+        """A copy with only what problems and the checks between reports need (id, status,
+        related, their lines): cheap to send from a worker process."""
+        keep = {k: self.data[k] for k in ("id", "status", "related", "title") if k in self.data}
+        lines = {p: n for p, n in self.lines.items() if not p or p[0] in ("id", "related")}
+        return Report(path=self.path, rel=self.rel, data=keep, body="", body_line=self.body_line,
+                      problems=self.problems, readable=self.readable, lines=lines, strict=self.strict,
+                      visibility=self.visibility)
+
     def line_of(self, path: tuple) -> int:
         return line_of(self.lines, path)
 

@@ -12,11 +12,10 @@ import difflib
 import re
 from typing import Any
 
-import fastjsonschema
-
 from .model import TIMESTAMP_FIELDS, ActionItem, Factor, Report, text
 from .problems import ProblemSink
 from .schema import build_schema
+from .schemacheck import SchemaCheck
 from .sections import normalise, parse_body
 from .source import Source
 from .taxonomy import Taxonomy
@@ -105,10 +104,7 @@ class ReportChecker:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.tax = taxonomy
         self.schema = build_schema(taxonomy)
-        # Two validators of one schema: fastjsonschema compiles it to Python and answers "valid?"
-        # quickly (most reports are); jsonschema then lists every problem of the others.
-        self.is_valid = fastjsonschema.compile(self.schema)
-        self._detailed = None
+        self.schema_check = SchemaCheck(self.schema)
         self.id_re = re.compile(taxonomy.id_pattern)
         rules = taxonomy.rules
         self.blame_re = _phrases(rules.blame_phrases)
@@ -152,22 +148,9 @@ class ReportChecker:
         return report
 
     # -- front matter --------------------------------------------------------------------
-    def schema_errors(self, data: dict) -> list:
-        """Every schema violation of `data` (jsonschema errors); fast when there is none."""
-        try:
-            self.is_valid(data)
-            return []
-        except fastjsonschema.JsonSchemaException:
-            pass
-        if self._detailed is None:
-            import jsonschema  # only needed when a report is invalid
-
-            self._detailed = jsonschema.Draft202012Validator(self.schema)
-        return list(self._detailed.iter_errors(data))
-
     def _schema(self, source: Source, sink: ProblemSink) -> None:
         data = source.data or {}
-        for error in self.schema_errors(data):
+        for error in self.schema_check.errors(data):
             path = tuple(error.absolute_path)
             line = source.line_of(path)
             where = _where(path)

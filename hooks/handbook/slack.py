@@ -13,15 +13,12 @@ of a message or an exception raised here (`PostError` says "the Slack webhook" i
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import re
 import subprocess
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -421,11 +418,17 @@ def _body_text(raw: bytes, url: str) -> str:
 
 def post(url: str, payload: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep,
          max_wait: float = RETRY_AFTER_CAP, attempts: int = ATTEMPTS, timeout: float = TIMEOUT,
-         opener: Callable[..., Any] = urllib.request.urlopen) -> int:
+         opener: Callable[..., Any] | None = None) -> int:
     """POST `payload` as JSON to the webhook; retry 429 and 5xx. Returns the attempts used.
 
     `sleep` and `opener` are injectable for tests; `max_wait` caps every wait.
     """
+    # Imported here: the HTTP client costs a noticeable share of every command's start-up.
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    opener = opener or urllib.request.urlopen
     check_webhook_url(url)
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     for attempt in range(1, attempts + 1):

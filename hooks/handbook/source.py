@@ -52,6 +52,7 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+_STR_TAG = "tag:yaml.org,2002:str"
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 _constructor = yaml.constructor.SafeConstructor()
 
@@ -240,7 +241,16 @@ class _Walker:
             return items
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
+            lines, first, seen = self.lines, self.first_line, self.seen
             for key_node, value_node in node.value:
+                # Fast path for the common `key: text` pair: no recursion for a plain string.
+                if (type(value_node) is yaml.ScalarNode and value_node.tag == _STR_TAG and type(key_node) is
+                        yaml.ScalarNode and key_node.value not in result and key_node.value != "<<"
+                        and id(value_node) not in seen):
+                    seen.add(id(value_node))
+                    lines[path + (key_node.value,)] = first + key_node.start_mark.line
+                    result[key_node.value] = value_node.value
+                    continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.sink.add(self.line(key_node), "yaml-syntax", "A key must be plain text.",
                                   "Write the key as a word, such as `title:`.", always_error=True)

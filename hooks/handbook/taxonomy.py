@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from .problems import Level, Problem, ProblemSink
+from .schemacheck import SchemaCheck
 from .source import load_yaml
 
 
@@ -233,8 +232,7 @@ def load_taxonomy(path: Path, rel: str | None = None) -> Taxonomy:
     if parsed is None:
         raise TaxonomyError(sink.problems)
     raw, lines = parsed
-    validator = jsonschema.Draft202012Validator(TAXONOMY_SCHEMA)
-    for error in sorted(validator.iter_errors(raw or {}), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(SchemaCheck(TAXONOMY_SCHEMA).errors(raw or {}), key=lambda e: list(map(str, e.absolute_path))):
         location = tuple(error.absolute_path)
         line = next((lines[location[:i]] for i in range(len(location), 0, -1) if location[:i] in lines), 1)
         where = ".".join(map(str, location)) or "the file"
