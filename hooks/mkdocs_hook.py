@@ -7,6 +7,7 @@ command MkDocs was started with; everything else is recomputed in `on_config` ea
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -18,6 +19,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
+from handbook.markup import join_fragments
 from handbook.outputs import atom_feed, incidents_json, open_graph, redirect_page
 from handbook.site import SitePlan, plan_site
 
@@ -74,6 +76,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if report is not None:
             generated.edit_uri = os.path.relpath(report.path, docs_dir).replace(os.sep, "/")
         files.append(generated)
+    # MkDocs holds each page's Markdown now: keep only what later events need (link previews,
+    # incidents.json, the feed), then move it out of the cyclic collector's way, so thousands of
+    # reports are not rescanned at every collection during the build.
+    plan.release()
+    gc.freeze()
     return files
 
 
@@ -91,6 +98,13 @@ def _report_problems(plan: SitePlan, *, strict: bool, serving: bool) -> None:
         raise Abort(f"handbook: {errors} error(s) and {warnings} warning(s) in the postmortems; "
                     f"run `handbook validate` for the fixes.")
 
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Generated tables, cards and charts skipped Markdown; put them into the rendered page.
+    plan: SitePlan = _build["plan"]  # type: ignore[assignment]
+    fragments = plan.fragments.get(page.file.src_uri)
+    return join_fragments(html, fragments) if fragments else html
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
@@ -115,17 +129,14 @@ def on_post_build(config: MkDocsConfig) -> None:
         incidents_json(plan.readable, taxonomy, site_url, settings.today), encoding="utf-8")  # type: ignore[arg-type]
     (site / "feed.xml").write_text(atom_feed(plan.readable, taxonomy, site_url, config.site_name),  # type: ignore[arg-type]
                                    encoding="utf-8")
-    root = Path(settings.root)  # type: ignore[attr-defined]
-    for src_uri, report in plan.report_sources.items():
+    for report in plan.report_sources.values():
         if not report.id:
             continue
+        # The file's own name is the other address people use (it is what they see in the
+        # repository and in pull requests): send it on to the id's permanent address.
+        alias = site / "incidents" / report.path.stem / "index.html"
+        if alias.exists():
+            continue  # never replace a real page
+        alias.parent.mkdir(parents=True, exist_ok=True)
         canonical = f"{site_url.rstrip('/')}/incidents/{report.id}/" if site_url else ""
-        file_path = report.path.resolve().relative_to(root).with_suffix("").as_posix() \
-            if report.path.resolve().is_relative_to(root) else ""
-        for alias in {f"incidents/{report.path.stem}", f"incidents/{report.id.lower()}", file_path} - {""}:
-            target = site / alias / "index.html"
-            if target.exists():
-                continue  # never replace a real page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            relative = "../" * (alias.count("/") + 1) + f"incidents/{report.id}/"
-            target.write_text(redirect_page(relative, canonical), encoding="utf-8")
+        alias.write_text(redirect_page(f"../{report.id}/", canonical), encoding="utf-8")

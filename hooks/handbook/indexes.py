@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .markup import attr, html_table, md, meta_value
+from .markup import attr, fragment, html_table, md, meta_value
 from .model import ActionItem, Report, text
 from .report_page import action_status
 from .routes import Routes
@@ -44,9 +44,8 @@ def incident_table(reports: list[Report], routes: Routes, src: str, *, filterabl
                      format_duration(r.time_to_resolve)])
     table = html_table(["Date", "Id", "Title", "Severity", "Status", "Services", "Time to resolve"], rows)
     if filterable:
-        return ['<div class="pm-filterable" data-filters="Severity,Status,Services,Year">', *table[:-1],
-                "</div>", ""]
-    return table
+        return fragment(['<div class="pm-filterable" data-filters="Severity,Status,Services,Year">', *table, "</div>"])
+    return fragment(table)
 
 
 def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, services: list[str]) -> str:
@@ -89,7 +88,7 @@ def _item_rows(items: list[OpenItem], tax: Taxonomy, routes: Routes, src: str, t
         rows.append([due, link, attr(o.item.id), attr(o.item.description)]
                     + ([attr(o.item.owner) or "—"] if owner else [])
                     + [attr(o.item.priority), action_status(o.item, today)])
-    return html_table(head, rows)
+    return fragment(html_table(head, rows))
 
 
 def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenItem]]:
@@ -157,7 +156,8 @@ def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: 
         lines += ["## Open action items", ""]
         lines += _item_rows(items, tax, routes, src, today) if items else ["*None.*", ""]
         pages[src] = "\n".join(lines) + "\n"
-    index += html_table(["Service", "Incidents", "Latest", "Open action items"], service_rows) if service_rows \
+    index += fragment(html_table(["Service", "Incidents", "Latest", "Open action items"], service_rows)) \
+        if service_rows \
         else ["*No incidents yet.*"]
     pages[routes.SERVICES] = "\n".join(index) + "\n"
     return pages
@@ -243,5 +243,5 @@ def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
         resolved = r.resolved.date().isoformat() if r.resolved else "—"
         rows.append([f'<a href="{routes.href(src, routes.report(r.key))}">{attr(r.key)}</a>', attr(r.title),
                      attr(r.severity), attr(r.status), resolved, due.deadline.isoformat(), state])
-    lines += html_table(["Report", "Title", "Severity", "Status", "Resolved", "Review due", "State"], rows)
+    lines += fragment(html_table(["Report", "Title", "Severity", "Status", "Resolved", "Review due", "State"], rows))
     return "\n".join(lines + [""]) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import secrets
 from urllib.parse import quote
 
 # Characters that can start Markdown or HTML syntax inside a paragraph or a table cell.
@@ -43,15 +44,55 @@ def html_link(label: object, url: object) -> str:
 
 
 def html_table(head: list[str], rows: list[list[str]], *, cls: str = "") -> list[str]:
-    """A table as raw HTML lines for a Markdown page. Cells are HTML already escaped by the caller.
-
-    Generated tables are written as HTML rather than Markdown: Python-Markdown would otherwise run
-    every inline pattern over every cell, which made report pages cost twice an ordinary page.
-    """
+    """A table as HTML lines. Cells are HTML already escaped by the caller."""
     out = [f'<table class="{cls}">' if cls else "<table>", "<thead><tr>" +
            "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
     out += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows]
-    return out + ["</tbody>", "</table>", ""]
+    return out + ["</tbody>", "</table>"]
+
+
+# -- generated HTML kept out of Markdown ---------------------------------------------------------
+# Generated tables, cards and charts are HTML already. Left in a page's Markdown, Python-Markdown
+# would parse every one of them again (its raw-HTML parser is pure Python: report pages cost half
+# as much again as an ordinary page). `fragment()` marks such HTML; `split_fragments()` swaps each
+# for a one-line marker before MkDocs sees the page, and `join_fragments()` puts the HTML back into
+# the rendered page. The token makes the markers impossible to write by accident in a report.
+_TOKEN = secrets.token_hex(8)
+_BEGIN, _END = f"<!--pm-fragment-{_TOKEN}-->", f"<!--/pm-fragment-{_TOKEN}-->"
+
+
+def fragment(lines: list[str]) -> list[str]:
+    """Mark generated HTML lines as a fragment (they must not hold a blank line)."""
+    return [_BEGIN, *lines, _END, ""]
+
+
+def split_fragments(markdown: str) -> tuple[str, dict[str, str]]:
+    """The Markdown with each fragment replaced by a marker, and the marker -> HTML map."""
+    if _BEGIN not in markdown:
+        return markdown, {}
+    out: list[str] = []
+    fragments: dict[str, str] = {}
+    current: list[str] | None = None
+    for line in markdown.split("\n"):
+        if current is None and line == _BEGIN:
+            current = []
+        elif current is not None and line == _END:
+            marker = f"<!--pm-{_TOKEN}-{len(fragments)}-->"
+            fragments[marker] = "\n".join(current)
+            out.append(marker)
+            current = None
+        elif current is not None:
+            current.append(line)
+        else:
+            out.append(line)
+    return "\n".join(out), fragments
+
+
+def join_fragments(html_text: str, fragments: dict[str, str]) -> str:
+    """Put each fragment's HTML back where its marker was rendered."""
+    for marker, content in fragments.items():
+        html_text = html_text.replace(marker, content, 1)
+    return html_text
 
 
 def md_link(label: object, url: object) -> str:
@@ -74,16 +115,23 @@ def meta_value(value: object) -> str:
 
 def plain_text(markdown: str, limit: int = 0) -> str:
     """Markdown reduced to one line of plain text, cut at a word boundary under `limit` characters."""
+    return clip(_plain(markdown), limit)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to fewer than `limit` characters, with an ellipsis (0: no limit)."""
+    if limit and len(text) > limit:
+        return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    return text
+
+
+def _plain(markdown: str) -> str:
     text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"<[^>]*>", " ", text)
     text = re.sub(r"[`*_#>|]+", " ", text)
-    text = " ".join(text.split())
-    if limit and len(text) > limit:
-        cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
-        text = cut + "…"
-    return text
+    return " ".join(text.split())
 
 
 # -- the author's own Markdown (report bodies) -------------------------------------------------

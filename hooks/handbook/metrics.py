@@ -13,7 +13,7 @@ import statistics
 from collections import Counter
 
 from .charts import Series, horizontal_bars, line_chart, stacked_bars
-from .markup import md
+from .markup import fragment, md
 from .model import Report
 from .routes import Routes
 from .taxonomy import Taxonomy
@@ -68,7 +68,7 @@ def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
 
 
 def _figure(svg: str) -> list[str]:
-    return ['<figure class="pm-chart">', svg, "</figure>", ""]
+    return fragment(['<figure class="pm-chart">', svg, "</figure>"])
 
 
 def _summary(reports: list[Report], tax: Taxonomy) -> list[str]:

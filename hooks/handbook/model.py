@@ -133,6 +133,8 @@ class Report:
     """False while the report's status lets problems be warnings (a draft)."""
     visibility: str = ""
     """Who may read it: the declared value, or the taxonomy's default for its tags."""
+    summary: str = ""
+    """The Summary section as one line of plain text."""
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -230,6 +232,13 @@ class Report:
     @property
     def impact_duration(self) -> dt.timedelta | None:
         return _span(self.started, self.mitigated)
+
+    def release_content(self) -> None:
+        """Drop the text and parse trees once the pages are written: a build keeps thousands."""
+        self.body = ""
+        self.parsed_body = None
+        self.timeline = []
+        self.lines = {}
 
     def slim(self) -> "Report":
         """A copy with only what problems and the checks between reports need (id, status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .markup import attr, html_link, html_table, md, meta_value, plain_text, safe_markdown
+from .markup import attr, clip, fragment, html_link, html_table, md, meta_value, safe_markdown
 from .model import ActionItem, Report, text
 from .problems import Level, Problem
 from .routes import Routes
@@ -15,9 +15,7 @@ from .timestamps import format_duration
 
 def report_description(report: Report, limit: int = 200) -> str:
     """Plain-text summary for search results, link previews and feeds."""
-    body = report.parsed_body
-    summary = body.section("Summary") if body else None
-    return plain_text(summary.text() if summary else "", limit)
+    return clip(report.summary, limit)
 
 
 def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
@@ -106,7 +104,7 @@ def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
         pair = "".join(f'<th scope="row">{label}</th><td>{value or "—"}</td>' if label else "<td></td><td></td>"
                        for label, value in cells[i:i + 2])
         rows.append(f"<tr>{pair}</tr>")
-    return ['<table class="pm-card">', "<tbody>", *rows, "</tbody>", "</table>", ""]
+    return fragment(['<table class="pm-card">', "<tbody>", *rows, "</tbody>", "</table>"])
 
 
 def _when(parsed: dt.datetime | None, raw: object) -> str:
@@ -148,8 +146,8 @@ def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.dat
 def _factor_table(report: Report, tax: Taxonomy) -> list[str]:
     if not report.factors:
         return ["*No contributing factors recorded yet.*", ""]
-    return html_table(["Layer", "Factor"], [[attr(tax.label("layer", f.layer)), attr(f.description)]
-                                            for f in report.factors])
+    return fragment(html_table(["Layer", "Factor"], [[attr(tax.label("layer", f.layer)), attr(f.description)]
+                                                     for f in report.factors]))
 
 
 def action_status(item: ActionItem, today: dt.date) -> str:
@@ -172,7 +170,8 @@ def _action_table(actions: list[ActionItem], tax: Taxonomy, today: dt.date) -> l
         rows.append([attr(item.id), action, attr(item.owner), attr(item.priority),
                      attr(tax.label("category", item.category)), due, action_status(item, today),
                      attr(item.verification)])
-    return html_table(["Id", "Action", "Owner", "Priority", "Category", "Due", "Status", "Verification"], rows)
+    return fragment(html_table(["Id", "Action", "Owner", "Priority", "Category", "Due", "Status", "Verification"],
+                               rows))
 
 
 def _related(report: Report, routes: Routes, src: str) -> list[str]:

@@ -12,6 +12,7 @@ import difflib
 import re
 from typing import Any
 
+from .markup import plain_text
 from .model import TIMESTAMP_FIELDS, ActionItem, Factor, Report, text
 from .problems import ProblemSink
 from .schema import build_schema
@@ -113,6 +114,7 @@ class ReportChecker:
         self.placeholder_re = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.placeholders)) + r")\b") \
             if rules.placeholders else None
         self.draft_rank = {s.id: i for i, s in enumerate(taxonomy.statuses)}
+        self.summary_title = next((s.title for s in taxonomy.sections if s.id == "summary"), "Summary")
 
     # -- entry point ---------------------------------------------------------------------
     def check(self, source: Source, sink: ProblemSink) -> Report:
@@ -128,6 +130,8 @@ class ReportChecker:
         report.visibility = self._visibility(report, source, sink)
         self._timestamps(report, source, sink)
         report.parsed_body = parse_body(source.body, source.body_line)
+        summary = report.parsed_body.section(self.summary_title)
+        report.summary = plain_text(summary.text()) if summary else ""
         report.actions = [ActionItem(report.key, i, source.line_of(("action_items", i)),
                                      item if isinstance(item, dict) else {"description": text(item)},
                                      self.tax.is_open_action(item.get("status") if isinstance(item, dict) else None))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from . import indexes
 from .audience import check_audience, readable_by
 from .collection import Collection, find_reports, load_collection
+from .markup import split_fragments
 from .metrics import metrics_page
 from .model import Report
 from .report_page import render_report_page
@@ -29,6 +30,14 @@ class SitePlan:
     """Docs-relative source path -> Markdown of each generated page."""
     report_sources: dict[str, Report] = field(default_factory=dict)
     """Docs-relative source path of each report page -> its report."""
+    fragments: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Docs-relative source path -> generated HTML to put back into the rendered page."""
+
+    def release(self) -> None:
+        """Forget the page Markdown and the reports' text once MkDocs has its own copies."""
+        self.pages.clear()
+        for report in self.collection.reports:
+            report.release_content()
 
 
 def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False) -> SitePlan:
@@ -60,4 +69,8 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False)
     plan.pages.update(indexes.services_pages(readable, tax, routes, today))
     plan.pages.update(indexes.severity_pages(readable, tax, routes))
     plan.pages.update(indexes.year_pages(readable, tax, routes))
+    for src, markdown in plan.pages.items():
+        plan.pages[src], found = split_fragments(markdown)
+        if found:
+            plan.fragments[src] = found
     return plan
