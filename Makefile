@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test validate bench lock clean node-tools
+.PHONY: serve preview build test validate bench lock clean node-tools
 
 ## Create .venv and install the pinned dependencies (re-run when requirements.lock changes).
 $(STAMP): requirements.lock pyproject.toml
@@ -18,6 +18,11 @@ $(STAMP): requirements.lock pyproject.toml
 ## Serve the handbook with the example postmortems on http://127.0.0.1:8000 (live reload).
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+## Serve one report being written, fast: make preview REPORT=postmortems/2026/<file>.md
+preview: $(STAMP)
+	@test -n "$(REPORT)" || { echo "usage: make preview REPORT=postmortems/<year>/<file>.md"; exit 2; }
+	$(BIN)/handbook preview "$(REPORT)"
 
 ## Build the site into site/ (fails on any postmortem error).
 build: $(STAMP)

@@ -32,6 +32,8 @@ for the home page, then three times appends a marker to one report's title and p
 (/incidents/<id>/) until the marker shows; it prints the seconds from the file write to the
 change being served, and the rebuild time MkDocs logs. The server is plain `mkdocs serve`:
 `--no-livereload` would also stop MkDocs 1.6 from watching files, so it would never rebuild.
+It then does the same with the author's fast path, `handbook preview PATH` (the same server, with
+only that report's page rebuilt and the other reports read from a cache).
 With --serve-latency and no --sizes, only the serve measurement runs.
 
 --keep DIR builds in DIR (which must be empty or missing) and leaves the projects there;
@@ -699,25 +701,33 @@ def wait_for(condition: Callable[[], object], timeout: float, proc: subprocess.P
 
 
 def serve_latency(n: int, work: Path, repeats: int = 3) -> None:
+    """Both ways an author can watch a report: the whole site (`mkdocs serve`) and the preview."""
     progress(f"serve N={n}: writing {n} reports ...")
     reports = make_reports(n)
     project = full_project(work / "full", reports)
     check_valid(project, work, n)
+    target = reports[len(reports) // 2]
+    path = project / "postmortems" / target.rel
+    for mode in ("mkdocs serve", "handbook preview"):
+        _serve_latency(mode, n, project, target, path, work / f"{mode.split()[1]}.log", repeats)
+
+
+def _serve_latency(mode: str, n: int, project: Path, target: Synthetic, path: Path, log: Path,
+                   repeats: int) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = work / "serve.log"
     begin = time.perf_counter()
-    proc = start([BIN / "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], project, log)
-    progress(f"serve N={n}: waiting for the first build on {base} ...")
+    command = ([BIN / "mkdocs", "serve", "-a", f"127.0.0.1:{port}"] if mode == "mkdocs serve"
+               else [BIN / "handbook", "preview", path, "-a", f"127.0.0.1:{port}"])
+    proc = start(command, project, log)
+    progress(f"{mode} N={n}: waiting for the first build on {base} ...")
     try:
         wait_for(lambda: fetch(base + "/", timeout=5) is not None, 1800, proc, log, "the home page", every=0.25)
         first = time.perf_counter() - begin
-        target = reports[len(reports) // 2]
-        path = project / "postmortems" / target.rel
         url = f"{base}/incidents/{target.id}/"
         if fetch(url) is None:
             fail(f"{url} does not answer:", log)
-        print(f"\nServe latency, N={n}: mkdocs serve, edit the title of {target.rel}, poll /incidents/{target.id}/")
+        print(f"\nServe latency, N={n}: {mode}, edit the title of {target.rel}, poll /incidents/{target.id}/")
         print(f"  first build and home page answering: {first:.1f} s (MkDocs: built in {last_build(log)})")
         latencies = []
         for number in range(1, repeats + 1):

@@ -58,12 +58,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # Read every report once and generate all pages here, so the nav and every link can see them.
     settings, taxonomy = _build["settings"], _build["taxonomy"]
     serving = _command["name"] == "serve"
+    if settings.preview is not None and not serving:  # type: ignore[attr-defined]
+        raise PluginError("handbook: HANDBOOK_PREVIEW builds one report's page only; it is for `mkdocs serve` "
+                          "(`handbook preview PATH`). Unset it to build the site.")
     try:
         plan = plan_site(settings, taxonomy, show_problems=serving)  # type: ignore[arg-type]
     except SettingsError as exc:
         raise PluginError(f"handbook: {exc}") from None
     _build["plan"] = plan
-    _report_problems(plan, strict=bool(config.strict), serving=serving)
+    _report_problems(plan, strict=bool(config.strict), serving=serving,
+                     preview=settings.preview)  # type: ignore[attr-defined]
     docs_dir = Path(config.docs_dir).resolve()
     for src_uri, content in plan.pages.items():
         if src_uri in files:
@@ -84,8 +88,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
-def _report_problems(plan: SitePlan, *, strict: bool, serving: bool) -> None:
+def _report_problems(plan: SitePlan, *, strict: bool, serving: bool, preview: Path | None) -> None:
     problems = plan.collection.problems
+    if preview is not None:  # the author is writing one report: show its problems only
+        problems = [p for r in plan.collection.reports if r.path == preview for p in r.problems]
     for p in problems:
         level = logging.ERROR if p.level is Level.ERROR and not serving else logging.WARNING
         log.log(level, "%s:%s: %s [%s] %s Fix: %s", p.file, p.line, p.level.value, p.rule, p.message, p.hint)
@@ -125,6 +131,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     settings, taxonomy = _build["settings"], _build["taxonomy"]
     site = Path(config.site_dir)
     site_url = config.site_url or ""
+    if settings.preview is not None:  # type: ignore[attr-defined]
+        return  # an author's preview needs neither the machine-readable files nor the redirects
     (site / "incidents.json").write_text(
         incidents_json(plan.readable, taxonomy, site_url, settings.today), encoding="utf-8")  # type: ignore[arg-type]
     (site / "feed.xml").write_text(atom_feed(plan.readable, taxonomy, site_url, config.site_name),  # type: ignore[arg-type]

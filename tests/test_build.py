@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -94,3 +95,40 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
+    project = _with_report(tmp_path, valid_text)
+    target = project / "postmortems" / "report.md"
+    port = _free_port()
+    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN)}
+    server = subprocess.Popen([str(BIN / "handbook"), "preview", str(target), "-a", f"127.0.0.1:{port}"],
+                              cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = _get(f"{base}/incidents/INC-2026-101/", time.monotonic() + 60)
+        assert "Checkout requests timed out" in page
+        # every index is still built from all reports, whose pages are not built
+        index = _get(f"{base}/incidents/", time.monotonic() + 10)
+        assert "INC-2026-001" in index and "INC-2026-101" in index
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{base}/incidents/INC-2026-001/", timeout=5)
+        assert (project / ".cache" / "handbook" / "reports.pickle").exists()
+        # an edit shows up, and a new problem is shown on the page
+        target.write_text(valid_text.replace("title: Checkout requests timed out", "title: Edited preview title")
+                          .replace("## Detection\n", "## Detektion\n"), encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while "Edited preview title" not in page and time.monotonic() < deadline:
+            time.sleep(0.5)
+            page = _get(f"{base}/incidents/INC-2026-101/", deadline)
+        assert "Edited preview title" in page and "missing-section" in page
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_preview_is_refused_for_a_build(tmp_path, valid_text):
+    project = _with_report(tmp_path, valid_text)
+    result = mkdocs(project, "build", "-d", "site", env={"HANDBOOK_PREVIEW": "postmortems/report.md"})
+    assert result.code == 1 and "for `mkdocs serve`" in result.output

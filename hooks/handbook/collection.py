@@ -83,11 +83,11 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
     if jobs > 1:
         chunks = [files[i::jobs] for i in range(jobs)]
         with mp.get_context("fork").Pool(jobs) as pool:
-            parts = pool.starmap(_check_files, [(chunk, taxonomy, root, True) for chunk in chunks])
+            parts = pool.starmap(check_files, [(chunk, taxonomy, root, True) for chunk in chunks])
         reports = sorted((r for part in parts for r in part), key=lambda r: r.rel)
     else:
-        reports = _check_files(files, taxonomy, root, problems_only)
-    _cross_check(reports, all_ids or set())
+        reports = check_files(files, taxonomy, root, problems_only)
+    cross_check(reports, all_ids or set())
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
     return Collection(reports, problems)
 
@@ -96,7 +96,7 @@ PARALLEL_FROM = 300  # below this, starting processes costs more than it saves
 MAX_JOBS = 4
 
 
-def _check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -> list[Report]:
+def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -> list[Report]:
     checker = ReportChecker(taxonomy)
     reports: list[Report] = []
     # Reading thousands of reports allocates millions of small objects and no reference cycles;
@@ -126,7 +126,7 @@ def relative(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
-def _cross_check(reports: list[Report], outside_ids: set[str]) -> None:
+def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
     first: dict[str, Report] = {}
     for report in reports:
         if not report.id:

@@ -179,9 +179,9 @@ def _related(report: Report, routes: Routes, src: str) -> list[str]:
                 [r for r in report.referenced_by if r in routes.known and r not in report.related]
     if not mentioned:
         return []
-    lines = ["## Related incidents", ""]
+    items = []
     for rid in mentioned:
         direction = "listed as related here" if rid in report.related else "lists this report as related"
-        lines.append(f"- [{md(rid)}: {md(routes.known[rid])}]({routes.rel(src, routes.report(rid))}) "
-                     f"— {direction}")
-    return lines + [""]
+        items.append(f'<li><a href="{routes.href(src, routes.report(rid))}">{attr(rid)}: '
+                     f"{attr(routes.known[rid])}</a> — {direction}</li>")
+    return ["## Related incidents", "", *fragment(["<ul>", *items, "</ul>"])]

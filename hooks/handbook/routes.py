@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
+def _url_parts(path: str) -> tuple[str, ...]:
+    """The folders of a page's directory URL: `incidents/INC-1.md` -> (incidents, INC-1)."""
+    stem = path[:-3] if path.endswith(".md") else path
+    parts = tuple(p for p in stem.split("/") if p)
+    return parts[:-1] if parts and parts[-1] == "index" else parts
+
+
 def report_url(site_url: str, report_id: str) -> str:
     """The permanent address of a report: `<site_url>/incidents/<id>/`."""
     return f"{site_url.rstrip('/')}/incidents/{report_id}/"
@@ -66,10 +73,9 @@ class Routes:
         With MkDocs' directory URLs, `incidents/INC-1.md` is served at `incidents/INC-1/` and
         `incidents/index.md` at `incidents/`.
         """
-        def url(path: str) -> str:
-            stem = path[:-3] if path.endswith(".md") else path
-            return stem[: -len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
-
-        here, there = url(src), url(target)
-        relative = posixpath.relpath(there or ".", here.rstrip("/") or ".")
-        return "./" if relative == "." else relative + "/"
+        here, there = _url_parts(src), _url_parts(target)
+        common = 0
+        while common < min(len(here), len(there)) and here[common] == there[common]:
+            common += 1
+        relative = "../" * (len(here) - common) + "".join(part + "/" for part in there[common:])
+        return relative or "./"

@@ -34,6 +34,12 @@ class Settings:
     today: dt.date
     site_url: str
     repo_url: str
+    preview: Path | None = None
+    """The one report being written, in preview mode (`handbook preview`); None for a full build."""
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".cache" / "handbook"
 
     def load_taxonomy(self) -> Taxonomy:
         return load_taxonomy(self.config, self.config.relative_to(self.root).as_posix()
@@ -60,7 +66,18 @@ def settings_from_extra(root: Path, extra: Mapping[str, Any], *, site_url: str =
         today=today,
         site_url=site_url or "",
         repo_url=repo_url or "",
+        preview=_preview_path(root, block.get("preview") or os.environ.get("HANDBOOK_PREVIEW") or ""),
     )
+
+
+def _preview_path(root: Path, value: object) -> Path | None:
+    if not value:
+        return None
+    path = (root / str(value)).resolve()
+    if not path.is_file():
+        raise SettingsError(f"The report to preview, `{value}`, is not a file; give its path, for example "
+                            "postmortems/2026/2026-11-03-checkout-latency.md.")
+    return path
 
 
 class _MkDocsYamlLoader(yaml.SafeLoader):

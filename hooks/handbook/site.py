@@ -13,6 +13,7 @@ from .audience import check_audience, readable_by
 from .collection import Collection, find_reports, load_collection
 from .markup import split_fragments
 from .metrics import metrics_page
+from .preview import load_for_preview
 from .model import Report
 from .report_page import render_report_page
 from .routes import Routes
@@ -43,7 +44,11 @@ class SitePlan:
 def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False) -> SitePlan:
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
-    collection = load_collection(files, tax, settings.root)
+    if settings.preview is not None:
+        collection = load_for_preview(files, tax, settings.root, settings.preview,
+                                      settings.cache_dir / "reports.pickle")
+    else:
+        collection = load_collection(files, tax, settings.root)
     readable = readable_by(collection.reports, tax, settings.audience)
     plan = SitePlan(collection, readable)
     routes = Routes()
@@ -57,6 +62,8 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False)
             routes.known[report.id] = report.title
     today = settings.today
     for key, report in keyed:
+        if settings.preview is not None and report.path != settings.preview:
+            continue  # preview: only the report being written gets a page
         src = routes.report(key)
         problems = report.problems if show_problems else None
         plan.pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src)
