@@ -38,6 +38,7 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # Read the settings and the taxonomy once per build, before any file is looked at.
     _build.clear()
+    gc.unfreeze()  # the last build's objects (frozen in on_files) may be collected again
     root = Path(config.config_file_path).parent.resolve()
     try:
         settings = settings_from_extra(root, config.extra, site_url=config.site_url or "",
@@ -105,11 +106,10 @@ def _report_problems(plan: SitePlan, *, strict: bool, serving: bool, preview: Pa
                     f"run `handbook validate` for the fixes.")
 
 
-
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     # Generated tables, cards and charts skipped Markdown; put them into the rendered page.
     plan: SitePlan = _build["plan"]  # type: ignore[assignment]
-    fragments = plan.fragments.get(page.file.src_uri)
+    fragments = plan.fragments.pop(page.file.src_uri, None)  # used once; frees the memory
     return join_fragments(html, fragments) if fragments else html
 
 
