@@ -20,7 +20,6 @@ from mkdocs.structure.pages import Page
 
 from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
 from handbook.markup import join_fragments
-from handbook.outputs import atom_feed, incidents_json, open_graph, redirect_page
 from handbook.site import SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.handbook")
@@ -63,7 +62,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         raise PluginError("handbook: HANDBOOK_PREVIEW builds one report's page only; it is for `mkdocs serve` "
                           "(`handbook preview PATH`). Unset it to build the site.")
     try:
-        plan = plan_site(settings, taxonomy, show_problems=serving)  # type: ignore[arg-type]
+        plan = plan_site(settings, taxonomy, show_problems=serving,  # type: ignore[arg-type]
+                         site_name=config.site_name)
     except SettingsError as exc:
         raise PluginError(f"handbook: {exc}") from None
     _build["plan"] = plan
@@ -81,9 +81,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if report is not None:
             generated.edit_uri = os.path.relpath(report.path, docs_dir).replace(os.sep, "/")
         files.append(generated)
-    # MkDocs holds each page's Markdown now: keep only what later events need (link previews,
-    # incidents.json, the feed), then move it out of the cyclic collector's way, so thousands of
-    # reports are not rescanned at every collection during the build.
+    # MkDocs holds each page's Markdown now, and what later events need is text already: drop
+    # the reports, then move what is left out of the cyclic collector's way, so it is not
+    # rescanned at every collection during the build.
     plan.release()
     gc.freeze()
     return files
@@ -118,33 +118,17 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     plan: SitePlan = _build["plan"]  # type: ignore[assignment]
     depth = page.url.count("/")
     head = (f'<link rel="alternate" type="application/atom+xml" title="Incident reports" '
-            f'href="{"../" * depth}feed.xml">\n')
-    report = plan.report_sources.get(page.file.src_uri)
-    if report is not None:
-        head += open_graph(report, _build["taxonomy"], config.site_url or "", config.site_name)  # type: ignore[arg-type]
+            f'href="{"../" * depth}feed.xml">\n') + plan.head_tags.pop(page.file.src_uri, "")
     return output.replace("</head>", head + "</head>", 1)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    # After every page is written: the machine-readable files and the redirects to each report.
+    # After every page is written: incidents.json, the feed and the redirects to each report.
     plan: SitePlan = _build["plan"]  # type: ignore[assignment]
-    settings, taxonomy = _build["settings"], _build["taxonomy"]
     site = Path(config.site_dir)
-    site_url = config.site_url or ""
-    if settings.preview is not None:  # type: ignore[attr-defined]
-        return  # an author's preview needs neither the machine-readable files nor the redirects
-    (site / "incidents.json").write_text(
-        incidents_json(plan.readable, taxonomy, site_url, settings.today), encoding="utf-8")  # type: ignore[arg-type]
-    (site / "feed.xml").write_text(atom_feed(plan.readable, taxonomy, site_url, config.site_name),  # type: ignore[arg-type]
-                                   encoding="utf-8")
-    for report in plan.report_sources.values():
-        if not report.id:
-            continue
-        # The file's own name is the other address people use (it is what they see in the
-        # repository and in pull requests): send it on to the id's permanent address.
-        alias = site / "incidents" / report.path.stem / "index.html"
-        if alias.exists():
-            continue  # never replace a real page
-        alias.parent.mkdir(parents=True, exist_ok=True)
-        canonical = f"{site_url.rstrip('/')}/incidents/{report.id}/" if site_url else ""
-        alias.write_text(redirect_page(f"../{report.id}/", canonical), encoding="utf-8")
+    for name, content in plan.files.items():
+        target = site / name
+        if target.exists() and name.endswith("index.html"):
+            continue  # a redirect never replaces a real page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")

@@ -15,6 +15,7 @@ from .markup import split_fragments
 from .metrics import metrics_page
 from .preview import load_for_preview
 from .model import Report
+from .outputs import atom_feed, incidents_json, open_graph, redirect_page
 from .report_page import render_report_page
 from .routes import Routes
 from .settings import Settings
@@ -33,15 +34,35 @@ class SitePlan:
     """Docs-relative source path of each report page -> its report."""
     fragments: dict[str, dict[str, str]] = field(default_factory=dict)
     """Docs-relative source path -> generated HTML to put back into the rendered page."""
+    head_tags: dict[str, str] = field(default_factory=dict)
+    """Docs-relative source path of each report page -> its link-preview meta tags."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Site-relative path -> content of the files written after the pages (JSON, feed, redirects)."""
 
     def release(self) -> None:
-        """Forget the page Markdown and the reports' text once MkDocs has its own copies."""
+        """Forget everything MkDocs now holds itself or that was turned into text: with thousands
+        of reports, keeping them for the rest of the build would cost more than the pages."""
         self.pages.clear()
-        for report in self.collection.reports:
-            report.release_content()
+        self.report_sources.clear()
+        self.readable.clear()
+        self.collection.reports.clear()
 
 
-def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False) -> SitePlan:
+def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> None:
+    """Link previews, incidents.json, the feed and the redirects, computed while the reports are here."""
+    site_url = settings.site_url
+    for src, report in plan.report_sources.items():
+        plan.head_tags[src] = open_graph(report, tax, site_url, site_name)
+        if report.id:
+            canonical = f"{site_url.rstrip('/')}/incidents/{report.id}/" if site_url else ""
+            # The file's own name is the other address people use (they see it in the repository
+            # and in pull requests): send it on to the id's permanent address.
+            plan.files[f"incidents/{report.path.stem}/index.html"] = redirect_page(f"../{report.id}/", canonical)
+    plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
+    plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+
+
+def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False, site_name: str = "") -> SitePlan:
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     if settings.preview is not None:
@@ -80,4 +101,6 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False)
         plan.pages[src], found = split_fragments(markdown)
         if found:
             plan.fragments[src] = found
+    if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
+        _outputs(plan, tax, settings, site_name)
     return plan
