@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from handbook import Taxonomy, load_collection, load_taxonomy
 
@@ -19,6 +20,29 @@ BIN = Path(sys.executable).parent
 TODAY = "2026-11-20"  # the fixed "today" of every test build
 COPIED = ["mkdocs.yml", "handbook.yml", "docs", "postmortems", "templates", "schema", "overrides",
           "hooks/mkdocs_hook.py", "hooks/macros.py"]
+
+
+RANK = {"public": 0, "internal": 1, "restricted": 2}
+
+
+def example_reports() -> list[dict]:
+    """The example reports' front matter, read with plain YAML (every value stays text), not with
+    the package under test; `_path`, `_body` and `_visibility` are added."""
+    reports = []
+    for path in sorted((ROOT / "postmortems").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        front = yaml.load(text.split("---\n")[1], Loader=yaml.BaseLoader)
+        front["_path"] = path
+        front["_body"] = text.split("---\n", 2)[2]
+        front["_visibility"] = front.get("visibility") or (
+            "restricted" if "security" in front.get("tags", []) else "internal")
+        reports.append(front)
+    return reports
+
+
+def visible_examples(audience: str = "internal") -> list[dict]:
+    """The example reports an audience may read."""
+    return [r for r in example_reports() if RANK[r["_visibility"]] <= RANK[audience]]
 
 
 @pytest.fixture(scope="session")

@@ -8,23 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from .conftest import ROOT, copy_project, mkdocs
-
-RANK = {"public": 0, "internal": 1, "restricted": 2}
-
+from .conftest import RANK, copy_project, example_reports, mkdocs
 
 def _reports() -> list[dict]:
     out = []
-    for path in sorted((ROOT / "postmortems").rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        front = yaml.load(text.split("---\n")[1], Loader=yaml.BaseLoader)
-        body = text.split("---\n", 2)[2]
-        summary = body.split("## Summary", 1)[1].split("##", 1)[0]
+    for front in example_reports():
+        summary = front["_body"].split("## Summary", 1)[1].split("##", 1)[0]
         words = re.sub(r"[`*_\[\]()]", "", summary).split()
         front["_phrase"] = " ".join(words[3:11])  # eight words from the middle of the summary's first line
-        front["_visibility"] = front.get("visibility") or "internal"
         out.append(front)
     return out
 

@@ -18,16 +18,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import yaml
 
 from handbook import slack
 
-from .conftest import FIXTURES, ROOT, TODAY, copy_project, handbook
+from .conftest import FIXTURES, TODAY, copy_project, example_reports, handbook, visible_examples
 
 SITE = "https://handbook.larkspur.example"  # mkdocs.yml's default site_url
 SECRET_PARTS = ("T0SECRET42", "B0SECRET42", "xoxWebhookToken9f8e7d")
 HOSTILE = "<!channel> <script>x</script> | *b*"
-RANK = {"public": 0, "internal": 1, "restricted": 2}
 OPEN = {"open", "in-progress"}
 
 
@@ -154,25 +152,8 @@ def check_block_kit(payload: dict) -> str:
 
 
 # -- the example data, read here --------------------------------------------------------------------
-def _examples() -> list[dict]:
-    reports = []
-    for path in sorted((ROOT / "postmortems").rglob("*.md")):
-        front = yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=yaml.BaseLoader)
-        reports.append(front)
-    return reports
-
-
-def _visible(audience: str) -> list[dict]:
-    out = []
-    for r in _examples():
-        level = r.get("visibility") or ("restricted" if "security" in r.get("tags", []) else "internal")
-        if RANK[level] <= RANK[audience]:
-            out.append(r)
-    return out
-
-
 def _example(report_id: str) -> dict:
-    return next(r for r in _examples() if r["id"] == report_id)
+    return next(r for r in example_reports() if r["id"] == report_id)
 
 
 # -- announce: posting --------------------------------------------------------------------------------
@@ -417,7 +398,7 @@ def _expected(audience: str) -> tuple[set, set]:
     today = dt.date.fromisoformat(TODAY)
     horizon = today + dt.timedelta(days=14)
     items = [(r["id"], a["id"], dt.date.fromisoformat(a["due"]))
-             for r in _visible(audience) for a in r.get("action_items", []) if a["status"] in OPEN]
+             for r in visible_examples(audience) for a in r.get("action_items", []) if a["status"] in OPEN]
     return ({(r, a) for r, a, due in items if due < today},
             {(r, a) for r, a, due in items if today <= due <= horizon})
 
@@ -441,7 +422,7 @@ def test_digest_lists_exactly_the_overdue_and_soon_items(project):
     # Late for review: not reviewed, past the severity's deadline in business days from resolution.
     today = dt.date.fromisoformat(TODAY)
     deadlines = {"SEV1": 1, "SEV2": 3, "SEV3": 5}
-    late = {(r["id"], "") for r in _visible("internal") if r["status"] in ("draft", "in-review")
+    late = {(r["id"], "") for r in visible_examples("internal") if r["status"] in ("draft", "in-review")
             and r["severity"] in deadlines
             and _business_days_after(dt.date.fromisoformat(r["resolved"][:10]), deadlines[r["severity"]]) < today}
     assert late == {("INC-2026-006", "")}

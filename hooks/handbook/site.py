@@ -13,9 +13,9 @@ from .audience import check_audience, readable_by
 from .collection import Collection, find_reports, load_collection
 from .markup import split_fragments
 from .metrics import metrics_page
-from .preview import load_for_preview
 from .model import Report
 from .outputs import atom_feed, incidents_json, open_graph, redirect_page
+from .preview import load_for_preview
 from .report_page import render_report_page
 from .routes import Routes
 from .settings import Settings
