@@ -15,7 +15,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT, TODAY, copy_project, example_reports, mkdocs, visible_examples
+from .conftest import ROOT, TODAY, copy_project, mkdocs, visible_examples
 
 OPEN = {"open", "in-progress"}
 
@@ -29,7 +29,7 @@ def _article(site: Path, page: str):
 
 
 def test_every_published_report_has_its_page(example_site):
-    visible = visibleexample_reports()
+    visible = visible_examples()
     assert len(visible) >= 6
     for report in visible:
         page = example_site / "incidents" / report["id"] / "index.html"
@@ -42,7 +42,7 @@ def test_every_published_report_has_its_page(example_site):
 def test_incidents_table_has_one_row_per_report_newest_first(example_site):
     article = _article(example_site, "incidents/index.html")
     rows = article.select(".pm-filterable table tbody tr")
-    visible = visibleexample_reports()
+    visible = visible_examples()
     assert len(rows) == len(visible)
     ids = [row.select("td")[1].get_text(strip=True) for row in rows]
     expected = [r["id"] for r in sorted(visible, key=lambda r: r["started"], reverse=True)]
@@ -58,7 +58,7 @@ def _open_items(reports: list[dict]) -> list[tuple[str, str, dt.date]]:
 
 def test_open_action_items_page_lists_exactly_the_open_items_by_due_group(example_site):
     today = dt.date.fromisoformat(TODAY)
-    items = _open_items(visibleexample_reports())
+    items = _open_items(visible_examples())
     assert any(due < today for _, _, due in items), "the examples need overdue items"
     article = _article(example_site, "actions/index.html")
     sections = {}
@@ -78,7 +78,7 @@ def test_open_action_items_page_lists_exactly_the_open_items_by_due_group(exampl
 
 
 def test_each_service_page_holds_the_reports_of_that_service(example_site):
-    visible = visibleexample_reports()
+    visible = visible_examples()
     services = {s for r in visible for s in r["services"]}
     for service in services:
         slug = re.sub(r"[^a-z0-9]+", "-", service.lower()).strip("-")
@@ -88,7 +88,7 @@ def test_each_service_page_holds_the_reports_of_that_service(example_site):
 
 
 def test_severity_and_year_pages(example_site):
-    visible = visibleexample_reports()
+    visible = visible_examples()
     for severity in {r["severity"] for r in visible}:
         article = _article(example_site, f"severities/{severity.lower()}/index.html")
         ids = {row.select("td")[1].get_text(strip=True) for row in article.select("tbody tr")}
@@ -100,7 +100,7 @@ def test_severity_and_year_pages(example_site):
 
 
 def test_report_page_card_actions_related_and_edit_link(example_site):
-    visible = {r["id"]: r for r in visibleexample_reports()}
+    visible = {r["id"]: r for r in visible_examples()}
     linked = next(r for r in visible.values() if r.get("related"))
     target = linked["related"][0]
     soup = _soup(example_site, f"incidents/{linked['id']}/index.html")
@@ -125,7 +125,7 @@ def test_report_page_card_actions_related_and_edit_link(example_site):
 
 def test_overdue_items_are_marked_on_report_pages(example_site):
     today = dt.date.fromisoformat(TODAY)
-    for report in visibleexample_reports():
+    for report in visible_examples():
         soup = _soup(example_site, f"incidents/{report['id']}/index.html")
         marked = {tr.select_one("td").get_text(strip=True) for tr in soup.select("tr") if tr.select_one(".pm-overdue")}
         expected = {a["id"] for a in report.get("action_items", [])
@@ -134,11 +134,11 @@ def test_overdue_items_are_marked_on_report_pages(example_site):
 
 
 def test_drafts_are_marked_and_incident_logs_are_not_jinja(example_site):
-    drafts = [r for r in visibleexample_reports() if r["status"] == "draft"]
+    drafts = [r for r in visible_examples() if r["status"] == "draft"]
     assert drafts
     for report in drafts:
         assert "This report is a draft" in _article(example_site, f"incidents/{report['id']}/index.html").get_text()
-    braces = [r for r in visibleexample_reports() if "{{" in r["_body"]]
+    braces = [r for r in visible_examples() if "{{" in r["_body"]]
     assert braces, "an example keeps a literal {{ ... }} in its log"
     for report in braces:
         text = _article(example_site, f"incidents/{report['id']}/index.html").get_text()
@@ -149,7 +149,7 @@ def test_drafts_are_marked_and_incident_logs_are_not_jinja(example_site):
 def test_review_queue_lists_late_unreviewed_reports(example_site):
     article = _article(example_site, "review/index.html")
     listed = {row.select_one("td").get_text(strip=True) for row in article.select("tbody tr")}
-    expected = _expected_queue(visibleexample_reports(), {"SEV1": 1, "SEV2": 3, "SEV3": 5, "SEV4": None})
+    expected = _expected_queue(visible_examples(), {"SEV1": 1, "SEV2": 3, "SEV3": 5, "SEV4": None})
     assert listed == expected
 
 
@@ -187,9 +187,9 @@ def test_review_deadline_change_reaches_queue_and_handbook(tmp_path):
     site = project / "site"
     listed = {row.select_one("td").get_text(strip=True)
               for row in _article(site, "review/index.html").select("tbody tr")}
-    expected = _expected_queue(visibleexample_reports(), {"SEV1": 1, "SEV2": 3, "SEV3": 0, "SEV4": 0})
+    expected = _expected_queue(visible_examples(), {"SEV1": 1, "SEV2": 3, "SEV3": 0, "SEV4": 0})
     assert listed == expected
-    assert any(r["severity"] in ("SEV3", "SEV4") for r in visibleexample_reports() if r["id"] in expected)
+    assert any(r["severity"] in ("SEV3", "SEV4") for r in visible_examples() if r["id"] in expected)
     table = _article(site, "handbook/severity/index.html").select_one("table")
     rows = {tr.select("td")[0].get_text(strip=True): tr.get_text(" ", strip=True) for tr in table.select("tbody tr")}
     assert "within 0 business days" in rows["SEV3"] and "within 0 business days" in rows["SEV4"]
@@ -205,13 +205,13 @@ def test_metrics_are_static_svg(example_site):
         assert svg.get("role") == "img" and svg.find("title") is not None
         assert svg.find("script") is None and not svg.select("[href]")
     text = article.get_text(" ", strip=True)
-    assert f"from {len(visibleexample_reports())} reports" in text
+    assert f"from {len(visible_examples())} reports" in text
 
 
 def test_search_index_finds_reports_by_id_title_and_service(example_site):
     index = json.loads((example_site / "search" / "search_index.json").read_text(encoding="utf-8"))
     docs = [d for d in index["docs"] if d["location"].startswith("incidents/INC-")]
-    for report in visibleexample_reports():
+    for report in visible_examples():
         mine = [d for d in docs if d["location"].startswith(f"incidents/{report['id']}/")]
         assert mine, report["id"]
         blob = " ".join(d["title"] + " " + d["text"] for d in mine)
@@ -228,7 +228,7 @@ def test_reports_are_not_in_the_navigation_but_two_clicks_from_home(example_site
     hrefs = {a["href"] for a in home.select("article a[href]")}
     assert {"incidents/", "actions/", "metrics/"} <= hrefs
     incidents = _soup(example_site, "incidents/index.html")
-    for report in visibleexample_reports():
+    for report in visible_examples():
         assert incidents.select_one(f'article a[href="{report["id"]}/"]')
 
 
