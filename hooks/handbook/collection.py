@@ -65,6 +65,10 @@ def existing_ids(folder: Path, *, skip: set[Path] | None = None) -> set[str]:
     return ids
 
 
+PARALLEL_FROM = 300  # below this, starting processes costs more than it saves
+MAX_JOBS = 4
+
+
 def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
                     all_ids: set[str] | None = None, problems_only: bool = False) -> Collection:
     """Read and check every file, then check them against each other.
@@ -90,10 +94,6 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
     cross_check(reports, all_ids or set())
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
     return Collection(reports, problems)
-
-
-PARALLEL_FROM = 300  # below this, starting processes costs more than it saves
-MAX_JOBS = 4
 
 
 def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -> list[Report]:

@@ -95,14 +95,6 @@ def join_fragments(html_text: str, fragments: dict[str, str]) -> str:
     return html_text
 
 
-def md_link(label: object, url: object) -> str:
-    """A Markdown link to an outside address, or the label as text when the address is unsafe."""
-    href = safe_url(url)
-    if href is None:
-        return md(label)
-    return f"[{md(label)}](<{href.replace('>', '%3E')}>)"
-
-
 def meta_value(value: object) -> str:
     """A page title or description for generated front matter.
 
