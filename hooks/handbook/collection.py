@@ -85,9 +85,11 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
         if "fork" not in mp.get_all_start_methods():
             jobs = 1
     if jobs > 1:
+        # The other processes take their shares while this one checks its own.
         chunks = [files[i::jobs] for i in range(jobs)]
-        with mp.get_context("fork").Pool(jobs) as pool:
-            parts = pool.starmap(check_files, [(chunk, taxonomy, root, True) for chunk in chunks])
+        with mp.get_context("fork").Pool(jobs - 1) as pool:
+            others = pool.starmap_async(check_files, [(chunk, taxonomy, root, True) for chunk in chunks[1:]])
+            parts = [check_files(chunks[0], taxonomy, root, True), *others.get()]
         reports = sorted((r for part in parts for r in part), key=lambda r: r.rel)
     else:
         reports = check_files(files, taxonomy, root, problems_only)
