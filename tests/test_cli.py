@@ -164,3 +164,20 @@ def test_rules_lists_every_rule():
 
 def test_fixture_is_the_valid_report():
     assert (FIXTURES / "valid.md").exists()
+
+
+def test_large_sets_are_checked_in_parallel_with_the_same_result(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    folder = project / "postmortems"
+    for number in range(1, 321):  # above the size where `validate` uses several processes
+        text = valid_text.replace("id: INC-2026-101", f"id: INC-2026-{number:03d}")
+        (folder / f"r{number:03d}.md").write_text(text, encoding="utf-8")
+    broken = valid_text.replace("id: INC-2026-101", "id: INC-2026-999").replace("severity: SEV2", "severity: SEV9")
+    (folder / "zz-broken.md").write_text(broken, encoding="utf-8")
+    (folder / "zz-dup.md").write_text(valid_text.replace("id: INC-2026-101", "id: INC-2026-007"), encoding="utf-8")
+    result = handbook(project, "validate", "--format", "json")
+    document = json.loads(result.out)
+    assert result.code == 1 and document["reports"] == 322
+    found = {(p["file"], p["rule"], p["line"]) for p in document["problems"]}
+    assert found == {("postmortems/zz-broken.md", "unknown-value", 4),
+                     ("postmortems/zz-dup.md", "duplicate-id", 2), ("postmortems/r007.md", "duplicate-id", 2)}
