@@ -122,9 +122,13 @@ def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -
 
 def relative(path: Path, root: Path) -> str:
     """`path` relative to `root`, with forward slashes (as given when it is outside `root`)."""
-    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
-        if candidate.is_relative_to(base):
-            return candidate.relative_to(base).as_posix()
+    prefix = str(root).rstrip(os.sep) + os.sep
+    text = str(path)
+    if text.startswith(prefix):  # the usual case, without pathlib's slower arithmetic
+        return text[len(prefix):].replace(os.sep, "/")
+    resolved = path.resolve()
+    if resolved.is_relative_to(root.resolve()):
+        return resolved.relative_to(root.resolve()).as_posix()
     return path.as_posix()
 
 

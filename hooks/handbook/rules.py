@@ -332,7 +332,11 @@ class ReportChecker:
             self._front_matter_placeholders(report, source, sink)
 
     def _might_hold_placeholder(self, text: str) -> bool:
-        return bool(self.placeholder_re and self.placeholder_re.search(text)) or "..." in text or "…" in text
+        # Plain substring tests first (fast); the word-boundary regex only when one matches.
+        if "..." in text or "…" in text:
+            return True
+        return any(word in text for word in self.tax.rules.placeholders) and bool(
+            self.placeholder_re and self.placeholder_re.search(text))
 
     def _body_placeholders(self, report: Report, sink: ProblemSink) -> None:
         code = report.parsed_body.code_lines if report.parsed_body else set()
