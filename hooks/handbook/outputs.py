@@ -55,7 +55,7 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
         },
         "impact": {k: report.impact.get(k) for k in ("customer_facing", "users_affected", "data_impact")},
         "summary": report_description(report, 500),
-        "related": [r for r in report.related],
+        "related": list(report.related),
         "action_items": {"total": len(report.actions), "open": len(report.open_actions)},
         "open_action_items": [
             {"id": a.id, "description": a.description, "owner": a.owner,

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import re
 import subprocess
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -32,7 +31,7 @@ from .model import Report, text
 from .problems import ProblemSink
 from .report_page import report_description
 from .routes import report_url
-from .source import read_source
+from .source import parse_source
 from .taxonomy import Taxonomy
 from .timestamps import format_duration
 
@@ -320,11 +319,7 @@ def _front_matter_at(root: Path, rev: str, rel: str, tax: Taxonomy) -> dict[str,
     done = _git(root, "show", f"{rev}:./{rel}")
     if done.returncode != 0:
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "old.md"
-        path.write_bytes(done.stdout)
-        source = read_source(path, rel, ProblemSink(rel), max_bytes=tax.max_file_bytes,
-                             max_lines=tax.max_front_matter_lines)
+    source = parse_source(done.stdout, root / rel, rel, ProblemSink(rel), max_lines=tax.max_front_matter_lines)
     return source.data
 
 

@@ -101,6 +101,12 @@ def read_source(path: Path, rel: str, sink: ProblemSink, *, max_bytes: int, max_
         sink.add(1, "unreadable", f"The file cannot be read: {exc.strerror or exc}.",
                  "Check that it exists and is readable.", always_error=True)
         return source
+    return parse_source(raw, path, rel, sink, max_lines=max_lines)
+
+
+def parse_source(raw: bytes, path: Path, rel: str, sink: ProblemSink, *, max_lines: int) -> Source:
+    """Split a report's bytes (read from `path`, or from git) into its parts. Nothing raises."""
+    source = Source(path=path, rel=rel)
     text = _decode(raw, sink)
     if text is None:
         return source
