@@ -155,7 +155,7 @@ def _split(source: Source, sink: ProblemSink, max_lines: int) -> None:
                  "Shorten it, or raise limits.max_front_matter_lines in handbook.yml.", always_error=True)
         return
     source.body = "\n".join(lines[end + 1:])
-    source.body_line = end + 2
+    source.body_line = min(end + 2, len(lines))  # a file that ends at its front matter: point at `---`
     yaml_text = source.front_matter = "\n".join(lines[1:end])
     parsed = load_yaml(yaml_text, sink, first_line=2)
     if parsed is None:
