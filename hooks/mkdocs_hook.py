@@ -11,6 +11,7 @@ import gc
 import logging
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
@@ -20,6 +21,8 @@ from mkdocs.structure.pages import Page
 
 from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
 from handbook.markup import join_fragments
+from handbook.paths import inside
+from handbook.sanitise import sanitise
 from handbook.site import SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.handbook")
@@ -71,6 +74,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                      preview=settings.preview)  # type: ignore[attr-defined]
     docs_dir = Path(config.docs_dir).resolve()
     for src_uri, content in plan.pages.items():
+        if not inside(src_uri):  # every name is made safe upstream; this is the last line of defence
+            raise PluginError(f"handbook: refusing to generate a page outside the site: {src_uri!r}.")
         if src_uri in files:
             raise PluginError(f"handbook: docs/{src_uri} exists, but the handbook generates that page. "
                               "Move or rename the file in docs/.")
@@ -79,7 +84,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         # entries make the build quadratic); the indexes named in mkdocs.yml's nav still appear.
         generated = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
         if report is not None:
-            generated.edit_uri = os.path.relpath(report.path, docs_dir).replace(os.sep, "/")
+            # The file name is the author's: percent-encode it, as the theme prints the edit link raw.
+            generated.edit_uri = quote(os.path.relpath(report.path, docs_dir).replace(os.sep, "/"), safe="/.")
         files.append(generated)
     # MkDocs holds each page's Markdown now, and what later events need is text already: drop
     # the reports, then move what is left out of the cyclic collector's way, so it is not
@@ -106,9 +112,24 @@ def _report_problems(plan: SitePlan, *, strict: bool, serving: bool, preview: Pa
                     f"run `handbook validate` for the fixes.")
 
 
-def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    # Generated tables, cards and charts skipped Markdown; put them into the rendered page.
+@event_priority(100)
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # First of all plugins, before mkdocs-macros looks at the page: a generated page's metadata
+    # (title, description, `render_macros: False`) comes from the plan as data, never from text.
     plan: SitePlan = _build["plan"]  # type: ignore[assignment]
+    meta = plan.meta.get(page.file.src_uri)
+    if meta is not None:
+        page.meta = dict(meta)
+    return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Every generated page holds author text: cut its rendered HTML down to the allowlist, then
+    # put back the generated tables, cards and charts that skipped Markdown.
+    plan: SitePlan = _build["plan"]  # type: ignore[assignment]
+    if page.file.src_uri not in plan.meta:
+        return html  # a handbook page of docs/: ours, not an author's report
+    html = sanitise(html)
     fragments = plan.fragments.pop(page.file.src_uri, None)  # used once; frees the memory
     return join_fragments(html, fragments) if fragments else html
 
@@ -127,6 +148,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     plan: SitePlan = _build["plan"]  # type: ignore[assignment]
     site = Path(config.site_dir)
     for name, content in plan.files.items():
+        if not inside(name):
+            raise PluginError(f"handbook: refusing to write outside the site: {name!r}.")
         target = site / name
         if target.exists() and name.endswith("index.html"):
             continue  # a redirect never replaces a real page

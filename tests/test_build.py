@@ -88,20 +88,23 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
         page = _get(f"http://127.0.0.1:{port}/incidents/INC-2026-101/", time.monotonic() + 60)
         assert 'class="admonition failure"' in page
         assert "unknown-value" in page and "missing-section" in page
-        # A file whose front matter cannot be read still gets a page, under its file name.
-        page = _get(f"http://127.0.0.1:{port}/incidents/unparseable/", time.monotonic() + 10)
-        assert "yaml-syntax" in page and "Line 3" in page
+        # A file whose front matter cannot be read says nothing of who may read it: it counts as
+        # restricted, so an internal preview does not serve it; its problems are in the terminal.
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/incidents/unparseable/", timeout=5)
         assert server.poll() is None  # still serving
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        out, _ = server.communicate(timeout=20)
+    assert "postmortems/unparseable.md:3: error [yaml-syntax]" in out
 
 
 def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
     project = _with_report(tmp_path, valid_text)
     target = project / "postmortems" / "report.md"
     port = _free_port()
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN)}
+    cache_home = tmp_path / "user-cache"
+    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN), "XDG_CACHE_HOME": str(cache_home)}
     server = subprocess.Popen([str(BIN / "handbook"), "preview", str(target), "-a", f"127.0.0.1:{port}"],
                               cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -113,7 +116,9 @@ def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
         assert "INC-2026-001" in index and "INC-2026-101" in index
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/incidents/INC-2026-001/", timeout=5)
-        assert (project / ".cache" / "handbook" / "reports.pickle").exists()
+        # the cache is JSON in the user's cache folder, never in the checkout
+        assert [p.name for p in cache_home.rglob("*") if p.is_file()] == ["reports.json"]
+        assert not (project / ".cache").exists()
         # an edit shows up, and a new problem is shown on the page
         target.write_text(valid_text.replace("title: Checkout requests timed out", "title: Edited preview title")
                           .replace("## Detection\n", "## Detektion\n"), encoding="utf-8")

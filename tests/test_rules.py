@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -75,6 +74,12 @@ CASES = [
          "verification: tests pass", "verification: tests pass"),
     Case("open-actions-on-closed", "status: reviewed", "status: closed", "status: closed"),
     Case("visibility", "tags: [database]", "tags: [security]", "visibility:"),
+    Case("control-character", "title: Checkout requests timed out after a connection-pool change",
+         'title: "Checkout \\e[2K requests timed out after a connection-pool change"', 'title: "Checkout'),
+    Case("too-deep", "tags: [database]", "tags: " + "[" * 70 + "database" + "]" * 70, "tags: [[["),
+    Case("too-long-value", "owner: Ada Moreau", "owner: " + "A" * 100_001, "owner: AAA"),
+    Case("bad-number", 'users_affected: "7% of checkout attempts"', "users_affected: " + "9" * 5000,
+         "users_affected: 999"),
 ]
 
 FILE_CASES = {
@@ -158,6 +163,7 @@ def test_unreadable_file_is_reported_not_skipped(tmp_path, taxonomy):
 def test_every_rule_has_a_failing_case():
     covered = {c.rule for c in CASES} | set(FILE_CASES) | {"duplicate-id", "file-too-large",
                                                             "front-matter-too-long", "unreadable"}
+    covered |= {"not-a-file", "internal-error"}  # tests/test_bounded.py
     assert covered == set(RULES)
 
 

@@ -13,13 +13,15 @@ import re
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from handbook import slack
+
+from handbook import webhook as webhook_module
 
 from .conftest import FIXTURES, TODAY, copy_project, example_reports, handbook, visible_examples
 
@@ -241,19 +243,106 @@ def test_post_waits_honour_retry_after_and_the_cap(webhook):
     """The domain function with an injected sleep, against the real local server."""
     waits: list[float] = []
     webhook.script = [(429, {"Retry-After": "120"}, b""), (503, {}, b""), (429, {"Retry-After": "soon"}, b"")]
-    attempts = slack.post(webhook.url, {"text": "hi"}, sleep=waits.append)
+    attempts = webhook_module.post(webhook.url, {"text": "hi"}, sleep=waits.append)
     assert attempts == 4
     assert waits == [30.0, 2.0, 4.0]  # Retry-After capped at 30 s; otherwise the 1, 2, 4 s backoff
     webhook.requests.clear()
     webhook.script = [(503, {}, b""), (200, {}, b"ok")]
     waits.clear()
-    assert slack.post(webhook.url, {"text": "hi"}, sleep=waits.append, max_wait=0.5) == 2
+    assert webhook_module.post(webhook.url, {"text": "hi"}, sleep=waits.append, max_wait=0.5) == 2
     assert waits == [0.5]
     webhook.default = (502, {}, b"bad gateway at {path}")
-    with pytest.raises(slack.PostError) as caught:
-        slack.post(webhook.url, {"text": "hi"}, sleep=waits.append)
+    with pytest.raises(webhook_module.PostError) as caught:
+        webhook_module.post(webhook.url, {"text": "hi"}, sleep=waits.append)
     assert caught.value.status == 502
     assert_no_secret(str(caught.value), webhook.url)
+
+
+# -- the webhook's address is a secret, redirects fail, one deadline bounds a request ---------------
+@pytest.mark.parametrize("form", [
+    "https://hook-user:{secret}@hooks.example/services/{path}",      # credentials, no port
+    "https://hook-user:{secret}@hooks.example:8443/services/{path}",  # credentials and a port
+    "https://hooks.example/services/{secret}\t/{path}",              # a tab inside the address
+    "https://hooks.example/services/{secret}\n/{path}",              # a line feed inside it
+    "http://hooks.example/services/{secret}/{path}",                 # plain http to another machine
+    "https://hooks.example:99999/services/{secret}/{path}",          # a port out of range
+    "https://[hooks.example/services/{secret}/{path}",               # a broken host
+    "https://hooks.example/services/{secret}/{path}#fragment",
+])
+def test_a_refused_address_is_never_printed(project, form):
+    url = form.format(secret=SECRET_PARTS[0], path="/".join(SECRET_PARTS[1:]))
+    result = handbook(project, "announce", "INC-2026-004", "--post", env=post_env(url))
+    assert result.code == 2, result.output
+    assert "SLACK_WEBHOOK_URL" in result.err and "Traceback" not in result.output
+    assert_no_secret(result.output, url)
+    assert "hook-user" not in result.output and "hooks.example" not in result.output
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(project, webhook):
+    webhook.script = [(302, {"Location": f"http://127.0.0.1:1/services/{SECRET_PARTS[2]}"}, b"moved")]
+    result = handbook(project, "announce", "INC-2026-004", "--post", env=post_env(webhook.url))
+    assert result.code == 1, result.output
+    assert "redirect" in result.err and "HTTP 302" in result.err
+    assert len(webhook.requests) == 1
+    assert "Posted" not in result.out
+    assert_no_secret(result.output, webhook.url)
+
+
+def test_every_form_of_the_secret_is_redacted_from_an_answer(webhook):
+    import urllib.parse
+    path = "/services/" + "/".join(SECRET_PARTS)
+    webhook.default = (400, {}, ("raw {path} quoted " + urllib.parse.quote(path, safe="") + " json " +
+                                 json.dumps(path)).encode())
+    with pytest.raises(webhook_module.PostError) as caught:
+        webhook_module.post(webhook.url, {"text": "hi"}, sleep=lambda _: None)
+    assert caught.value.status == 400 and "[redacted]" in str(caught.value)
+    assert_no_secret(str(caught.value), webhook.url)
+    assert "SECRET42" not in str(caught.value) and "SECRET42" not in caught.value.body
+
+
+@pytest.fixture
+def trickling_server():
+    """A server that answers one byte every 0.2 s, for ever: only a deadline on the whole request ends it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                answer = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000
+                for byte in answer:
+                    if stop.is_set():
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+                    stop.wait(0.2)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/services/{'/'.join(SECRET_PARTS)}"
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def test_one_deadline_bounds_the_whole_request(trickling_server):
+    started = time.monotonic()
+    with pytest.raises(webhook_module.PostError) as caught:
+        webhook_module.post(trickling_server, {"text": "hi"}, sleep=lambda _: None, timeout=1.0)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0, f"the request took {elapsed:.1f} s with a 1 s deadline"
+    assert "within 1 s" in str(caught.value)
+    assert_no_secret(str(caught.value), trickling_server)
 
 
 # -- announce: content and refusals ------------------------------------------------------------------

@@ -102,7 +102,7 @@ def preview(obj: Context, path: Path, dev_addr: str) -> None:
     """Serve the site with only PATH's page rebuilt on each save (fast with thousands of reports).
 
     The handbook and every index are built from all reports; the others are read from a cache
-    (.cache/handbook/) and get no page of their own. Stop it with Ctrl-C.
+    in your user cache folder (never from the checkout) and get no page of their own. Stop it with Ctrl-C.
     """
     settings = obj.settings
     mkdocs = Path(sys.executable).with_name("mkdocs")

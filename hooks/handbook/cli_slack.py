@@ -15,7 +15,7 @@ import time
 
 import click
 
-from . import slack
+from . import slack, webhook
 from .audience import check_audience, readable_by
 from .cli import Context, _fail, main
 from .collection import Collection, find_reports, load_collection
@@ -54,11 +54,11 @@ def _webhook() -> tuple[str, float]:
         _fail(f"--post needs the Slack webhook: set {WEBHOOK_ENV} to the incoming webhook's URL "
               "(in CI, from a secret).")
     try:
-        slack.check_webhook_url(url)
-    except slack.PostError as exc:
+        webhook.parse_webhook(url)
+    except webhook.PostError as exc:
         _fail(str(exc))
     raw = os.environ.get(MAX_WAIT_ENV, "").strip()
-    max_wait = slack.RETRY_AFTER_CAP
+    max_wait = webhook.RETRY_AFTER_CAP
     if raw:
         try:
             max_wait = float(raw)
@@ -69,12 +69,12 @@ def _webhook() -> tuple[str, float]:
     return url, max_wait
 
 
-def _send(messages: list[slack.Message], fmt: str, webhook: tuple[str, float], *, name_each: bool) -> None:
-    url, max_wait = webhook
+def _send(messages: list[slack.Message], fmt: str, address: tuple[str, float], *, name_each: bool) -> None:
+    url, max_wait = address
     for message in messages:
         try:
-            slack.post(url, message.payload(fmt), sleep=time.sleep, max_wait=max_wait)
-        except slack.PostError as exc:
+            webhook.post(url, message.payload(fmt), sleep=time.sleep, max_wait=max_wait)
+        except webhook.PostError as exc:
             _posted_note(messages, message)
             click.echo(f"handbook: could not post to Slack: {exc}", err=True)
             sys.exit(1)
@@ -120,7 +120,7 @@ def announce(obj: Context, report_id: str | None, since: str | None, fmt: str, p
     """
     if (report_id is None) == (since is None):
         _fail("give a report id (`handbook announce INC-2026-014`) or --since REV, not both and not neither.")
-    webhook = _webhook() if post else None
+    address = _webhook() if post else None
     settings, tax, chosen, collection = _load(obj, audience)
     if report_id is not None:
         report = collection.by_id().get(report_id)
@@ -150,8 +150,8 @@ def announce(obj: Context, report_id: str | None, since: str | None, fmt: str, p
         if not shown:
             return
         messages = [slack.announcement(r, tax, settings.site_url, settings.today) for r in shown]
-    if webhook is not None:
-        _send(messages, fmt, webhook, name_each=since is not None)
+    if address is not None:
+        _send(messages, fmt, address, name_each=since is not None)
     else:
         _print(messages, fmt, one=since is None)
 
@@ -166,11 +166,11 @@ def digest(obj: Context, fmt: str, post: bool, audience: str | None) -> None:
 
     Lists only reports the audience may read; "today" is extra.handbook.today or HANDBOOK_TODAY.
     """
-    webhook = _webhook() if post else None
+    address = _webhook() if post else None
     settings, tax, chosen, collection = _load(obj, audience)
     reports = readable_by(collection.reports, tax, chosen)
     message = slack.digest_message(slack.collect_digest(reports, tax, settings.today), settings.site_url)
-    if webhook is not None:
-        _send([message], fmt, webhook, name_each=False)
+    if address is not None:
+        _send([message], fmt, address, name_each=False)
     else:
         _print([message], fmt, one=True)

@@ -108,16 +108,37 @@ def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -
     try:
         for path in files:
             rel = relative(path, root)
-            sink = ProblemSink(rel)
-            source = read_source(path, rel, sink, max_bytes=taxonomy.max_file_bytes,
-                                 max_lines=taxonomy.max_front_matter_lines)
-            report = checker.check(source, sink)
-            report.problems = sink.problems
+            report = _check_one(checker, taxonomy, path, rel, root)
             reports.append(report.slim() if slim else report)
     finally:
         if collecting:
             gc.enable()
     return reports
+
+
+def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str, root: Path) -> Report:
+    """Read and check one report. A bug of ours met on it is that report's problem, never the end of
+    the run: the other reports are still checked and built."""
+    sink = ProblemSink(rel)
+    try:
+        source = read_source(path, rel, sink, max_bytes=taxonomy.max_file_bytes,
+                             max_lines=taxonomy.max_front_matter_lines, limits=taxonomy.limits, root=root)
+        report = checker.check(source, sink)
+    except Exception as exc:  # noqa: BLE001 - the guard: whatever it is, it must not end the build
+        sink.problems.append(internal_error(rel, exc))
+        report = Report(path=path, rel=rel, data={}, body="", body_line=1, readable=False,
+                        visibility=taxonomy.visibilities[-1])  # unread: the most restricted
+    report.problems = sink.problems
+    return report
+
+
+def internal_error(rel: str, exc: BaseException) -> Problem:
+    """The problem that stands for a bug in this tool met while handling the file `rel`."""
+    return Problem(rel, 1, "internal-error", Level.ERROR,
+                   f"The handbook's code failed on this file ({type(exc).__name__}); this is a bug in the "
+                   "handbook, not in the report.",
+                   "Please report it with the file attached (or a copy with its text replaced); until it is "
+                   "fixed, changing the part of the file you edited last usually avoids it.")
 
 
 def relative(path: Path, root: Path) -> str:
@@ -144,7 +165,8 @@ def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
         for mine, theirs in ((report, other), (other, report)):
             mine.problems.append(Problem(mine.rel, mine.line_of(("id",)), "duplicate-id", Level.ERROR,
                                          f"The id `{report.id}` is also used by {theirs.rel}.",
-                                         "Give one of the two reports the next free id (`handbook next-id`)."))
+                                         "Give one of the two reports the next free id (`handbook next-id`).",
+                                         names=(theirs.rel,)))
     known = set(first) | outside_ids
     for report in reports:
         for index, related in enumerate(report.related):

@@ -11,20 +11,20 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .markup import attr, fragment, html_table, md, meta_value
+from .markup import attr, fragment, html_table, md
 from .model import ActionItem, Report, text
+from .page import Page
 from .report_page import action_status
 from .routes import Routes
 from .taxonomy import Taxonomy
-from .timestamps import add_business_days, business_days_between, format_duration
+from .timestamps import add_business_days, add_days, business_days_between, format_duration
 
 SOON_DAYS = 14
 
 
-def _front(title: str, description: str) -> list[str]:
-    """Front matter and heading of a generated page; `title` and `description` are plain text."""
-    return ["---", f"title: {meta_value(title)}", f"description: {meta_value(description)}",
-            "render_macros: false", "hide: [toc]", "search:", "  exclude: true", "---", "", f"# {md(title)}", ""]
+def _front(title: str, description: str) -> Page:
+    """A generated index page, starting with its heading; `title` and `description` are plain text."""
+    return Page.start(title, description)
 
 
 def newest_first(reports: list[Report]) -> list[Report]:
@@ -48,9 +48,10 @@ def incident_table(reports: list[Report], routes: Routes, src: str, *, filterabl
     return fragment(table)
 
 
-def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, services: list[str]) -> str:
+def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, services: list[str]) -> Page:
     src = routes.INCIDENTS
-    lines = _front("Incidents", "Every incident report, newest first.")
+    page = _front("Incidents", "Every incident report, newest first.")
+    lines = page.lines
     lines += [f"{len(reports)} report{'s' if len(reports) != 1 else ''}. Newest first; with JavaScript on, "
               "the filters above the table narrow it down.", ""]
     years = sorted({r.date.year for r in reports if r.date}, reverse=True)
@@ -63,7 +64,7 @@ def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, service
     if services:
         lines += [f"By service: [all services]({routes.rel(src, routes.SERVICES)})", ""]
     lines += incident_table(reports, routes, src, filterable=True)
-    return "\n".join(lines) + "\n"
+    return page
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def _item_rows(items: list[OpenItem], tax: Taxonomy, routes: Routes, src: str, t
 def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenItem]]:
     """Open items as overdue, due in the next 14 days, later, and without a due date."""
     groups: dict[str, list[OpenItem]] = {"overdue": [], "soon": [], "later": [], "undated": []}
-    horizon = today + dt.timedelta(days=SOON_DAYS)
+    horizon = add_days(today, SOON_DAYS) or today
     for o in items:
         due = o.item.due
         key = "undated" if due is None else "overdue" if due < today else "soon" if due <= horizon else "later"
@@ -102,11 +103,12 @@ def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenIt
     return groups
 
 
-def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> str:
+def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
     src = routes.ACTIONS
     items = open_items(reports)
     groups = group_by_due(items, today)
-    lines = _front("Open action items", "Every open action item across all incident reports.")
+    page = _front("Open action items", "Every open action item across all incident reports.")
+    lines = page.lines
     lines += [f"{len(items)} open item{'s' if len(items) != 1 else ''} as of {today.isoformat()}: "
               f"**{len(groups['overdue'])} overdue**, {len(groups['soon'])} due in the next {SOON_DAYS} days, "
               f"{len(groups['later'])} later" + (f", {len(groups['undated'])} without a due date" if
@@ -130,16 +132,17 @@ def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
         lines += [f"### {md(owner)}", "", f"{len(owned)} open" + (f", {overdue} overdue" if overdue else "") + ".",
                   ""]
         lines += _item_rows(owned, tax, routes, src, today, owner=False)
-    return "\n".join(lines) + "\n"
+    return page
 
 
-def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> dict[str, str]:
+def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> dict[str, Page]:
     by_service: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
         for s in r.services:
             by_service[s].append(r)
-    pages: dict[str, str] = {}
-    index = _front("Services", "Incident history per service.")
+    pages: dict[str, Page] = {}
+    index_page = _front("Services", "Incident history per service.")
+    index = index_page.lines
     service_rows = []
     for name in sorted(by_service, key=str.lower):
         own = by_service[name]
@@ -148,22 +151,23 @@ def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: 
         open_count = sum(len(r.open_actions) for r in own)
         service_rows.append([f'<a href="{routes.href(routes.SERVICES, src)}">{attr(name)}</a>', str(len(own)),
                              latest.isoformat() if latest else "—", str(open_count)])
-        lines = _front(f"Service: {name}", f"Incidents that affected {name}.")
+        page = _front(f"Service: {name}", f"Incidents that affected {name}.")
+        lines = page.lines
         lines += [f"{len(own)} incident{'s' if len(own) != 1 else ''} affected this service. "
                   f"[All services]({routes.rel(src, routes.SERVICES)})", ""]
         lines += incident_table(own, routes, src)
         items = open_items(own)
         lines += ["## Open action items", ""]
         lines += _item_rows(items, tax, routes, src, today) if items else ["*None.*", ""]
-        pages[src] = "\n".join(lines) + "\n"
+        pages[src] = page
     index += fragment(html_table(["Service", "Incidents", "Latest", "Open action items"], service_rows)) \
         if service_rows \
         else ["*No incidents yet.*"]
-    pages[routes.SERVICES] = "\n".join(index) + "\n"
+    pages[routes.SERVICES] = index_page
     return pages
 
 
-def severity_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, str]:
+def severity_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, Page]:
     pages = {}
     for sev in tax.severities:
         src = routes.severity(sev.id)
@@ -171,15 +175,16 @@ def severity_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict
         deadline = (f"reviewed within {sev.review_deadline_business_days} business day"
                     f"{'s' if sev.review_deadline_business_days != 1 else ''} of resolution"
                     if sev.review_deadline_business_days is not None else "reviewed when the commander asks for it")
-        lines = _front(f"{sev.id}: {sev.name}", f"Incidents of severity {sev.id}.")
+        page = _front(f"{sev.id}: {sev.name}", f"Incidents of severity {sev.id}.")
+        lines = page.lines
         lines += [f"{md(sev.description)} Reports of this severity are {deadline}.", "",
                   f"{len(own)} incident{'s' if len(own) != 1 else ''}.", ""]
         lines += incident_table(own, routes, src)
-        pages[src] = "\n".join(lines) + "\n"
+        pages[src] = page
     return pages
 
 
-def year_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, str]:
+def year_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, Page]:
     by_year: dict[int, list[Report]] = defaultdict(list)
     for r in reports:
         if r.date:
@@ -188,11 +193,12 @@ def year_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str
     for year, own in by_year.items():
         src = routes.year(year)
         counts = ", ".join(f"{sum(1 for r in own if r.severity == s.id)} {md(s.id)}" for s in tax.severities)
-        lines = _front(f"Incidents in {year}", f"Every incident report of {year}.")
+        page = _front(f"Incidents in {year}", f"Every incident report of {year}.")
+        lines = page.lines
         lines += [f"{len(own)} incident{'s' if len(own) != 1 else ''}: {counts}. "
                   f"[All incidents]({routes.rel(src, routes.INCIDENTS)})", ""]
         lines += incident_table(own, routes, src)
-        pages[src] = "\n".join(lines) + "\n"
+        pages[src] = page
     return pages
 
 
@@ -214,23 +220,27 @@ def review_queue(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[R
         if severity.review_deadline_business_days is None:
             continue
         deadline = add_business_days(r.resolved.date(), severity.review_deadline_business_days)
+        if deadline is None:
+            continue  # past the calendar's end: impossible for a real report, refused at reading
         left = business_days_between(today, deadline)
         if left <= tax.rules.review_warning_business_days:
             queue.append(ReviewDue(r, deadline, left))
     return sorted(queue, key=lambda d: (d.deadline, d.report.key))
 
 
-def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> str:
+def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
     src = routes.REVIEW
     queue = review_queue(reports, tax, today)
-    lines = _front("Review queue", "Reports whose review meeting is due or late.")
+    page = _front("Review queue", "Reports whose review meeting is due or late.")
+    lines = page.lines
     deadlines = ", ".join(f"{md(s.id)} within {s.review_deadline_business_days}" for s in tax.severities
                           if s.review_deadline_business_days is not None)
     lines += [f"Reports not yet reviewed whose deadline has passed or falls within "
               f"{tax.rules.review_warning_business_days} business day(s), as of {today.isoformat()}. "
               f"Deadlines count business days from resolution: {deadlines}.", ""]
     if not queue:
-        return "\n".join(lines + ["*Nothing is waiting for review.*", ""]) + "\n"
+        lines += ["*Nothing is waiting for review.*", ""]
+        return page
     rows = []
     for due in queue:
         r = due.report
@@ -244,4 +254,5 @@ def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
         rows.append([f'<a href="{routes.href(src, routes.report(r.key))}">{attr(r.key)}</a>', attr(r.title),
                      attr(r.severity), attr(r.status), resolved, due.deadline.isoformat(), state])
     lines += fragment(html_table(["Report", "Title", "Severity", "Status", "Resolved", "Review due", "State"], rows))
-    return "\n".join(lines + [""]) + "\n"
+    lines.append("")
+    return page

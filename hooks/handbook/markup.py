@@ -8,7 +8,6 @@ change the page. Links are emitted only for http and https addresses.
 from __future__ import annotations
 
 import html
-import json
 import re
 import secrets
 from urllib.parse import quote
@@ -93,16 +92,6 @@ def join_fragments(html_text: str, fragments: dict[str, str]) -> str:
     for marker, content in fragments.items():
         html_text = html_text.replace(marker, content, 1)
     return html_text
-
-
-def meta_value(value: object) -> str:
-    """A page title or description for generated front matter.
-
-    MkDocs themes print `page.title` and `page.meta.description` into HTML without escaping
-    (a title from a Markdown heading is already HTML), so ours are HTML-escaped here, then
-    written as a double-quoted YAML scalar (JSON strings are valid YAML).
-    """
-    return json.dumps(attr(value), ensure_ascii=False)
 
 
 def plain_text(markdown: str, limit: int = 0) -> str:

@@ -15,6 +15,7 @@ from collections import Counter
 from .charts import Series, horizontal_bars, line_chart, stacked_bars
 from .markup import fragment, md
 from .model import Report
+from .page import Page
 from .routes import Routes
 from .taxonomy import Taxonomy
 from .timestamps import format_duration
@@ -53,10 +54,11 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> str:
-    lines = ["---", 'title: "Metrics"', 'description: "Incident trends: counts, time to detect and resolve, '
-             'action-item closure, contributing factors."', "render_macros: false", "---", "", "# Metrics", "",
-             f"Computed at build time from {len(reports)} report{'s' if len(reports) != 1 else ''}, as of "
+def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    page = Page.start("Metrics", "Incident trends: counts, time to detect and resolve, action-item closure, "
+                      "contributing factors.", listing=False)
+    lines = page.lines
+    lines += [f"Computed at build time from {len(reports)} report{'s' if len(reports) != 1 else ''}, as of "
              f"{today.isoformat()}. How each figure is defined: "
              f"[metrics worth tracking]({routes.rel(routes.METRICS, 'handbook/metrics.md')}).", ""]
     lines += _summary(reports, tax)
@@ -64,7 +66,7 @@ def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
     lines += _times(reports, today)
     lines += _closure(reports, tax, today)
     lines += _layers(reports, tax)
-    return "\n".join(lines) + "\n"
+    return page
 
 
 def _figure(svg: str) -> list[str]:

@@ -18,6 +18,7 @@ from .sections import Body
 from .source import line_of
 from .timeline import Entry
 from .timestamps import BadValue, parse_date, parse_timestamp
+from .paths import path_key, stable_name
 
 TIMESTAMP_FIELDS = ("started", "detected", "mitigated", "resolved")
 
@@ -144,8 +145,10 @@ class Report:
 
     @property
     def key(self) -> str:
-        """The id, or the file's stem for a report whose id is missing."""
-        return self.id or self.path.stem
+        """Where the report's page lives (`incidents/<key>/`): its id when that is safe as a file
+        name, else a name made from its file's (a report whose id is missing or malformed still
+        gets a page, under `mkdocs serve`, and never one outside the site)."""
+        return path_key(self.id) or path_key(self.path.stem) or stable_name(self.path.stem or "report")
 
     @property
     def title(self) -> str:

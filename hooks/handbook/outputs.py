@@ -17,6 +17,7 @@ from .model import Report
 from .report_page import report_description
 from .routes import report_url
 from .taxonomy import Taxonomy
+from .text import drop_bad
 from .timestamps import format_duration
 
 CARD_IMAGE = "assets/images/incident-card.png"
@@ -110,7 +111,9 @@ def atom_feed(reports: list[Report], tax: Taxonomy, site_url: str, site_name: st
         summary = f"{report.severity} · {report.status}. {report_description(report, 400)}"
         ET.SubElement(entry, f"{{{ns}}}summary").text = summary
     ET.indent(feed)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+    # Report text was cleaned at reading; site-wide text (the site name) was not: XML 1.0 has no
+    # way to write a control character, so none may reach the feed from anywhere.
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + drop_bad(ET.tostring(feed, encoding="unicode")) + "\n"
 
 
 def open_graph(report: Report, tax: Taxonomy, site_url: str, site_name: str) -> str:

@@ -5,60 +5,45 @@ seconds. In preview mode (`handbook preview PATH`, or `HANDBOOK_PREVIEW=PATH`), 
 fully only the report being written; every other report comes from a cache of what was read
 before (kept while its file's size and modification time stay the same), and only the report
 being written gets a page. The handbook and every index page are still built, from all reports.
+
+The cache is kept in memory between the builds of one `mkdocs serve`, and on disk between
+processes as JSON outside the repository (see `report_cache`): nothing a pull request can
+commit is ever read as a cache.
 """
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from pathlib import Path
 
 from .collection import Collection, check_files, cross_check, relative
 from .model import Report
 from .problems import Problem
+from .report_cache import CACHE_FILE, Entry, Stamp, cache_key, read_entries, write_entries
 from .taxonomy import Taxonomy
 
-CACHE_VERSION = 1
-
-
-def _cache_key(tax: Taxonomy) -> str:
-    """Reports read under another taxonomy (or another version of this code) are read again."""
-    digest = hashlib.sha256(repr(sorted(tax.raw.items())).encode("utf-8"))
-    digest.update(str(CACHE_VERSION).encode())
-    digest.update(Path(__file__).parent.joinpath("rules.py").read_bytes())
-    return digest.hexdigest()
-
-
-Entry = tuple[tuple[int, int], Report, list[Problem]]
 # Serving is one long process that rebuilds on every save: the cache is kept in memory between
 # builds (and on disk between processes). An entry is used only while its file is unchanged.
 _memory: dict[Path, tuple[str, dict[str, Entry]]] = {}
 
 
+def cache_path(cache_dir: Path) -> Path:
+    """The JSON file of the cache kept in `cache_dir`."""
+    return cache_dir / CACHE_FILE
+
+
 def _read_cache(path: Path, key: str) -> dict[str, Entry]:
-    if path in _memory and _memory[path][0] == key:
-        return _memory[path][1]
-    try:
-        with path.open("rb") as stream:
-            stored_key, entries = pickle.load(stream)  # a local file this code wrote
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-        return {}
-    return entries if stored_key == key else {}
+    remembered = _memory.get(path)
+    if remembered is not None and remembered[0] == key:
+        return remembered[1]
+    return read_entries(path, key)
 
 
 def _write_cache(path: Path, key: str, entries: dict[str, Entry]) -> None:
     _memory[path] = (key, entries)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("wb") as stream:
-            pickle.dump((key, entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(path)
-    except OSError:
-        pass  # a cache that cannot be written only makes the next preview slower
+    write_entries(path, key, entries)
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(path: Path) -> Stamp:
     try:
         stat = path.stat()
     except OSError:
@@ -66,17 +51,25 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def load_for_preview(files: list[Path], tax: Taxonomy, root: Path, target: Path, cache_file: Path) -> Collection:
-    """All reports, `target` read in full and the rest from the cache where it is still fresh."""
-    key = _cache_key(tax)
-    cached = _read_cache(cache_file, key)
+def _fresh(entry: Entry | None, path: Path) -> bool:
+    """Whether a cached entry still stands for the file at `path`."""
+    return entry is not None and entry[1].path == path and entry[0] == _stamp(path)
+
+
+def load_for_preview(files: list[Path], tax: Taxonomy, root: Path, target: Path, cache_dir: Path) -> Collection:
+    """All reports, `target` read in full and the rest from the cache where it is still fresh.
+
+    `cache_dir` is the cache's folder; `Settings.cache_dir` puts it outside the repository."""
+    key = cache_key(tax, root)
+    path_on_disk = cache_path(cache_dir)
+    cached = _read_cache(path_on_disk, key)
     entries: dict[str, Entry] = {}
     reports: list[Report] = []
     stale: list[Path] = []
     for path in files:
         rel = relative(path, root)
         entry = cached.get(rel)
-        if path == target or entry is None or entry[0] != _stamp(path):
+        if path == target or entry is None or not _fresh(entry, path):
             stale.append(path)
             continue
         report, problems = entry[1], entry[2]
@@ -92,8 +85,8 @@ def load_for_preview(files: list[Path], tax: Taxonomy, root: Path, target: Path,
         report.release_content()
         entries[report.rel] = (_stamp(report.path), report, list(report.problems))
         changed = True
-    if changed or len(entries) != len(cached):
-        _write_cache(cache_file, key, entries)
+    if changed or len(entries) != len(cached) or cached is not _memory.get(path_on_disk, ("", None))[1]:
+        _write_cache(path_on_disk, key, entries)
     reports.sort(key=lambda r: r.rel)
     cross_check(reports, set())
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)

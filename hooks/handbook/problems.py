@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from .text import INVISIBLE as _INVISIBLE_TEST, visible
+
 
 class Level(str, enum.Enum):
     ERROR = "error"
@@ -30,6 +32,17 @@ class Problem:
     """What is wrong, in one sentence."""
     hint: str = ""
     """How to fix it."""
+    names: tuple[str, ...] = ()
+    """Other files the message names (a duplicate id's other report): a problem shown to an
+    audience that may not read one of them is shown without them."""
+
+    def __post_init__(self) -> None:
+        # Every output prints these fields, a terminal and a CI log among them: control characters
+        # and bidirectional overrides are made visible once, here, whichever check built the problem.
+        for name in ("file", "rule", "message", "hint"):
+            value = getattr(self, name)
+            if _INVISIBLE_TEST.search(value):
+                object.__setattr__(self, name, visible(value))
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.rule, self.message)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .markup import attr, clip, fragment, html_link, html_table, md, meta_value, safe_markdown
+from .markup import attr, clip, fragment, html_link, html_table, md, safe_markdown
 from .model import ActionItem, Report, text
+from .page import Page
 from .problems import Level, Problem
 from .routes import Routes
 from .sections import normalise
@@ -19,19 +20,11 @@ def report_description(report: Report, limit: int = 200) -> str:
 
 
 def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
-                       problems: list[Problem] | None = None) -> str:
-    """Markdown of the report's page at `src`. `problems` are shown in a box at the top (live preview)."""
+                       problems: list[Problem] | None = None) -> Page:
+    """The report's page at `src`. `problems` are shown in a box at the top (live preview)."""
     title = f"{report.id}: {report.title}" if report.id else report.title
-    parts = [
-        "---",
-        f"title: {meta_value(title)}",
-        f"description: {meta_value(report_description(report))}",
-        "render_macros: false",
-        "---",
-        "",
-        f"# {md(title)}",
-        "",
-    ]
+    page = Page.start(title, report_description(report), listing=False)
+    parts = page.lines
     if problems:
         parts += _problem_box(problems)
     if report.status == "draft":
@@ -40,7 +33,7 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     parts += _card(report, tax, routes, src)
     parts += _body(report, tax, routes, src, today)
     parts += _related(report, routes, src)
-    return "\n".join(parts) + "\n"
+    return page
 
 
 def _problem_box(problems: list[Problem]) -> list[str]:

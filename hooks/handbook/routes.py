@@ -7,10 +7,9 @@ Reports live at `incidents/<id>.md`, so with directory URLs a report's address i
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 
-_UNSAFE = re.compile(r"[^a-z0-9]+")
+from .paths import stable_name
 
 
 def _url_parts(path: str) -> tuple[str, ...]:
@@ -26,8 +25,8 @@ def report_url(site_url: str, report_id: str) -> str:
 
 
 def slug(value: str) -> str:
-    """A file-name-safe form of a service or tag name."""
-    return _UNSAFE.sub("-", value.lower()).strip("-") or "unnamed"
+    """A file-name-safe, readable form of a service or tag name (any script; long names shortened)."""
+    return stable_name(value)
 
 
 @dataclass(slots=True)

@@ -7,7 +7,6 @@ errors from the first strict status on.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 from typing import Any
@@ -21,7 +20,7 @@ from .sections import normalise, parse_body
 from .source import Source
 from .taxonomy import Taxonomy
 from .timeline import parse_timeline
-from .timestamps import BadValue, parse_date, parse_timestamp
+from .timestamps import BadValue, OutOfRange, add_days, parse_date, parse_timestamp
 
 RULES: dict[str, str] = {
     # reading the file
@@ -36,6 +35,12 @@ RULES: dict[str, str] = {
     "yaml-alias": "The front matter uses YAML anchors, aliases or merge keys.",
     "yaml-tag": "The front matter uses a YAML tag.",
     "duplicate-key": "A front matter key appears twice.",
+    "not-a-file": "The path is not a regular file, or is a link leading out of the repository.",
+    "too-deep": "The front matter is nested deeper than limits.max_nesting_depth.",
+    "too-long-value": "A front matter value is longer than limits.max_scalar_chars.",
+    "bad-number": "A number is longer than 30 characters, or not finite (.inf, .nan).",
+    "internal-error": "The handbook's own code failed on the file: a bug to report; the other files are still checked.",
+    "control-character": "The file holds a control character or Unicode non-character (refused and removed).",
     # front matter
     "missing-key": "A required front matter key is missing.",
     "unknown-key": "A front matter key is not part of the format.",
@@ -122,7 +127,8 @@ class ReportChecker:
         report = Report(path=source.path, rel=source.rel, data=data, body=source.body, body_line=source.body_line,
                         readable=source.data is not None, lines=source.lines)
         if source.data is None:
-            report.visibility = self.tax.default_visibility
+            # Nothing says who may read it: an unreadable report counts as the most restricted.
+            report.visibility = self.tax.visibilities[-1]
             return report
         status = self.tax.status(data.get("status") if isinstance(data.get("status"), str) else None)
         sink.strict = report.strict = status.strict if status else True
@@ -225,16 +231,17 @@ class ReportChecker:
     def _visibility(self, report: Report, source: Source, sink: ProblemSink) -> str:
         declared = report.data.get("visibility")
         restricted = self.tax.visibilities[-1]
-        sensitive = any(tag in self.tax.restricted_tags for tag in report.tags)
-        if isinstance(declared, str) and declared in self.tax.visibilities:
-            if sensitive and declared != restricted:
-                sink.add(source.line_of(("visibility",)), "visibility",
-                         f"The report is tagged {', '.join(t for t in report.tags if t in self.tax.restricted_tags)} "
-                         f"but its visibility is `{declared}`.",
-                         f"Security incidents are a protected track: set `visibility: {restricted}`.")
-            return declared
+        sensitive = self.tax.restricted_by_tags(report.tags)
         if sensitive:
-            return restricted
+            if declared is not None and declared != restricted:
+                # An error in every status, drafts included: a draft is published to its audience too.
+                sink.add(source.line_of(("visibility",)), "visibility",
+                         f"The report is tagged {', '.join(sensitive)} but its visibility is `{text(declared)}`.",
+                         f"Security incidents are a protected track: set `visibility: {restricted}`.",
+                         always_error=True)
+            return restricted  # whatever was declared: the tag decides
+        if isinstance(declared, str) and declared in self.tax.visibilities:
+            return declared
         # Unknown values were reported by the schema; the most restricted level is the safe reading.
         return restricted if declared is not None else self.tax.default_visibility
 
@@ -246,9 +253,9 @@ class ReportChecker:
                 try:
                     parse_timestamp(value)
                 except BadValue as exc:
-                    if "no such" in str(exc):
+                    if "no such" in str(exc) or isinstance(exc, OutOfRange):
                         sink.add(source.line_of((name,)), "impossible-date", f"`{name}` is `{value}`: {exc}.",
-                                 "Check the day and month.")
+                                 "Check the year, day and month.")
         present = [(name, getattr(report, name)) for name in TIMESTAMP_FIELDS]
         known = [(n, v) for n, v in present if v is not None]
         for (first, a), (second, b) in zip(known, known[1:]):
@@ -261,7 +268,7 @@ class ReportChecker:
                 try:
                     parse_date(item["due"])
                 except BadValue as exc:
-                    if "no such" in str(exc):
+                    if "no such" in str(exc) or isinstance(exc, OutOfRange):
                         sink.add(source.line_of(("action_items", index, "due")), "impossible-date",
                                  f"`action_items[{index}].due` is `{item['due']}`: {exc}.", "Check the day and month.")
 
@@ -403,8 +410,8 @@ class ReportChecker:
             priority = self.tax.priority(item.priority)
             due = item.due
             if priority and due and resolved:
-                limit = resolved.date() + dt.timedelta(days=priority.window_days)
-                if due > limit:
+                limit = add_days(resolved.date(), priority.window_days)
+                if limit is not None and due > limit:
                     sink.add(source.line_of(base + ("due",)), "due-outside-window",
                              f"{item.id} is due {due.isoformat()}, after the {priority.id} window of "
                              f"{priority.window_days} days from resolution ({limit.isoformat()}).",

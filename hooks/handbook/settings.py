@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .report_cache import checkout_cache_dir
 from .taxonomy import Taxonomy, load_taxonomy
 
 
@@ -39,7 +40,9 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        return self.root / ".cache" / "handbook"
+        """The preview's cache folder: outside the checkout, in the user's cache folder (see
+        `report_cache`), so nothing a pull request commits is ever read as a cache."""
+        return checkout_cache_dir(self.root)
 
     def load_taxonomy(self) -> Taxonomy:
         return load_taxonomy(self.config, self.config.relative_to(self.root).as_posix()

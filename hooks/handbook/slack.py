@@ -1,24 +1,17 @@
-"""Slack messages: a report's announcement, the weekly digest, and posting them to a webhook.
+"""Slack messages: a report's announcement and the weekly digest (posting them is `webhook`).
 
 Everything an author typed reaches Slack as text: `&`, `<` and `>` are escaped, so a title
 such as `<!channel>` or `<https://evil|click>` can neither mention anyone nor become a link.
 Links are made only for http(s) addresses, and a link's label never holds `|` or `>`.
 Block Kit messages are built inside Slack's limits (header 150 characters, section text
 3000, at most 10 fields of 2000 each, at most 50 blocks).
-
-Posting uses only the standard library. The webhook's address is a secret: it is never part
-of a message or an exception raised here (`PostError` says "the Slack webhook" instead).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 import subprocess
-import time
-import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,105 +345,3 @@ def readable(reports: Iterable[Report], tax: Taxonomy, audience: str) -> tuple[l
     for r in reports:
         (yes if audience_may_read(tax, audience, r.visibility) else no).append(r)
     return yes, no
-
-
-# -- posting -------------------------------------------------------------------------------------
-ATTEMPTS = 4
-TIMEOUT = 10.0
-RETRY_AFTER_CAP = 30.0
-BACKOFF = (1.0, 2.0, 4.0)
-BODY_LIMIT = 200
-WEBHOOK = "the Slack webhook"
-
-
-class PostError(Exception):
-    """Posting failed. The message never contains the webhook's address."""
-
-    def __init__(self, message: str, status: int | None = None, body: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = body
-
-
-def check_webhook_url(url: str) -> None:
-    """Raise PostError (without quoting it) unless `url` is an http(s) address with a host."""
-    try:
-        parts = urllib.parse.urlsplit(url.strip())
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise PostError("SLACK_WEBHOOK_URL is not an http(s) address; copy the webhook's URL from Slack's "
-                        "app settings (Incoming Webhooks).")
-
-
-def redact(message: str, url: str) -> str:
-    """`message` with the webhook's address, host, path and every long path segment taken out."""
-    parts = urllib.parse.urlsplit(url)
-    secrets = {url, url.strip(), parts.netloc, parts.path, parts.query, parts.hostname or ""}
-    secrets.update(seg for seg in re.split(r"[/?&=]", parts.path + "?" + parts.query) if len(seg) >= 6)
-    for secret in sorted((s for s in secrets if s and len(s) >= 3), key=len, reverse=True):
-        message = message.replace(secret, "[redacted]")
-        message = message.replace(urllib.parse.quote(secret, safe=""), "[redacted]")
-    return message
-
-
-def retry_wait(header: str | None, attempt: int, cap: float) -> float:
-    """Seconds to wait before attempt `attempt + 1`: Retry-After (seconds, at most 30) or 1, 2, 4 s."""
-    wait = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
-    if header:
-        try:
-            wait = min(max(float(header.strip()), 0.0), RETRY_AFTER_CAP)
-        except ValueError:
-            pass  # an HTTP date, or nonsense: keep the backoff
-    return max(0.0, min(wait, cap))
-
-
-def _body_text(raw: bytes, url: str) -> str:
-    body = " ".join(raw.decode("utf-8", "replace").split())
-    body = redact(body, url)
-    return body[:BODY_LIMIT] + ("…" if len(body) > BODY_LIMIT else "")
-
-
-def post(url: str, payload: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep,
-         max_wait: float = RETRY_AFTER_CAP, attempts: int = ATTEMPTS, timeout: float = TIMEOUT,
-         opener: Callable[..., Any] | None = None) -> int:
-    """POST `payload` as JSON to the webhook; retry 429 and 5xx. Returns the attempts used.
-
-    `sleep` and `opener` are injectable for tests; `max_wait` caps every wait.
-    """
-    # Imported here: the HTTP client costs a noticeable share of every command's start-up.
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    opener = opener or urllib.request.urlopen
-    check_webhook_url(url)
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    for attempt in range(1, attempts + 1):
-        request = urllib.request.Request(url.strip(), data=data, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8",
-                                                  "User-Agent": "postmortem-handbook"})
-        try:
-            with opener(request, timeout=timeout) as response:
-                response.read(64 * 1024)
-                return attempt
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-            try:
-                raw = exc.read(64 * 1024) or b""
-            except (OSError, http.client.HTTPException):
-                raw = b""
-            body = _body_text(raw, url)
-            retry_after = exc.headers.get("Retry-After") if exc.headers else None
-            exc.close()
-            if (status == 429 or 500 <= status <= 599) and attempt < attempts:
-                sleep(retry_wait(retry_after, attempt, max_wait))
-                continue
-            tries = f" after {_plural(attempt, 'attempt')}" if attempt > 1 else ""
-            raise PostError(f"{WEBHOOK} answered HTTP {status}{tries}: {body or '(empty response)'}",
-                            status, body) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-            detail = redact(str(reason) or reason.__class__.__name__, url)[:BODY_LIMIT]
-            raise PostError(f"could not reach {WEBHOOK}: {detail}") from None
-    raise PostError(f"{WEBHOOK} did not accept the message")  # pragma: no cover - the loop returns or raises

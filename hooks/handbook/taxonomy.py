@@ -14,7 +14,7 @@ from typing import Any
 
 from .problems import Level, Problem, ProblemSink
 from .schemacheck import SchemaCheck
-from .source import load_yaml
+from .source import Limits, load_yaml
 
 
 class TaxonomyError(Exception):
@@ -97,7 +97,9 @@ TAXONOMY_SCHEMA: dict[str, Any] = {
         "limits": {
             "type": "object", "additionalProperties": False, "required": ["max_file_bytes", "max_front_matter_lines"],
             "properties": {"max_file_bytes": {"type": "integer", "minimum": 1},
-                           "max_front_matter_lines": {"type": "integer", "minimum": 1}},
+                           "max_front_matter_lines": {"type": "integer", "minimum": 1},
+                           "max_nesting_depth": {"type": "integer", "minimum": 4, "maximum": 500},
+                           "max_scalar_chars": {"type": "integer", "minimum": 100}},
         },
     },
 }
@@ -187,6 +189,7 @@ class Taxonomy:
     rules: Rules
     max_file_bytes: int
     max_front_matter_lines: int
+    limits: Limits
     raw: dict[str, Any] = field(compare=False, repr=False)
 
     def severity(self, sev_id: str | None) -> Severity | None:
@@ -210,6 +213,10 @@ class Taxonomy:
         """Unknown or missing statuses count as open: an item is never silently dropped."""
         return self.action_statuses.get(status_id, True) if isinstance(status_id, str) else True
 
+    def restricted_by_tags(self, tags: list[str]) -> list[str]:
+        """The tags among `tags` that put a report on the protected track (matched as `tag_key` does)."""
+        return [t for t in tags if tag_key(t) in self.restricted_tags]
+
     def visibility_rank(self, visibility: str) -> int:
         return self.visibilities.index(visibility) if visibility in self.visibilities else len(self.visibilities)
 
@@ -217,6 +224,11 @@ class Taxonomy:
         """Display name of a category, layer or role id (the id itself when unknown)."""
         terms = {"category": self.categories, "layer": self.layers, "role": self.roles}[kind]
         return next((t.name for t in terms if t.id == term_id), term_id)
+
+
+def tag_key(tag: str) -> str:
+    """How tags compare: regardless of case and of blanks around or inside (`Security`, ` SECURITY `)."""
+    return " ".join(tag.split()).casefold()
 
 
 def load_taxonomy(path: Path, rel: str | None = None) -> Taxonomy:
@@ -269,7 +281,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Taxonomy:
                     for r in raw["roles"]),
         visibilities=tuple(vis["levels"]),
         default_visibility=vis["default"],
-        restricted_tags=tuple(vis.get("restricted_tags", [])),
+        restricted_tags=tuple(tag_key(t) for t in vis.get("restricted_tags", [])),
         sections=tuple(Section(s["id"], s["title"], s["required_from"], s.get("generated", False),
                                tuple(s.get("subsections", []))) for s in raw["sections"]),
         rules=Rules(
@@ -285,6 +297,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Taxonomy:
         ),
         max_file_bytes=raw["limits"]["max_file_bytes"],
         max_front_matter_lines=raw["limits"]["max_front_matter_lines"],
+        limits=Limits(**{k: v for k, v in raw["limits"].items() if k in Limits.__dataclass_fields__}),
         raw=raw,
     )
 

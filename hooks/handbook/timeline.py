@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .timestamps import MAX_YEAR, MIN_YEAR
+
 _ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])[ \t]+(?P<rest>.*)$")
 _ROW = re.compile(r"^\|(?P<cell>[^|]*)\|(?P<rest>.*)$")
 _SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
@@ -73,11 +75,13 @@ def _entry(line: int, rest: str, zone: dt.tzinfo | None, last_date: dt.date | No
         return Entry(line, None, text, "it has a time but no date, and there is no date before it")
     try:
         date = dt.date.fromisoformat(day) if day else last_date
+        if date is not None and not MIN_YEAR <= date.year <= MAX_YEAR:
+            return Entry(line, None, text, f"its year {date.year} is outside {MIN_YEAR} to {MAX_YEAR}")
         hour, minute = (int(x) for x in match.group("time").split(":"))
         second = int(match.group("sec") or 0)
         tz = _zone(match.group("zone")) or zone
         when = dt.datetime.combine(date, dt.time(hour, minute, second), tzinfo=tz)  # type: ignore[arg-type]
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         return Entry(line, None, text, f"its time is impossible ({exc})")
     return Entry(line, when, text)
 

@@ -16,8 +16,22 @@ _TIMESTAMP = re.compile(
 _DATE = re.compile(DATE_PATTERN)
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2200
+"""Dates and timestamps outside these years are refused: no incident report needs them, and every
+date sum (a due window, a review deadline) then stays far from the calendar's end."""
+
+
 class BadValue(ValueError):
     """A value that looks like a date or timestamp but is not one; the message says why."""
+
+
+class OutOfRange(BadValue):
+    """A real date, but outside MIN_YEAR to MAX_YEAR."""
+
+
+def _in_range(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise OutOfRange(f"the year {year} is outside {MIN_YEAR} to {MAX_YEAR}")
 
 
 def parse_timestamp(value: object) -> dt.datetime:
@@ -33,6 +47,7 @@ def parse_timestamp(value: object) -> dt.datetime:
     zone = "+00:00" if zone in ("Z", "UTC") else zone
     if len(zone) == 5:  # +0100
         zone = zone[:3] + ":" + zone[3:]
+    _in_range(int(match["date"][:4]))
     try:
         parsed = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}{zone}")
     except ValueError as exc:
@@ -44,32 +59,47 @@ def parse_date(value: object) -> dt.date:
     """Parse a `YYYY-MM-DD` date."""
     if not isinstance(value, str) or not _DATE.match(value.strip()):
         raise BadValue("it is not a date")
+    _in_range(int(value.strip()[:4]))
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError as exc:
         raise BadValue(f"there is no such date ({exc})") from None
 
 
-def add_business_days(start: dt.date, days: int) -> dt.date:
-    """The date `days` business days (Monday to Friday) after `start`."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
+def add_days(start: dt.date, days: int) -> dt.date | None:
+    """`start` plus `days` calendar days, or None past the calendar's ends (never an exception)."""
+    try:
+        return start + dt.timedelta(days=days)
+    except (OverflowError, ValueError):
+        return None
+
+
+def add_business_days(start: dt.date, days: int) -> dt.date | None:
+    """The date `days` business days (Monday to Friday) after `start`; None past the calendar's end.
+    Constant time: whole weeks first, then the days left."""
+    if days <= 0:
+        return start
+    weeks, rest = divmod(days, 5)
+    current = add_days(start, weeks * 7)
+    while current is not None and rest > 0:
+        current = add_days(current, 1)
+        if current is not None and current.weekday() < 5:
+            rest -= 1
+    if current is not None and weeks and rest == 0 and current.weekday() >= 5:
+        # n whole weeks after a weekend day lands on a weekend day: step back to the Friday
+        current = add_days(current, -(current.weekday() - 4))
     return current
 
 
 def business_days_between(start: dt.date, end: dt.date) -> int:
-    """Business days from `start` to `end` (negative when `end` is earlier)."""
+    """Business days from `start` to `end` (negative when `end` is earlier). Constant time."""
     if end < start:
         return -business_days_between(end, start)
-    days = 0
-    current = start
-    while current < end:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+    weeks, rest = divmod((end - start).days, 7)
+    days = weeks * 5
+    weekday = start.weekday()
+    for offset in range(1, rest + 1):
+        if (weekday + offset) % 7 < 5:
             days += 1
     return days
 
