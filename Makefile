@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve preview build test validate bench lock clean node-tools
+.PHONY: serve preview build test validate bench fuzz lock clean node-tools
 
 ## Create .venv and install the pinned dependencies (re-run when requirements.lock changes).
 $(STAMP): requirements.lock pyproject.toml
@@ -46,6 +46,10 @@ test: $(STAMP) node-tools
 ## Benchmark: build cost of 100, 500 and 2,000 synthetic reports against plain Material (minutes).
 bench: $(STAMP)
 	$(BIN)/python bench/build.py --sizes 100,500,2000 --rounds 3
+
+## Fuzz: 100,000 generated reports through reading, checks and every renderer; failures go to fuzz-failures/.
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz.run --reports $(or $(REPORTS),100000) --seed $(or $(SEED),1) --failures fuzz-failures
 
 ## Re-pin dependencies after editing requirements.in (needs network to the package index).
 lock:

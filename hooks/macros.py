@@ -9,16 +9,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handbook import settings_from_extra
+from handbook import SettingsError, TaxonomyError, settings_from_extra
 from handbook.handbook_tables import HandbookTables
+
+UNAVAILABLE = "*This table is drawn from handbook.yml, which cannot be read: see the box at the top of the page.*"
 
 
 def define_env(env) -> None:  # noqa: ANN001 - the macros plugin's environment object
     root = Path(env.conf.config_file_path).parent.resolve()
-    taxonomy = settings_from_extra(root, env.conf.extra).load_taxonomy()
+    try:
+        taxonomy = settings_from_extra(root, env.conf.extra).load_taxonomy()
+    except (SettingsError, TaxonomyError):
+        # The MkDocs hook reports the problem (and stops a build); under `mkdocs serve` the
+        # handbook pages are still shown, each table saying why it is missing.
+        for name in HandbookTables.MACROS:
+            env.macro(lambda *args, **kwargs: UNAVAILABLE, name)
+        for name in ("org", "rules", "taxonomy"):
+            env.variables[name] = _Unknown()
+        return
     tables = HandbookTables(taxonomy)
     env.variables["org"] = dict(taxonomy.organisation)
     env.variables["rules"] = taxonomy.raw["rules"]
     env.variables["taxonomy"] = taxonomy.raw
     for name in HandbookTables.MACROS:
         env.macro(getattr(tables, name), name)
+
+
+class _Unknown:
+    """A value of handbook.yml while it cannot be read: every part of it reads as "not known"."""
+
+    def __getattr__(self, name: str) -> _Unknown:
+        return self
+
+    def __getitem__(self, key: object) -> _Unknown:
+        return self
+
+    def __iter__(self):  # noqa: ANN204 - an empty loop in a template
+        return iter(())
+
+    def __str__(self) -> str:
+        return "(not known)"

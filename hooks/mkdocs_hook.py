@@ -19,11 +19,16 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from jinja2 import Environment
+
 from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
+from handbook.audience import check_audience
+from handbook.collection import Collection
 from handbook.markup import join_fragments
 from handbook.paths import inside
 from handbook.sanitise import sanitise
 from handbook.site import SitePlan, plan_site
+from handbook.text import visible
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 
@@ -46,29 +51,40 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         settings = settings_from_extra(root, config.extra, site_url=config.site_url or "",
                                        repo_url=config.repo_url or "")
         taxonomy = settings.load_taxonomy()
+        check_audience(taxonomy, settings.audience)
     except SettingsError as exc:
-        raise PluginError(f"handbook: {exc}") from None
+        _cannot_build([str(exc)])
     except TaxonomyError as exc:
-        for p in exc.problems:
-            log.error("%s:%s: [%s] %s Fix: %s", p.file, p.line, p.rule, p.message, p.hint)
-        raise PluginError("handbook: the taxonomy is invalid; see the errors above.") from None
-    _build["settings"], _build["taxonomy"] = settings, taxonomy
+        _cannot_build([f"{p.file}:{p.line}: [{p.rule}] {p.message} Fix: {p.hint}" for p in exc.problems])
+    else:
+        _build["settings"], _build["taxonomy"] = settings, taxonomy
     return config
+
+
+def _cannot_build(lines: list[str]) -> None:
+    """The handbook's own settings are broken. A build stops; `mkdocs serve` keeps serving the
+    handbook pages with a box naming the problem on every page (MkDocs' server would otherwise hang
+    every request until the next good build), and builds again on the next save."""
+    for line in lines:
+        log.error("handbook: %s", visible(line))
+    if _command["name"] != "serve":
+        raise PluginError("handbook: cannot build; see the errors above.")
+    _build["broken"] = lines
+    _build["plan"] = SitePlan(Collection([], []), [])
 
 
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     # Read every report once and generate all pages here, so the nav and every link can see them.
+    if "broken" in _build:
+        return files  # serving with broken settings: the handbook pages only, each naming the problem
     settings, taxonomy = _build["settings"], _build["taxonomy"]
     serving = _command["name"] == "serve"
     if settings.preview is not None and not serving:  # type: ignore[attr-defined]
         raise PluginError("handbook: HANDBOOK_PREVIEW builds one report's page only; it is for `mkdocs serve` "
                           "(`handbook preview PATH`). Unset it to build the site.")
-    try:
-        plan = plan_site(settings, taxonomy, show_problems=serving,  # type: ignore[arg-type]
-                         site_name=config.site_name)
-    except SettingsError as exc:
-        raise PluginError(f"handbook: {exc}") from None
+    plan = plan_site(settings, taxonomy, show_problems=serving,  # type: ignore[arg-type]
+                     site_name=config.site_name)
     _build["plan"] = plan
     _report_problems(plan, strict=bool(config.strict), serving=serving,
                      preview=settings.preview)  # type: ignore[attr-defined]
@@ -136,11 +152,36 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     # The page's HTML is final here: add link-preview tags to reports and the feed link to all.
+    if "broken" in _build:
+        return _with_broken_box(output)
     plan: SitePlan = _build["plan"]  # type: ignore[assignment]
     depth = page.url.count("/")
     head = (f'<link rel="alternate" type="application/atom+xml" title="Incident reports" '
             f'href="{"../" * depth}feed.xml">\n') + plan.head_tags.pop(page.file.src_uri, "")
     return output.replace("</head>", head + "</head>", 1)
+
+
+def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:
+    # The theme's own pages (404.html, which `mkdocs serve` shows for a missing report) name it too.
+    return _with_broken_box(output_content) if "broken" in _build else output_content
+
+
+def _with_broken_box(output: str) -> str:
+    lines: list[str] = _build["broken"]  # type: ignore[assignment]
+    box = BROKEN_BOX.render(lines=[visible(line) for line in lines])
+    body = output.find("<body")
+    if body < 0:
+        return box + output
+    at = output.find(">", body) + 1
+    return output[:at] + box + output[at:]
+
+
+BROKEN_BOX = Environment(autoescape=True).from_string(
+    '<div class="md-typeset" role="alert" style="padding:.6rem 1rem;max-width:61rem;margin:auto">'
+    '<div class="admonition failure"><p class="admonition-title">The handbook cannot be built</p>'
+    '{% for line in lines %}<p><code style="white-space:pre-wrap;word-break:break-word">{{ line }}</code></p>'
+    '{% endfor %}<p>The postmortems are left out until this is fixed; the page reloads when you save.</p>'
+    '</div></div>')
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -131,6 +132,67 @@ def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _until(url: str, wanted: str, deadline: float) -> str:
+    """Fetch `url` until it holds `wanted`; every request must be answered within 5 s (never hang)."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                page = response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:  # a 404 page is an answer too
+            page = exc.read().decode("utf-8")
+        if wanted in page or time.monotonic() > deadline:
+            return page
+        time.sleep(0.5)
+
+
+BOX = "The handbook cannot be built"
+
+
+@contextlib.contextmanager
+def _serving(project, command: list[str], tmp_path):
+    """A live server started with `command` (plus its address); yields its base URL. On the way
+    out it must still be running, and it must never have printed a traceback."""
+    port = _free_port()
+    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN),
+           "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    server = subprocess.Popen([*command, "-a", f"127.0.0.1:{port}"], cwd=project, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=20)
+    assert "Traceback" not in out
+
+
+def test_serve_answers_with_the_problem_while_handbook_yml_is_broken(tmp_path, valid_text):
+    project = _with_report(tmp_path, valid_text)
+    taxonomy = (project / "handbook.yml").read_text(encoding="utf-8")
+    with _serving(project, [str(BIN / "mkdocs"), "serve"], tmp_path) as base:
+        assert "Checkout requests timed out" in _get(f"{base}/incidents/INC-2026-101/", time.monotonic() + 60)
+        (project / "handbook.yml").write_text(taxonomy.replace("limits:", "limits: [\n"), encoding="utf-8")
+        page = _until(f"{base}/", BOX, time.monotonic() + 60)
+        assert BOX in page and "handbook.yml:" in page and "yaml-syntax" in page
+        # the report's own address answers too, with the theme's 404 page naming the problem
+        missing = _until(f"{base}/incidents/INC-2026-101/", BOX, time.monotonic() + 20)
+        assert BOX in missing
+        assert "(not known)" in _until(f"{base}/handbook/action-items/", BOX, time.monotonic() + 20)
+        (project / "handbook.yml").write_text(taxonomy, encoding="utf-8")
+        page = _until(f"{base}/incidents/INC-2026-101/", "Checkout requests timed out", time.monotonic() + 60)
+        assert "Checkout requests timed out" in page and BOX not in page
+
+
+def test_preview_answers_with_the_problem_when_its_report_is_deleted(tmp_path, valid_text):
+    project = _with_report(tmp_path, valid_text)
+    target = project / "postmortems" / "report.md"
+    with _serving(project, [str(BIN / "handbook"), "preview", str(target)], tmp_path) as base:
+        assert "Checkout requests timed out" in _get(f"{base}/incidents/INC-2026-101/", time.monotonic() + 60)
+        target.unlink()
+        page = _until(f"{base}/", BOX, time.monotonic() + 60)
+        assert BOX in page and "The report to preview" in page
 
 
 def test_preview_is_refused_for_a_build(tmp_path, valid_text):
