@@ -22,11 +22,11 @@ import traceback
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from handbook import slack
-from handbook.rules import RULES
-from handbook.settings import Settings
-from handbook.site import plan_site
-from handbook.taxonomy import Taxonomy
+from handbook.rendering import slack
+from handbook.checks.rules import RULES
+from handbook.reading.settings import Settings
+from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.site import plan_site
 
 from .generate import ReportSet
 

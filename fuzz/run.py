@@ -40,7 +40,7 @@ def _save(failures: Path, seed: int, index: int, what: list[str], work: Path | N
 
 def worker(seed: int, start: int, stop: int, failures: Path, progress: Path, work: Path) -> int:
     """Check sets [start, stop); write the index being checked to `progress` before each one."""
-    from handbook.taxonomy import load_taxonomy
+    from handbook.reading.taxonomy import load_taxonomy
 
     from .check import check_set
     from .generate import report_set
@@ -120,7 +120,7 @@ def drive(reports: int, seed: int, failures: Path, workers: int) -> int:
 
 
 def replay(record: Path) -> int:
-    from handbook.taxonomy import load_taxonomy
+    from handbook.reading.taxonomy import load_taxonomy
 
     from .check import check_set
     from .generate import report_set

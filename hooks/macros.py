@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from handbook import SettingsError, TaxonomyError, settings_from_extra
-from handbook.handbook_tables import HandbookTables
+from handbook.rendering.handbook_tables import HandbookTables
 
 UNAVAILABLE = "*This table is drawn from handbook.yml, which cannot be read: see the box at the top of the page.*"
 

@@ -22,13 +22,13 @@ from mkdocs.structure.pages import Page
 from jinja2 import Environment
 
 from handbook import Level, SettingsError, TaxonomyError, settings_from_extra
-from handbook.audience import check_audience
-from handbook.collection import Collection
-from handbook.markup import join_fragments
-from handbook.paths import inside
-from handbook.sanitise import sanitise
-from handbook.site import SitePlan, plan_site
-from handbook.text import visible
+from handbook.checks.collection import Collection
+from handbook.core.paths import inside
+from handbook.core.text import visible
+from handbook.queries.audience import check_audience
+from handbook.rendering.markup import join_fragments
+from handbook.rendering.sanitise import sanitise
+from handbook.rendering.site import SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from handbook import Level, load_collection, load_taxonomy
-from handbook.problems import ProblemSink
-from handbook.source import Limits, parse_source
-from handbook.timestamps import MAX_YEAR, MIN_YEAR
+from handbook.core.problems import ProblemSink
+from handbook.core.timestamps import MAX_YEAR, MIN_YEAR
+from handbook.reading.source import Limits, parse_source
 
 from .conftest import ROOT, check_text, copy_project, handbook, mkdocs, run
 
@@ -194,7 +194,7 @@ def test_a_report_that_is_not_a_regular_file_in_the_repository_is_refused_at_onc
 
 CRASHING = """
 import sys
-from handbook import rules
+from handbook.checks import rules
 from handbook.cli import main
 original = rules.ReportChecker.check
 def check(self, source, sink):

@@ -225,9 +225,14 @@ def test_search_finds_a_report_by_id_and_by_service(open_page):
     assert urlsplit(target.first.get_attribute("href")).path == "/incidents/INC-2026-004/"
     assert "INC-2026-004" in target.first.text_content()
 
-    reports = _search(page, "webhooks", "incidents/INC-")
-    reports.first.wait_for(state="visible")
-    paths = {urlsplit(a.get_attribute("href")).path for a in reports.all()}
+    _search(page, "webhooks", "incidents/INC-")
+    # the result list is redrawn while the query is typed: wait for the webhooks incident itself,
+    # then read every result's address in one step, never from links that may be redrawn between reads
+    page.locator(".md-search-result__list a.md-search-result__link[href*='incidents/INC-2026-003/']").first \
+        .wait_for(state="visible")
+    hrefs = page.eval_on_selector_all(".md-search-result__list a.md-search-result__link[href*='incidents/INC-']",
+                                      "links => links.map(a => a.getAttribute('href'))")
+    paths = {urlsplit(h).path for h in hrefs}
     assert "/incidents/INC-2026-003/" in paths, paths  # the webhooks incident
 
     assert traffic.problems() == []

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from handbook.charts import Series, horizontal_bars, line_chart, stacked_bars
+from handbook.rendering.charts import Series, horizontal_bars, line_chart, stacked_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 NAN = math.nan

@@ -141,10 +141,10 @@ def test_schema_follows_the_taxonomy(tmp_path):
 def test_schema_validates_the_examples_with_a_generic_validator():
     import jsonschema
 
-    from handbook.source import Source  # noqa: F401  (the package's own loader keeps dates as text)
+    from handbook.reading.source import Source  # noqa: F401  (the package's own loader keeps dates as text)
     from handbook import find_reports
-    from handbook.problems import ProblemSink
-    from handbook.source import read_source
+    from handbook.core.problems import ProblemSink
+    from handbook.reading.source import read_source
 
     schema = json.loads((ROOT / "schema" / "postmortem.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)

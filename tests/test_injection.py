@@ -17,7 +17,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from handbook import Level, load_settings
-from handbook.site import plan_site
+from handbook.rendering.site import plan_site
 
 from .conftest import check_text, copy_project, handbook, mkdocs, run
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from handbook.model import Report
-from handbook.preview import _memory, load_for_preview
-from handbook.report_cache import CACHE_FILE, REPORT_FIELDS, cache_key, checkout_cache_dir
-from handbook.settings import Settings
+from handbook.checks.preview import _memory, load_for_preview
+from handbook.reading.model import Report
+from handbook.reading.report_cache import CACHE_FILE, REPORT_FIELDS, cache_key, checkout_cache_dir
+from handbook.reading.settings import Settings
 
 from .conftest import ROOT, TODAY
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 
-from handbook import webhook as webhook_module
+from handbook.delivery import webhook as webhook_module
 
 from .conftest import FIXTURES, TODAY, copy_project, example_reports, handbook, visible_examples
 

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from handbook import Level, Problem
-from handbook.text import visible
+from handbook.core.text import visible
 
 from .conftest import copy_project, handbook, mkdocs
 

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from fuzz.check import check_set
 from fuzz.generate import report_set
 from handbook import load_collection
-from handbook.rules import RULES
+from handbook.checks.rules import RULES
 
 from .conftest import copy_project, run
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handbook.problems import Level, Problem
-from handbook.reporting import render_summary, summary_line
+from handbook.core.problems import Level, Problem
+from handbook.rendering.reporting import render_summary, summary_line
 
 from .conftest import ROOT, copy_project, handbook
 

@@ -6,13 +6,13 @@ This package does not import MkDocs. The MkDocs hook (hooks/mkdocs_hook.py) and 
 
 from __future__ import annotations
 
-from .collection import Collection, find_reports, load_collection
-from .model import ActionItem, Factor, Report
-from .problems import Level, Problem
-from .rules import RULES, ReportChecker
-from .schema import build_schema
-from .settings import Settings, SettingsError, load_settings, settings_from_extra
-from .taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from handbook.checks.collection import Collection, find_reports, load_collection
+from handbook.checks.rules import RULES, ReportChecker
+from handbook.checks.schema import build_schema
+from handbook.core.problems import Level, Problem
+from handbook.reading.model import ActionItem, Factor, Report
+from handbook.reading.settings import Settings, SettingsError, load_settings, settings_from_extra
+from handbook.reading.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 __all__ = [
     "RULES",

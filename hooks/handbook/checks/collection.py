@@ -1,0 +1,182 @@
+"""All reports of a repository: found, read, checked, and checked against each other."""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handbook.checks.rules import ReportChecker
+from handbook.core.problems import Level, Problem, ProblemSink
+from handbook.reading.model import Report
+from handbook.reading.source import read_source
+from handbook.reading.taxonomy import Taxonomy
+
+
+@dataclass(slots=True)
+class Collection:
+    reports: list[Report]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.WARNING]
+
+    def by_id(self) -> dict[str, Report]:
+        return {r.id: r for r in self.reports if r.id}
+
+
+def find_reports(paths: list[Path]) -> list[Path]:
+    """Markdown files under the given files or folders, sorted; README.md files are not reports."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            # Not `is_file()`: a broken link must be reported as unreadable, never skipped.
+            found.update(p for p in path.rglob("*.md") if p.name.lower() != "readme.md" and not p.is_dir()
+                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"#\s]+)", re.M)
+
+
+def existing_ids(folder: Path, *, skip: set[Path] | None = None) -> set[str]:
+    """Ids used by the reports under `folder` (except `skip`): a cheap read of each file's head,
+    for when only some files are checked or a new id is chosen."""
+    ids: set[str] = set()
+    for path in find_reports([folder]) if folder.is_dir() else []:
+        if skip and path.resolve() in skip:
+            continue
+        try:
+            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+        except OSError:
+            continue
+        match = _ID_LINE.search(head)
+        if match:
+            ids.add(match.group(1))
+    return ids
+
+
+PARALLEL_FROM = 300  # below this, starting processes costs more than it saves
+MAX_JOBS = 4
+
+
+def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
+                    all_ids: set[str] | None = None, problems_only: bool = False) -> Collection:
+    """Read and check every file, then check them against each other.
+
+    `all_ids` are ids known to exist outside `files` (when only some files are validated),
+    so `related` may name them. With `problems_only` (the `validate` command), large sets are
+    checked in parallel processes and the reports come back without their content: only what
+    the problems and the checks between reports need.
+    """
+    jobs = min(os.cpu_count() or 1, MAX_JOBS) if problems_only and len(files) >= PARALLEL_FROM else 1
+    if jobs > 1:
+        import multiprocessing as mp  # only for large sets
+
+        if "fork" not in mp.get_all_start_methods():
+            jobs = 1
+    if jobs > 1:
+        # The other processes take their shares while this one checks its own.
+        chunks = [files[i::jobs] for i in range(jobs)]
+        with mp.get_context("fork").Pool(jobs - 1) as pool:
+            others = pool.starmap_async(check_files, [(chunk, taxonomy, root, True) for chunk in chunks[1:]])
+            parts = [check_files(chunks[0], taxonomy, root, True), *others.get()]
+        reports = sorted((r for part in parts for r in part), key=lambda r: r.rel)
+    else:
+        reports = check_files(files, taxonomy, root, problems_only)
+    cross_check(reports, all_ids or set())
+    problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
+    return Collection(reports, problems)
+
+
+def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -> list[Report]:
+    checker = ReportChecker(taxonomy)
+    reports: list[Report] = []
+    # Reading thousands of reports allocates millions of small objects and no reference cycles;
+    # the cyclic collector would rescan them all again and again (40% of the time at 2,000).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in files:
+            rel = relative(path, root)
+            report = _check_one(checker, taxonomy, path, rel, root)
+            reports.append(report.slim() if slim else report)
+    finally:
+        if collecting:
+            gc.enable()
+    return reports
+
+
+def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str, root: Path) -> Report:
+    """Read and check one report. A bug of ours met on it is that report's problem, never the end of
+    the run: the other reports are still checked and built."""
+    sink = ProblemSink(rel)
+    try:
+        source = read_source(path, rel, sink, max_bytes=taxonomy.max_file_bytes,
+                             max_lines=taxonomy.max_front_matter_lines, limits=taxonomy.limits, root=root)
+        report = checker.check(source, sink)
+    except Exception as exc:  # noqa: BLE001 - the guard: whatever it is, it must not end the build
+        sink.problems.append(internal_error(rel, exc))
+        report = Report(path=path, rel=rel, data={}, body="", body_line=1, readable=False,
+                        visibility=taxonomy.visibilities[-1])  # unread: the most restricted
+    report.problems = sink.problems
+    return report
+
+
+def internal_error(rel: str, exc: BaseException) -> Problem:
+    """The problem that stands for a bug in this tool met while handling the file `rel`."""
+    return Problem(rel, 1, "internal-error", Level.ERROR,
+                   f"The handbook's code failed on this file ({type(exc).__name__}); this is a bug in the "
+                   "handbook, not in the report.",
+                   "Please report it with the file attached (or a copy with its text replaced); until it is "
+                   "fixed, changing the part of the file you edited last usually avoids it.")
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` relative to `root`, with forward slashes (as given when it is outside `root`)."""
+    prefix = str(root).rstrip(os.sep) + os.sep
+    text = str(path)
+    if text.startswith(prefix):  # the usual case, without pathlib's slower arithmetic
+        return text[len(prefix):].replace(os.sep, "/")
+    resolved = path.resolve()
+    if resolved.is_relative_to(root.resolve()):
+        return resolved.relative_to(root.resolve()).as_posix()
+    return path.as_posix()
+
+
+def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
+    first: dict[str, Report] = {}
+    for report in reports:
+        if not report.id:
+            continue
+        other = first.get(report.id)
+        if other is None:
+            first[report.id] = report
+            continue
+        for mine, theirs in ((report, other), (other, report)):
+            mine.problems.append(Problem(mine.rel, mine.line_of(("id",)), "duplicate-id", Level.ERROR,
+                                         f"The id `{report.id}` is also used by {theirs.rel}.",
+                                         "Give one of the two reports the next free id (`handbook next-id`).",
+                                         names=(theirs.rel,)))
+    known = set(first) | outside_ids
+    for report in reports:
+        for index, related in enumerate(report.related):
+            if related == report.id:
+                continue
+            if related not in known:
+                level = Level.ERROR if report.strict else Level.WARNING
+                report.problems.append(Problem(report.rel, report.line_of(("related", index)), "unknown-related",
+                                               level, f"`related` names `{related}`, but no report has that id.",
+                                               "Check the id, or remove it."))
+            elif related in first:
+                first[related].referenced_by.append(report.id)
+

@@ -1,0 +1,470 @@
+"""The rules a report must follow, and the checks that apply them to one report.
+
+`RULES` is the catalogue (`handbook rules` prints it, the README lists it). Each check adds
+`Problem`s to the report's sink; the sink makes content problems warnings in a draft and
+errors from the first strict status on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from handbook.checks.schema import build_schema
+from handbook.core.problems import ProblemSink
+from handbook.core.text import plain_text
+from handbook.core.timestamps import BadValue, OutOfRange, add_days, parse_date, parse_timestamp
+from handbook.reading.model import TIMESTAMP_FIELDS, ActionItem, Factor, Report, text
+from handbook.reading.schemacheck import SchemaCheck
+from handbook.reading.sections import normalise, parse_body
+from handbook.reading.source import Source
+from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.timeline import parse_timeline
+
+RULES: dict[str, str] = {
+    # reading the file
+    "unreadable": "The file cannot be read.",
+    "file-too-large": "The file is larger than limits.max_file_bytes.",
+    "nul-byte": "The file contains NUL bytes.",
+    "encoding": "The file is not UTF-8.",
+    "empty-file": "The file is empty.",
+    "no-front-matter": "The file has no closed `---` front matter block.",
+    "front-matter-too-long": "The front matter is longer than limits.max_front_matter_lines.",
+    "yaml-syntax": "The front matter is not valid YAML.",
+    "yaml-alias": "The front matter uses YAML anchors, aliases or merge keys.",
+    "yaml-tag": "The front matter uses a YAML tag.",
+    "duplicate-key": "A front matter key appears twice.",
+    "not-a-file": "The path is not a regular file, or is a link leading out of the repository.",
+    "too-deep": "The front matter is nested deeper than limits.max_nesting_depth.",
+    "too-long-value": "A front matter value is longer than limits.max_scalar_chars.",
+    "bad-number": "A number is longer than 30 characters, or not finite (.inf, .nan).",
+    "internal-error": "The handbook's own code failed on the file: a bug to report; the other files are still checked.",
+    "control-character": "The file holds a control character or Unicode non-character (refused and removed).",
+    # front matter
+    "missing-key": "A required front matter key is missing.",
+    "unknown-key": "A front matter key is not part of the format.",
+    "wrong-type": "A value has the wrong type (text, list, number, yes/no).",
+    "unknown-value": "A severity, status, priority, category, layer, visibility or action status is not declared.",
+    "bad-id": "The report id or an action item id does not match its pattern.",
+    "bad-timestamp": "A timestamp is not ISO 8601 with a time zone.",
+    "bad-date": "A due date is not YYYY-MM-DD.",
+    "impossible-date": "A date or timestamp does not exist (2026-02-30).",
+    "bad-url": "A link is not an http or https URL.",
+    "empty-value": "A value is empty.",
+    "timestamp-order": "started, detected, mitigated and resolved are not in order.",
+    "duplicate-id": "Two reports have the same id.",
+    "unknown-related": "A related id names no report.",
+    # body
+    "missing-section": "A required section is missing.",
+    "empty-section": "A required section is empty.",
+    "placeholder": "A template placeholder (TODO, TBD, ...) is left in past draft.",
+    "timeline-no-timestamp": "A timeline entry does not start with a timestamp.",
+    "timeline-empty": "The timeline has no entries.",
+    "timeline-order": "Timeline entries are out of order.",
+    "timeline-window": "A timeline entry falls outside started to resolved.",
+    # analysis
+    "too-few-factors": "Fewer contributing factors than rules.contributing_factors.min_count.",
+    "too-few-layers": "Contributing factors span fewer layers than rules.contributing_factors.min_layers.",
+    "blame": "A contributing factor blames a person (\"human error\") instead of the system.",
+    # action items
+    "duplicate-action-id": "Two action items in one report share an id.",
+    "due-outside-window": "An action item is due later than its priority's window allows.",
+    "refused-action": "An action item asks people to try harder (\"be more careful\").",
+    "vague-action": "A vague action item (\"monitor better\") has no observable verification.",
+    "unverifiable-action": "An action item's verification signal is not observable.",
+    "open-actions-on-closed": "A closed report still has open action items.",
+    "visibility": "A report tagged as a security incident is readable beyond restricted.",
+}
+
+_PLACEHOLDER_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:\.\.\.|…)\s*$")
+_CODE_SPAN = re.compile(r"`+[^`]*`+")
+_TYPE_NAMES = {"string": "text", "array": "a list", "object": "a set of `key: value` pairs", "integer": "a number",
+               "boolean": "true or false", "null": "empty", "number": "a number"}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a set of `key: value` pairs"
+    if value is None:
+        return "empty"
+    return "text"
+
+
+def _where(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class ReportChecker:
+    """Checks one report against the taxonomy. Built once per build and reused for every report."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.tax = taxonomy
+        self.schema = build_schema(taxonomy)
+        self.schema_check = SchemaCheck(self.schema)
+        self.id_re = re.compile(taxonomy.id_pattern)
+        rules = taxonomy.rules
+        self.blame_re = _phrases(rules.blame_phrases)
+        self.refused_re = _phrases(rules.refused_actions)
+        self.vague_re = _phrases(rules.vague_actions)
+        self.placeholder_re = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.placeholders)) + r")\b") \
+            if rules.placeholders else None
+        self.draft_rank = {s.id: i for i, s in enumerate(taxonomy.statuses)}
+        self.summary_title = next((s.title for s in taxonomy.sections if s.id == "summary"), "Summary")
+
+    # -- entry point ---------------------------------------------------------------------
+    def check(self, source: Source, sink: ProblemSink) -> Report:
+        data = source.data if source.data is not None else {}
+        report = Report(path=source.path, rel=source.rel, data=data, body=source.body, body_line=source.body_line,
+                        readable=source.data is not None, lines=source.lines)
+        if source.data is None:
+            # Nothing says who may read it: an unreadable report counts as the most restricted.
+            report.visibility = self.tax.visibilities[-1]
+            return report
+        status = self.tax.status(data.get("status") if isinstance(data.get("status"), str) else None)
+        sink.strict = report.strict = status.strict if status else True
+        self._schema(source, sink)
+        report.visibility = self._visibility(report, source, sink)
+        self._timestamps(report, source, sink)
+        report.parsed_body = parse_body(source.body, source.body_line)
+        summary = report.parsed_body.section(self.summary_title)
+        report.summary = plain_text(summary.text()) if summary else ""
+        report.actions = [ActionItem(report.key, i, source.line_of(("action_items", i)),
+                                     item if isinstance(item, dict) else {"description": text(item)},
+                                     self.tax.is_open_action(item.get("status") if isinstance(item, dict) else None))
+                          for i, item in enumerate(_list(data.get("action_items")))]
+        report.factors = [Factor(text(f.get("layer")) if isinstance(f, dict) else "",
+                                 text(f.get("description")) if isinstance(f, dict) else text(f),
+                                 source.line_of(("contributing_factors", i, "description")))
+                          for i, f in enumerate(_list(data.get("contributing_factors")))]
+        self._sections(report, status, source, sink)
+        self._timeline(report, source, sink)
+        self._factors(report, source, sink)
+        self._actions(report, status, source, sink)
+        if status is not None and status.strict:
+            self._placeholders(report, source, sink)
+        if report.id and report.id in report.related:
+            sink.add(source.line_of(("related",)), "unknown-related", "The report lists itself as related.",
+                     "Remove its own id from `related`.")
+        return report
+
+    # -- front matter --------------------------------------------------------------------
+    def _schema(self, source: Source, sink: ProblemSink) -> None:
+        data = source.data or {}
+        for error in self.schema_check.errors(data):
+            path = tuple(error.absolute_path)
+            line = source.line_of(path)
+            where = _where(path)
+            kind = error.validator
+            always = bool(path) and path[0] in ("id", "status")  # without these a report cannot be placed
+            if kind == "required":
+                match = re.match(r"^'(.+)' is a required property$", error.message)
+                key = match.group(1) if match else "?"
+                description = error.schema.get("properties", {}).get(key, {}).get("description", "")
+                inside = f" in `{where}`" if where else ""
+                sink.add(line, "missing-key", f"The key `{key}` is missing{inside}.",
+                         f"Add `{key}:`{' — ' + description if description else ''} "
+                         "See templates/postmortem.md.", always_error=key in ("id", "status"))
+            elif kind == "additionalProperties":
+                known = list(error.schema.get("properties", {}))
+                for extra in sorted(set(error.instance) - set(known)):
+                    close = difflib.get_close_matches(extra, known, n=1)
+                    hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+                    sink.add(source.line_of(path + (extra,)), "unknown-key",
+                             f"Unknown key `{extra}`{' in `' + where + '`' if where else ''}.", hint)
+            elif kind == "type":
+                expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+                wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+                hint = f"Write `{where}` as {wanted}."
+                if path and path[-1] == "due" and isinstance(error.instance, (int, float)):
+                    hint = "Write dates as YYYY-MM-DD, for example 2026-12-01."
+                elif path and path[-1] in TIMESTAMP_FIELDS and isinstance(error.instance, (int, float)):
+                    hint = "Write timestamps as 2026-03-04T14:02:00Z, with a time zone."
+                elif "array" in expected:
+                    hint = f"Write `{where}` as a list, for example `{where}: [first, second]`."
+                sink.add(line, "wrong-type", f"`{where}` is {_type_name(error.instance)}; it should be {wanted}.",
+                         hint, always_error=always)
+            elif kind == "enum":
+                allowed = [str(v) for v in error.validator_value]
+                close = difflib.get_close_matches(str(error.instance), allowed, n=1)
+                hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}."
+                sink.add(line, "unknown-value", f"`{where}` is `{text(error.instance)}`, which handbook.yml does not "
+                         "declare.", hint + " (The list is declared in handbook.yml.)", always_error=always)
+            elif kind == "pattern":
+                self._pattern(path, where, line, error.instance, sink)
+            elif kind in ("minLength", "minItems"):
+                sink.add(line, "empty-value", f"`{where}` is empty.", f"Fill in `{where}`.", always_error=always)
+            else:
+                sink.add(line, "wrong-type", f"`{where}`: {error.message}.", "See templates/postmortem.md.")
+
+    def _pattern(self, path: tuple, where: str, line: int, value: Any, sink: ProblemSink) -> None:
+        last = path[-1] if path else ""
+        if last in TIMESTAMP_FIELDS:
+            try:
+                parse_timestamp(value)
+            except BadValue as exc:
+                sink.add(line, "bad-timestamp", f"`{where}` is `{value}`: {exc}.",
+                         "Write an ISO 8601 timestamp with a time zone, such as 2026-03-04T14:02:00Z "
+                         "or 2026-03-04T15:02:00+01:00.")
+        elif last == "due":
+            sink.add(line, "bad-date", f"`{where}` is `{value}`, which is not a date.",
+                     "Write the due date as YYYY-MM-DD, for example 2026-12-01.")
+        elif last in ("slack", "ticket") or (len(path) >= 2 and path[-2] in ("tickets", "dashboards")):
+            sink.add(line, "bad-url", f"`{where}` is not an http or https link.",
+                     "Use a full address starting with https://.")
+        elif last == "id" and len(path) == 3:
+            sink.add(line, "bad-id", f"The action item id `{value}` does not match `{self.tax.action_id_pattern}`.",
+                     "Number action items AI-1, AI-2, ...")
+        else:
+            sink.add(line, "bad-id", f"`{where}` is `{value}`, which does not match `{self.tax.id_pattern}`.",
+                     f"Use an id such as {self.tax.id_example}.", always_error=where == "id")
+
+    def _visibility(self, report: Report, source: Source, sink: ProblemSink) -> str:
+        declared = report.data.get("visibility")
+        restricted = self.tax.visibilities[-1]
+        sensitive = self.tax.restricted_by_tags(report.tags)
+        if sensitive:
+            if declared is not None and declared != restricted:
+                # An error in every status, drafts included: a draft is published to its audience too.
+                sink.add(source.line_of(("visibility",)), "visibility",
+                         f"The report is tagged {', '.join(sensitive)} but its visibility is `{text(declared)}`.",
+                         f"Security incidents are a protected track: set `visibility: {restricted}`.",
+                         always_error=True)
+            return restricted  # whatever was declared: the tag decides
+        if isinstance(declared, str) and declared in self.tax.visibilities:
+            return declared
+        # Unknown values were reported by the schema; the most restricted level is the safe reading.
+        return restricted if declared is not None else self.tax.default_visibility
+
+    def _timestamps(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        data = report.data
+        for name in TIMESTAMP_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str):
+                try:
+                    parse_timestamp(value)
+                except BadValue as exc:
+                    if "no such" in str(exc) or isinstance(exc, OutOfRange):
+                        sink.add(source.line_of((name,)), "impossible-date", f"`{name}` is `{value}`: {exc}.",
+                                 "Check the year, day and month.")
+        present = [(name, getattr(report, name)) for name in TIMESTAMP_FIELDS]
+        known = [(n, v) for n, v in present if v is not None]
+        for (first, a), (second, b) in zip(known, known[1:]):
+            if b < a:
+                sink.add(source.line_of((second,)), "timestamp-order",
+                         f"`{second}` ({data.get(second)}) is before `{first}` ({data.get(first)}).",
+                         "The order is started ≤ detected ≤ mitigated ≤ resolved; check the time zones too.")
+        for index, item in enumerate(_list(data.get("action_items"))):
+            if isinstance(item, dict) and isinstance(item.get("due"), str):
+                try:
+                    parse_date(item["due"])
+                except BadValue as exc:
+                    if "no such" in str(exc) or isinstance(exc, OutOfRange):
+                        sink.add(source.line_of(("action_items", index, "due")), "impossible-date",
+                                 f"`action_items[{index}].due` is `{item['due']}`: {exc}.", "Check the day and month.")
+
+    # -- body ----------------------------------------------------------------------------
+    def _sections(self, report: Report, status, source: Source, sink: ProblemSink) -> None:
+        body = report.parsed_body
+        assert body is not None
+        rank = self.draft_rank.get(status.id, len(self.draft_rank)) if status else len(self.draft_rank)
+        last_line, last_title = source.body_line, ""
+        for section in self.tax.sections:
+            block = body.section(section.title)
+            if block is not None:
+                last_line, last_title = block.line, section.title
+            if rank < self.draft_rank.get(section.required_from, 0):
+                continue
+            if block is None:
+                where = f"after `## {last_title}`" if last_title else "at the start of the body"
+                sink.add(last_line, "missing-section", f"The section `## {section.title}` is missing.",
+                         f"Add a `## {section.title}` heading {where}, as in templates/postmortem.md.")
+                continue
+            if section.generated:
+                continue
+            if block.is_empty():
+                sink.add(block.line, "empty-section", f"The section `## {section.title}` is empty.",
+                         f"Write the {section.title.lower()} under its heading.")
+            for title in section.subsections:
+                sub = block.child(title)
+                if sub is None:
+                    sink.add(block.line, "missing-section", f"`## {section.title}` has no `### {title}`.",
+                             f"Add `### {title}` under `## {section.title}`.")
+                elif sub.is_empty():
+                    sink.add(sub.line, "empty-section", f"`### {title}` is empty.", f"Write under `### {title}`.")
+
+    def _timeline(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        assert report.parsed_body is not None
+        title = next((s.title for s in self.tax.sections if s.id == "timeline"), "Timeline")
+        block = report.parsed_body.section(title)
+        if block is None:
+            return
+        lines = [(n, t) for n, t in block.lines if n not in report.parsed_body.code_lines]
+        report.timeline = parse_timeline(lines, report.started)
+        if not report.timeline and not block.is_empty():
+            sink.add(block.line, "timeline-empty", "The timeline has no entries.",
+                     "Write each event as a list item that starts with its time: `- 2026-03-04 14:02 — what happened`.")
+        previous = None
+        start, end = report.started, report.resolved
+        for entry in report.timeline:
+            if entry.when is None:
+                sink.add(entry.line, "timeline-no-timestamp", f"This timeline entry has no timestamp: {entry.problem}.",
+                         "Start the entry with its time: `- 2026-03-04 14:02 — ...`, or `- 14:09 — ...` "
+                         "after an entry that has a date.")
+                continue
+            if previous is not None and entry.when < previous:
+                sink.add(entry.line, "timeline-order", "This entry is earlier than the one before it.",
+                         "Put entries in time order; after midnight, write the new date in full.")
+            if start is not None and entry.when < start or end is not None and entry.when > end:
+                sink.add(entry.line, "timeline-window",
+                         f"This entry ({entry.when.isoformat(timespec='minutes')}) is outside the incident, "
+                         f"from `started` to `resolved`.",
+                         "Check the date and time zone, or move `started`/`resolved` if they are wrong.")
+            previous = entry.when
+
+    def _placeholders(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        # One search over the whole text first: most finished reports have no placeholder.
+        if self._might_hold_placeholder(report.body):
+            self._body_placeholders(report, sink)
+        if self._might_hold_placeholder(source.front_matter):
+            self._front_matter_placeholders(report, source, sink)
+
+    def _might_hold_placeholder(self, text: str) -> bool:
+        # Plain substring tests first (fast); the word-boundary regex only when one matches.
+        if "..." in text or "…" in text:
+            return True
+        return any(word in text for word in self.tax.rules.placeholders) and bool(
+            self.placeholder_re and self.placeholder_re.search(text))
+
+    def _body_placeholders(self, report: Report, sink: ProblemSink) -> None:
+        code = report.parsed_body.code_lines if report.parsed_body else set()
+        for offset, line in enumerate(report.body.split("\n")):
+            number = report.body_line + offset
+            if number in code:
+                continue
+            stripped = _CODE_SPAN.sub("", line)
+            if _PLACEHOLDER_LINE.match(stripped) or (self.placeholder_re and self.placeholder_re.search(stripped)):
+                sink.add(number, "placeholder", f"A template placeholder is left in: `{line.strip()[:60]}`.",
+                         "Replace it with the real text, or set the status back to draft.")
+
+    def _front_matter_placeholders(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        for path, value in _strings(report.data, ()):
+            if self.placeholder_re and self.placeholder_re.search(value) or value.strip() in ("...", "…"):
+                sink.add(source.line_of(path), "placeholder", f"`{_where(path)}` still holds a placeholder: "
+                         f"`{value[:60]}`.", "Fill in the real value, or set the status back to draft.")
+
+    # -- analysis ------------------------------------------------------------------------
+    def _factors(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        rules = self.tax.rules
+        line = source.line_of(("contributing_factors",))
+        factors = report.factors
+        if len(factors) < rules.min_factors:
+            sink.add(line, "too-few-factors", f"{len(factors)} contributing factor(s); at least {rules.min_factors} "
+                     "are needed.", "An incident has more than one cause: name the trigger, and the detection, "
+                     "rollout, ownership or organisational gaps that let it become an incident.")
+        layers = {f.layer for f in factors if f.layer}
+        if factors and len(layers) < rules.min_layers:
+            sink.add(line, "too-few-layers", f"The contributing factors span {len(layers)} layer(s); at least "
+                     f"{rules.min_layers} are needed.",
+                     "Add factors from other layers: " + ", ".join(t.id for t in self.tax.layers) + ".")
+        blame_hint = ("A postmortem is blameless: people act sensibly on what the system shows them. Name what "
+                      "made the mistake possible or likely (a missing check, a confusing tool, an unsafe default) "
+                      "and what let it reach users.")
+        for factor in factors:
+            found = self.blame_re.search(factor.description) if self.blame_re else None
+            if found:
+                sink.add(factor.line, "blame", f"The factor concludes with `{found.group(0)}`, which blames a person.",
+                         blame_hint)
+        assert report.parsed_body is not None
+        title = next((s.title for s in self.tax.sections if s.id == "contributing-factors"), "Contributing factors")
+        block = report.parsed_body.section(title)
+        if block is not None and self.blame_re:
+            for number, line_text in block.lines:
+                found = self.blame_re.search(line_text)
+                if found and number not in report.parsed_body.code_lines:
+                    sink.add(number, "blame", f"The analysis concludes with `{found.group(0)}`, which blames a person.",
+                             blame_hint)
+
+    def _actions(self, report: Report, status, source: Source, sink: ProblemSink) -> None:
+        rules = self.tax.rules
+        resolved = report.resolved
+        seen: dict[str, int] = {}
+        for item in report.actions:
+            base = ("action_items", item.index)
+            raw_id = item.raw.get("id")
+            if isinstance(raw_id, str):
+                if raw_id in seen:
+                    sink.add(source.line_of(base + ("id",)), "duplicate-action-id",
+                             f"The action item id `{raw_id}` is used twice in this report.",
+                             "Give every action item its own id.")
+                seen[raw_id] = item.index
+            priority = self.tax.priority(item.priority)
+            due = item.due
+            if priority and due and resolved:
+                limit = add_days(resolved.date(), priority.window_days)
+                if limit is not None and due > limit:
+                    sink.add(source.line_of(base + ("due",)), "due-outside-window",
+                             f"{item.id} is due {due.isoformat()}, after the {priority.id} window of "
+                             f"{priority.window_days} days from resolution ({limit.isoformat()}).",
+                             f"Bring the due date to {limit.isoformat()} or earlier, or lower the priority.")
+            description = item.description
+            verification = item.verification
+            observable = self._observable(verification)
+            refused = self.refused_re.search(description) if self.refused_re else None
+            vague = self.vague_re.search(description) if self.vague_re else None
+            line = source.line_of(base + ("description",))
+            if refused:
+                sink.add(line, "refused-action", f"{item.id} asks people to `{refused.group(0)}`; that is not an action.",
+                         "Change the system instead: add a check, a guard rail or an alert that makes the mistake "
+                         "impossible or visible, and say how you will see that it works.")
+            elif vague and not observable:
+                sink.add(line, "vague-action", f"{item.id} (`{vague.group(0)}`) is vague and has no observable "
+                         "verification.", "Say exactly what changes and what we will observe once it is done, for "
+                         "example \"an alert pages on-call when checkout p99 > 800 ms for 5 minutes\".")
+            elif verification and not observable:
+                sink.add(source.line_of(base + ("verification",)), "unverifiable-action",
+                         f"{item.id}'s verification `{verification[:60]}` is not something we can observe.",
+                         f"Describe the signal, in at least {rules.min_verification_words} words: a test, an alert, "
+                         "a dashboard, a drill result.")
+        if status is not None and status.requires_no_open_actions:
+            still_open = [a.id for a in report.actions if a.open]
+            if still_open:
+                sink.add(source.line_of(("status",)), "open-actions-on-closed",
+                         f"The report is `{status.id}` but {', '.join(still_open)} "
+                         f"{'is' if len(still_open) == 1 else 'are'} still open.",
+                         "Finish or drop (status wont-do) every action item before closing the report.")
+
+    def _observable(self, verification: str) -> bool:
+        words = verification.split()
+        return (len(words) >= self.tax.rules.min_verification_words
+                and normalise(verification).strip(".") not in self.tax.rules.non_signals)
+
+
+def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")\b", re.I)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _strings(value: Any, path: tuple):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, path + (key,))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _strings(inner, path + (index,))

@@ -1,0 +1,129 @@
+"""`handbook`: the command line over the domain package (validate, schema, rules, ...).
+
+A thin adapter: it finds the settings, calls the package and turns results into output and
+exit codes (0 fine, 1 problems found, 2 the command could not run).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from handbook.checks.collection import existing_ids, find_reports, load_collection, relative
+from handbook.checks.rules import RULES
+from handbook.checks.schema import build_schema
+from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml, load_settings
+from handbook.reading.taxonomy import Taxonomy, TaxonomyError
+from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary
+
+
+class Context:
+    def __init__(self, config: str | None) -> None:
+        self._config = config
+        self._settings: Settings | None = None
+        self._taxonomy: Taxonomy | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                path = Path(self._config) if self._config else find_mkdocs_yml(Path.cwd())
+                self._settings = load_settings(path)
+            except SettingsError as exc:
+                _fail(str(exc))
+        return self._settings  # type: ignore[return-value]
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        if self._taxonomy is None:
+            try:
+                self._taxonomy = self.settings.load_taxonomy()
+            except TaxonomyError as exc:
+                for p in exc.problems:
+                    click.echo(f"{p.file}:{p.line}: error [{p.rule}] {p.message}", err=True)
+                    if p.hint:
+                        click.echo(f"    fix: {p.hint}", err=True)
+                _fail("The taxonomy is invalid; fix it first.")
+        return self._taxonomy  # type: ignore[return-value]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"handbook: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", metavar="MKDOCS_YML", envvar="HANDBOOK_MKDOCS_YML",
+              help="mkdocs.yml of the handbook (default: found from the current folder upwards).")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """Write, check and publish incident postmortems."""
+    ctx.obj = Context(config)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people, github for workflow annotations, json for tools.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (as `mkdocs build --strict` does).")
+@click.option("--summary", "summary", metavar="PATH", default="",
+              help="Also append a Markdown summary, a table per file, to PATH (for example "
+                   "\"$GITHUB_STEP_SUMMARY\"); an empty PATH writes nothing.")
+@click.pass_obj
+def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summary: str) -> None:
+    """Check postmortems (default: the whole postmortems folder) without building the site.
+
+    Exits 0 when there is no error, 1 when there is one (or a warning, with --strict).
+    """
+    settings, taxonomy = obj.settings, obj.taxonomy
+    targets = list(paths) or [settings.postmortems]
+    for target in targets:
+        if not target.exists():
+            _fail(f"{target} does not exist.")
+    files = find_reports(targets)
+    others = existing_ids(settings.postmortems, skip={f.resolve() for f in files}) if paths else set()
+    collection = load_collection(files, taxonomy, settings.root, all_ids=others, problems_only=True)
+    click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as stream:  # append: earlier steps wrote theirs
+                stream.write(render_summary(collection.problems, len(collection.reports)))
+        except OSError as exc:
+            _fail(f"Cannot write the summary to {summary}: {exc.strerror or exc}.")
+    if collection.errors or (strict and collection.warnings):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write here (default: schema/postmortem.schema.json; `-` for standard output).")
+@click.option("--check", is_flag=True, help="Exit 1 if the file on disk differs from the taxonomy's schema.")
+@click.pass_obj
+def schema(obj: Context, output: Path | None, check: bool) -> None:
+    """Write the front matter's JSON Schema, generated from handbook.yml."""
+    text = json.dumps(build_schema(obj.taxonomy), indent=2, ensure_ascii=False) + "\n"
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    target = output or obj.settings.root / "schema" / "postmortem.schema.json"
+    if check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            click.echo(f"{relative(target, obj.settings.root)} is out of date: run `handbook schema`.", err=True)
+            sys.exit(1)
+        click.echo(f"{relative(target, obj.settings.root)} is up to date.")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {relative(target, obj.settings.root)}.")
+
+
+@main.command()
+def rules() -> None:
+    """List every validation rule id and what it checks."""
+    width = max(map(len, RULES))
+    for rule, description in RULES.items():
+        click.echo(f"{rule.ljust(width)}  {description}")

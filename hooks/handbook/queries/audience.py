@@ -1,0 +1,26 @@
+"""Who may read what: a build or a message is made for one audience, and shows only the
+reports whose visibility that audience may read."""
+
+from __future__ import annotations
+
+from handbook.reading.model import Report
+from handbook.reading.settings import SettingsError
+from handbook.reading.taxonomy import Taxonomy
+
+
+def audience_may_read(tax: Taxonomy, audience: str, visibility: str) -> bool:
+    """An audience reads its own level and every less restricted one."""
+    return tax.visibility_rank(visibility) <= tax.visibility_rank(audience)
+
+
+def check_audience(tax: Taxonomy, audience: str) -> None:
+    if audience not in tax.visibilities:
+        raise SettingsError(f"The audience is `{audience}`; use one of: {', '.join(tax.visibilities)} "
+                            "(extra.handbook.audience in mkdocs.yml, or HANDBOOK_AUDIENCE).")
+
+
+def readable_by(reports: list[Report], tax: Taxonomy, audience: str) -> list[Report]:
+    check_audience(tax, audience)
+    return [r for r in reports if audience_may_read(tax, audience, r.visibility)]
+
+

@@ -1,0 +1,77 @@
+"""What needs doing, as plain data: open action items by due date, and reports due for review.
+
+The action items page, the review queue, service pages and the Slack digest all ask these
+questions; none of the answers holds HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from handbook.core.timestamps import add_business_days, add_days, business_days_between
+from handbook.reading.model import ActionItem, Report
+from handbook.reading.taxonomy import Taxonomy
+
+SOON_DAYS = 14
+"""Open items due within this many days are "due soon"."""
+
+
+def newest_first(reports: list[Report]) -> list[Report]:
+    """Reports by start, newest first (reports without a start last, by key)."""
+    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return sorted(reports, key=lambda r: (r.started or epoch, r.key), reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An action item still open, with the report it belongs to."""
+
+    report: Report
+    item: ActionItem
+
+
+def open_items(reports: list[Report]) -> list[OpenItem]:
+    """Every open action item, soonest due first (undated last)."""
+    items = [OpenItem(r, a) for r in reports for a in r.actions if a.open]
+    far = dt.date.max
+    return sorted(items, key=lambda o: (o.item.due or far, o.report.key, o.item.index))
+
+
+def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenItem]]:
+    """Open items as overdue, due in the next 14 days, later, and without a due date."""
+    groups: dict[str, list[OpenItem]] = {"overdue": [], "soon": [], "later": [], "undated": []}
+    horizon = add_days(today, SOON_DAYS) or today
+    for o in items:
+        due = o.item.due
+        key = "undated" if due is None else "overdue" if due < today else "soon" if due <= horizon else "later"
+        groups[key].append(o)
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDue:
+    """A report whose review meeting is due, with its deadline and the business days left (< 0: late)."""
+
+    report: Report
+    deadline: dt.date
+    business_days_left: int
+
+
+def review_queue(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[ReviewDue]:
+    """Unreviewed reports whose review deadline has passed or is within the warning window."""
+    queue = []
+    for r in reports:
+        status = tax.status(r.status)
+        severity = tax.severity(r.severity)
+        if status is None or status.reviewed or severity is None or r.resolved is None:
+            continue
+        if severity.review_deadline_business_days is None:
+            continue
+        deadline = add_business_days(r.resolved.date(), severity.review_deadline_business_days)
+        if deadline is None:
+            continue  # past the calendar's end: impossible for a real report, refused at reading
+        left = business_days_between(today, deadline)
+        if left <= tax.rules.review_warning_business_days:
+            queue.append(ReviewDue(r, deadline, left))
+    return sorted(queue, key=lambda d: (d.deadline, d.report.key))

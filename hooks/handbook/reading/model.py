@@ -1,0 +1,266 @@
+"""The postmortem model: a report, its action items and its contributing factors.
+
+Built from front matter that may be incomplete (a draft) or wrong (a broken file under
+`mkdocs serve`): every accessor copes with missing or mistyped values, so a page can
+always be drawn and no action item is ever dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from handbook.core.paths import path_key, stable_name
+from handbook.core.problems import Problem
+from handbook.core.timestamps import BadValue, parse_date, parse_timestamp
+from handbook.reading.sections import Body
+from handbook.reading.source import line_of
+from handbook.reading.timeline import Entry
+
+TIMESTAMP_FIELDS = ("started", "detected", "mitigated", "resolved")
+
+
+def text(value: Any) -> str:
+    """A front matter value as display text ('' when missing)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def texts(value: Any) -> list[str]:
+    """A front matter list of names as a list of text (a lone value becomes a list of one)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [text(v) for v in value if v is not None and text(v)]
+    return [text(value)]
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    try:
+        return parse_timestamp(value)
+    except BadValue:
+        return None
+
+
+@dataclass(slots=True)
+class ActionItem:
+    report_id: str
+    index: int
+    """Position in the report's list, from 0."""
+    line: int
+    raw: dict[str, Any]
+    open: bool
+
+    @property
+    def id(self) -> str:
+        return text(self.raw.get("id")) or f"#{self.index + 1}"
+
+    @property
+    def description(self) -> str:
+        return text(self.raw.get("description"))
+
+    @property
+    def owner(self) -> str:
+        return text(self.raw.get("owner"))
+
+    @property
+    def priority(self) -> str:
+        return text(self.raw.get("priority"))
+
+    @property
+    def category(self) -> str:
+        return text(self.raw.get("category"))
+
+    @property
+    def verification(self) -> str:
+        return text(self.raw.get("verification"))
+
+    @property
+    def status(self) -> str:
+        return text(self.raw.get("status")) or "open"
+
+    @property
+    def ticket(self) -> str:
+        return text(self.raw.get("ticket"))
+
+    @property
+    def due(self) -> dt.date | None:
+        try:
+            return parse_date(self.raw.get("due"))
+        except BadValue:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    layer: str
+    description: str
+    line: int
+
+
+@dataclass
+class Report:
+    """One postmortem file, as far as it could be read."""
+
+    path: Path
+    rel: str
+    """Path relative to the project root, forward slashes."""
+    data: dict[str, Any]
+    """Front matter ({} when unreadable)."""
+    body: str
+    body_line: int
+    parsed_body: Body | None = None
+    timeline: list[Entry] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)
+    factors: list[Factor] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    readable: bool = True
+    """False when the front matter could not be read at all."""
+    referenced_by: list[str] = field(default_factory=list)
+    """Ids of the reports that list this one under `related` (filled by the collection)."""
+    lines: dict[tuple, int] = field(default_factory=dict)
+    """Line of each front matter key and list item, by its path."""
+    strict: bool = True
+    """False while the report's status lets problems be warnings (a draft)."""
+    visibility: str = ""
+    """Who may read it: the declared value, or the taxonomy's default for its tags."""
+    summary: str = ""
+    """The Summary section as one line of plain text."""
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        value = self.data.get("id")
+        return value if isinstance(value, str) and value.strip() else ""
+
+    @property
+    def key(self) -> str:
+        """Where the report's page lives (`incidents/<key>/`): its id when that is safe as a file
+        name, else a name made from its file's (a report whose id is missing or malformed still
+        gets a page, under `mkdocs serve`, and never one outside the site)."""
+        return path_key(self.id) or path_key(self.path.stem) or stable_name(self.path.stem or "report")
+
+    @property
+    def title(self) -> str:
+        return text(self.data.get("title")) or self.path.stem
+
+    @property
+    def severity(self) -> str:
+        return text(self.data.get("severity"))
+
+    @property
+    def status(self) -> str:
+        return text(self.data.get("status"))
+
+    @property
+    def owner(self) -> str:
+        return text(self.data.get("owner"))
+
+    @property
+    def services(self) -> list[str]:
+        return texts(self.data.get("services"))
+
+    @property
+    def tags(self) -> list[str]:
+        return texts(self.data.get("tags"))
+
+    @property
+    def authors(self) -> list[str]:
+        return texts(self.data.get("authors"))
+
+    @property
+    def related(self) -> list[str]:
+        return texts(self.data.get("related"))
+
+    @property
+    def roles(self) -> dict[str, list[str]]:
+        roles = self.data.get("roles")
+        return {str(k): texts(v) for k, v in roles.items()} if isinstance(roles, dict) else {}
+
+    @property
+    def impact(self) -> dict[str, Any]:
+        impact = self.data.get("impact")
+        return impact if isinstance(impact, dict) else {}
+
+    @property
+    def links(self) -> dict[str, Any]:
+        links = self.data.get("links")
+        return links if isinstance(links, dict) else {}
+
+    # -- time ----------------------------------------------------------------------------
+    @cached_property
+    def started(self) -> dt.datetime | None:
+        return _timestamp(self.data.get("started"))
+
+    @cached_property
+    def detected(self) -> dt.datetime | None:
+        return _timestamp(self.data.get("detected"))
+
+    @cached_property
+    def mitigated(self) -> dt.datetime | None:
+        return _timestamp(self.data.get("mitigated"))
+
+    @cached_property
+    def resolved(self) -> dt.datetime | None:
+        return _timestamp(self.data.get("resolved"))
+
+    @property
+    def date(self) -> dt.date | None:
+        """The day the incident started, in its own time zone."""
+        started = self.started
+        return started.date() if started else None
+
+    @property
+    def time_to_detect(self) -> dt.timedelta | None:
+        return _span(self.started, self.detected)
+
+    @property
+    def time_to_mitigate(self) -> dt.timedelta | None:
+        return _span(self.detected, self.mitigated)
+
+    @property
+    def time_to_resolve(self) -> dt.timedelta | None:
+        return _span(self.detected, self.resolved)
+
+    @property
+    def impact_duration(self) -> dt.timedelta | None:
+        return _span(self.started, self.mitigated)
+
+    def release_content(self) -> None:
+        """Drop the text and parse trees once the pages are written: a build keeps thousands."""
+        self.body = ""
+        self.parsed_body = None
+        self.timeline = []
+        self.lines = {}
+
+    def slim(self) -> "Report":
+        """A copy with only what problems and the checks between reports need (id, status,
+        related, their lines): cheap to send from a worker process."""
+        keep = {k: self.data[k] for k in ("id", "status", "related", "title") if k in self.data}
+        lines = {p: n for p, n in self.lines.items() if not p or p[0] in ("id", "related")}
+        return Report(path=self.path, rel=self.rel, data=keep, body="", body_line=self.body_line,
+                      problems=self.problems, readable=self.readable, lines=lines, strict=self.strict,
+                      visibility=self.visibility)
+
+    def line_of(self, path: tuple) -> int:
+        return line_of(self.lines, path)
+
+    @property
+    def open_actions(self) -> list[ActionItem]:
+        return [a for a in self.actions if a.open]
+
+
+def _span(start: dt.datetime | None, end: dt.datetime | None) -> dt.timedelta | None:
+    if start is None or end is None or end < start:
+        return None
+    return end - start

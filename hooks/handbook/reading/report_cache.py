@@ -1,0 +1,267 @@
+"""The preview's cache of reports on disk: plain JSON, in the user's cache folder, tied to one checkout.
+
+`handbook preview` reads every report but the one being written from this cache. It was a pickle
+under `.cache/handbook/` in the repository, where a pull request could commit one that runs code
+when unpickled. Now:
+
+* the format is JSON, which can only ever give back data; the reports are rebuilt from it here;
+* the file lives outside the repository, in the user's cache folder (`~/.cache` on Linux), in a
+  folder named from a hash of the checkout's resolved path, so nothing in a checkout is read;
+* its key covers the format version, the taxonomy, the source of every module of this package and
+  the checkout's path: after any change the cache is read again from the reports.
+
+A file that cannot be read, does not parse, has another key or the wrong structure is ignored
+(and rewritten by the next build that reads reports): never an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from handbook.core.problems import Level, Problem
+from handbook.reading.model import ActionItem, Factor, Report
+from handbook.reading.taxonomy import Taxonomy
+
+FORMAT_VERSION = 2
+"""Version of the JSON layout below (1 was the pickle): a change of layout must bump it."""
+FORMAT_NAME = "postmortem-handbook preview cache"
+CACHE_FILE = "reports.json"
+APP_NAME = "postmortem-handbook"
+
+Stamp = tuple[int, int]
+"""A file's modification time (ns) and size: an entry is used only while they are unchanged."""
+Entry = tuple[Stamp, Report, list[Problem]]
+"""A cached report and the problems its own checks found (not those between reports)."""
+
+REPORT_FIELDS = frozenset({"path", "rel", "data", "body", "body_line", "parsed_body", "timeline", "actions",
+                           "factors", "problems", "readable", "referenced_by", "lines", "strict", "visibility",
+                           "summary"})
+"""Every field of `Report` this module knows how to store or to leave out (a test compares it with the
+model's fields, so a new field is not silently lost)."""
+
+
+class CacheFormatError(ValueError):
+    """The cache file does not have the structure this module writes."""
+
+
+# -- where and under which key -------------------------------------------------------------------
+
+def user_cache_root() -> Path:
+    """The user's cache folder for this program (platformdirs' answer, else $XDG_CACHE_HOME or ~/.cache)."""
+    try:
+        import platformdirs  # installed with MkDocs; not a dependency of ours
+    except ImportError:  # pragma: no cover - depends on the environment
+        base = os.environ.get("XDG_CACHE_HOME") or ""
+        return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / APP_NAME
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def checkout_cache_dir(root: Path) -> Path:
+    """The cache folder of the checkout at `root`: outside it, named from a hash of its resolved path."""
+    resolved = str(root.resolve())
+    name = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return user_cache_root() / name
+
+
+@functools.cache
+def package_hash() -> str:
+    """A hash of the source of every module of this package, computed once per process."""
+    package = Path(__file__).resolve().parent.parent  # the whole `handbook` package
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def taxonomy_hash(tax: Taxonomy) -> str:
+    """A hash of handbook.yml's values: reports read under another taxonomy are read again."""
+    return hashlib.sha256(repr(sorted(tax.raw.items())).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cache_key(tax: Taxonomy, root: Path) -> str:
+    """What a cache must have been written under to be used: format, taxonomy, code and checkout."""
+    parts = [str(FORMAT_VERSION), taxonomy_hash(tax), package_hash(), str(root.resolve())]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# -- reading and writing the file ----------------------------------------------------------------
+
+def read_entries(path: Path, key: str) -> dict[str, Entry]:
+    """The entries of the cache file at `path` written under `key`; {} when there is none to use."""
+    try:
+        with path.open("rb") as stream:
+            document = json.load(stream)
+        return decode_document(document, key)
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache, the reports are read again
+        return {}
+
+
+def write_entries(path: Path, key: str, entries: Mapping[str, Entry]) -> None:
+    """Replace the cache file at `path` (atomically); a cache that cannot be written is skipped."""
+    try:
+        text = json.dumps(encode_document(key, entries), ensure_ascii=True, allow_nan=True,
+                          separators=(",", ":"))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as stream:
+                stream.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except (OSError, ValueError, TypeError, RecursionError):
+        pass  # only makes the next preview slower
+
+
+# -- the document --------------------------------------------------------------------------------
+
+def encode_document(key: str, entries: Mapping[str, Entry]) -> dict[str, Any]:
+    """The JSON-ready document holding `entries` under `key`."""
+    return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "key": key,
+            "entries": {rel: encode_entry(entry) for rel, entry in entries.items()}}
+
+
+def decode_document(document: Any, key: str) -> dict[str, Entry]:
+    """The entries of a parsed document; {} when it was written under another key or format."""
+    head = _dict(document)
+    if head.get("format") != FORMAT_NAME or head.get("version") != FORMAT_VERSION or head.get("key") != key:
+        return {}
+    return {_str(rel): decode_entry(value) for rel, value in _dict(head.get("entries")).items()}
+
+
+def encode_entry(entry: Entry) -> dict[str, Any]:
+    """One entry as JSON-ready values. Only a report whose content was released can be stored."""
+    stamp, report, problems = entry
+    return {"stamp": [stamp[0], stamp[1]], "report": encode_report(report),
+            "problems": [encode_problem(p) for p in problems]}
+
+
+def decode_entry(value: Any) -> Entry:
+    """An entry rebuilt from `encode_entry`'s values; raises on any structural error."""
+    entry = _dict(value)
+    stamp = _list(entry.get("stamp"))
+    if len(stamp) != 2:
+        raise CacheFormatError("a stamp is two numbers")
+    return ((_int(stamp[0]), _int(stamp[1])), decode_report(entry.get("report")),
+            [decode_problem(p) for p in _list(entry.get("problems"))])
+
+
+def encode_report(report: Report) -> dict[str, Any]:
+    """A report whose content was released (`Report.release_content`), as JSON-ready values.
+
+    `problems` and `referenced_by` are left out: the entry holds the report's own problems, and
+    the checks between reports fill both again on every build."""
+    if report.parsed_body is not None or report.timeline:
+        raise ValueError(f"{report.rel}: only a report whose content was released is cached")
+    return {
+        "path": str(report.path), "rel": report.rel, "data": report.data, "body": report.body,
+        "body_line": report.body_line, "readable": report.readable, "strict": report.strict,
+        "visibility": report.visibility, "summary": report.summary,
+        "lines": [[list(where), line] for where, line in report.lines.items()],
+        "actions": [encode_action(a, report.data) for a in report.actions],
+        "factors": [[f.layer, f.description, f.line] for f in report.factors],
+    }
+
+
+def decode_report(value: Any) -> Report:
+    """A report rebuilt from `encode_report`'s values; raises on any structural error."""
+    fields = _dict(value)
+    data = _dict(fields.get("data"))
+    return Report(
+        path=Path(_str(fields.get("path"))), rel=_str(fields.get("rel")), data=data,
+        body=_str(fields.get("body")), body_line=_int(fields.get("body_line")),
+        readable=_bool(fields.get("readable")), strict=_bool(fields.get("strict")),
+        visibility=_str(fields.get("visibility")), summary=_str(fields.get("summary")),
+        lines={_path(where): _int(line) for where, line in map(_pair, _list(fields.get("lines")))},
+        actions=[decode_action(a, data) for a in _list(fields.get("actions"))],
+        factors=[decode_factor(f) for f in _list(fields.get("factors"))],
+    )
+
+
+def encode_action(action: ActionItem, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An action item; its `raw` is left out when it is the report's own front matter item."""
+    items = data.get("action_items")
+    shared = isinstance(items, list) and 0 <= action.index < len(items) and items[action.index] is action.raw
+    return {"report_id": action.report_id, "index": action.index, "line": action.line, "open": action.open,
+            "raw": None if shared else action.raw}
+
+
+def decode_action(value: Any, data: Mapping[str, Any]) -> ActionItem:
+    """An action item rebuilt from `encode_action`'s values, sharing its front matter item again."""
+    fields = _dict(value)
+    index = _int(fields.get("index"))
+    if index < 0:
+        raise CacheFormatError("an action item's index is never negative")
+    raw = fields.get("raw")
+    if raw is None:
+        raw = _list(data.get("action_items"))[index]
+    return ActionItem(report_id=_str(fields.get("report_id")), index=index, line=_int(fields.get("line")),
+                      raw=_dict(raw), open=_bool(fields.get("open")))
+
+
+def decode_factor(value: Any) -> Factor:
+    """A contributing factor rebuilt from its `[layer, description, line]`."""
+    layer, description, line = _triple(value)
+    return Factor(layer=_str(layer), description=_str(description), line=_int(line))
+
+
+def encode_problem(problem: Problem) -> dict[str, Any]:
+    """A problem as JSON-ready values (with the other files it names)."""
+    return {**problem.as_dict(), "names": list(problem.names)}
+
+
+def decode_problem(value: Any) -> Problem:
+    """A problem rebuilt from `encode_problem`'s values; raises on any structural error."""
+    fields = _dict(value)
+    return Problem(file=_str(fields.get("file")), line=_int(fields.get("line")), rule=_str(fields.get("rule")),
+                   level=Level(_str(fields.get("level"))), message=_str(fields.get("message")),
+                   hint=_str(fields.get("hint")), names=tuple(_str(n) for n in _list(fields.get("names"))))
+
+
+# -- checked access to parsed JSON ---------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _checked(kind: type[T]) -> Callable[[Any], T]:
+    def check(value: Any) -> T:
+        # bool is an int to Python, never to this format
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise CacheFormatError(f"expected {kind.__name__}, found {type(value).__name__}")
+        return value
+    return check
+
+
+_str = _checked(str)
+_int = _checked(int)
+_bool = _checked(bool)
+_list = _checked(list)
+_dict = _checked(dict)
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    items = _list(value)
+    if len(items) != 2:
+        raise CacheFormatError("expected a pair")
+    return items[0], items[1]
+
+
+def _triple(value: Any) -> tuple[Any, Any, Any]:
+    items = _list(value)
+    if len(items) != 3:
+        raise CacheFormatError("expected three values")
+    return items[0], items[1], items[2]
+
+
+def _path(value: Any) -> tuple[str | int, ...]:
+    """A front matter path (`("action_items", 0, "id")`), stored as a JSON list."""
+    return tuple(part if isinstance(part, str) else _int(part) for part in _list(value))

@@ -1,0 +1,172 @@
+"""The metrics page: counts, detection and resolution times, closure rate, factor layers.
+
+Charts are static SVG drawn at build time (charts.py): they need no network and no
+JavaScript. Each chart is followed by the same numbers as a table, for screen readers and
+for copying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import Counter
+
+from handbook.core.timestamps import format_duration
+from handbook.reading.model import Report
+from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.charts import Series, horizontal_bars, line_chart, stacked_bars
+from handbook.rendering.markup import fragment, md
+from handbook.rendering.page import Page
+from handbook.rendering.routes import Routes
+
+MONTHS = 24
+QUARTERS = 8
+
+
+def _months(today: dt.date, count: int) -> list[tuple[int, int]]:
+    year, month = today.year, today.month
+    out = []
+    for _ in range(count):
+        out.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _quarters(today: dt.date, count: int) -> list[tuple[int, int]]:
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _ in range(count):
+        out.append((year, quarter))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return out[::-1]
+
+
+def _quarter(day: dt.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _hours(delta: dt.timedelta | None) -> float | None:
+    return delta.total_seconds() / 3600 if delta is not None else None
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    page = Page.start("Metrics", "Incident trends: counts, time to detect and resolve, action-item closure, "
+                      "contributing factors.", listing=False)
+    lines = page.lines
+    lines += [f"Computed at build time from {len(reports)} report{'s' if len(reports) != 1 else ''}, as of "
+             f"{today.isoformat()}. How each figure is defined: "
+             f"[metrics worth tracking]({routes.rel(routes.METRICS, 'handbook/metrics.md')}).", ""]
+    lines += _summary(reports, tax)
+    lines += _per_month(reports, tax, today)
+    lines += _times(reports, today)
+    lines += _closure(reports, tax, today)
+    lines += _layers(reports, tax)
+    return page
+
+
+def _figure(svg: str) -> list[str]:
+    return fragment(['<figure class="pm-chart">', svg, "</figure>"])
+
+
+def _summary(reports: list[Report], tax: Taxonomy) -> list[str]:
+    ttd = [r.time_to_detect for r in reports if r.time_to_detect is not None]
+    ttr = [r.time_to_resolve for r in reports if r.time_to_resolve is not None]
+    items = [a for r in reports for a in r.actions]
+    closed = sum(1 for a in items if not a.open)
+    rows = ["## Summary", "", "| Measure | Value |", "|---|---|", f"| Incidents | {len(reports)} |"]
+    for sev in tax.severities:
+        rows.append(f"| {md(sev.id)} incidents | {sum(1 for r in reports if r.severity == sev.id)} |")
+    rows += [
+        f"| Median time to detect | {format_duration(statistics.median(ttd)) if ttd else '—'} |",
+        f"| Median time to resolve | {format_duration(statistics.median(ttr)) if ttr else '—'} |",
+        f"| Action items closed | {closed} of {len(items)}"
+        + (f" ({100 * closed / len(items):.0f}%)" if items else "") + " |",
+        "",
+    ]
+    return rows
+
+
+def _per_month(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
+    months = _months(today, MONTHS)
+    index = {m: i for i, m in enumerate(months)}
+    counts = {s.id: [0.0] * len(months) for s in tax.severities}
+    for r in reports:
+        if r.date and (r.date.year, r.date.month) in index and r.severity in counts:
+            counts[r.severity][index[(r.date.year, r.date.month)]] += 1
+    labels = [f"{y}-{m:02d}" for y, m in months]
+    svg = stacked_bars("Incidents per month by severity", labels,
+                       [Series(s.id, counts[s.id]) for s in tax.severities], y_label="incidents",
+                       desc=f"Incidents that started in each of the last {MONTHS} months, stacked by severity.")
+    table = ["| Month | " + " | ".join(md(s.id) for s in tax.severities) + " |",
+             "|---|" + "---|" * len(tax.severities)]
+    for i, label in enumerate(labels):
+        if any(counts[s.id][i] for s in tax.severities):
+            table.append(f"| {label} | " + " | ".join(str(int(counts[s.id][i])) for s in tax.severities) + " |")
+    return ["## Incidents per month", "", *_figure(svg), *_details("Numbers", table)]
+
+
+def _details(title: str, rows: list[str]) -> list[str]:
+    return [f'??? note "{title}"', "", *("    " + row for row in rows), ""]
+
+
+def _times(reports: list[Report], today: dt.date) -> list[str]:
+    quarters = _quarters(today, QUARTERS)
+    detect: dict[tuple[int, int], list[float]] = {q: [] for q in quarters}
+    resolve: dict[tuple[int, int], list[float]] = {q: [] for q in quarters}
+    for r in reports:
+        if r.date is None or _quarter(r.date) not in detect:
+            continue
+        if (h := _hours(r.time_to_detect)) is not None:
+            detect[_quarter(r.date)].append(h)
+        if (h := _hours(r.time_to_resolve)) is not None:
+            resolve[_quarter(r.date)].append(h)
+    labels = [f"{y} Q{q}" for y, q in quarters]
+    series = [Series("Median time to detect", [_median(detect[q]) for q in quarters]),
+              Series("Median time to resolve", [_median(resolve[q]) for q in quarters])]
+    svg = line_chart("Time to detect and to resolve, per quarter", labels, series, y_label="hours", unit=" h",
+                     desc="Median hours from start to detection and from detection to resolution, by the quarter "
+                          "the incident started in. Gaps are quarters without incidents.")
+    table = ["| Quarter | Incidents | Median time to detect | Median time to resolve |", "|---|---|---|---|"]
+    for q, label in zip(quarters, labels):
+        if detect[q] or resolve[q]:
+            table.append(f"| {label} | {max(len(detect[q]), len(resolve[q]))} | "
+                         f"{_hours_text(_median(detect[q]))} | {_hours_text(_median(resolve[q]))} |")
+    return ["## Time to detect and to resolve", "", *_figure(svg), *_details("Numbers", table)]
+
+
+def _hours_text(hours: float) -> str:
+    return "—" if math.isnan(hours) else format_duration(dt.timedelta(hours=hours))
+
+
+def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
+    quarters = _quarters(today, QUARTERS)
+    due: dict[tuple[int, int], list[bool]] = {q: [] for q in quarters}
+    for r in reports:
+        for a in r.actions:
+            if a.due and _quarter(a.due) in due and a.due <= today:
+                due[_quarter(a.due)].append(not a.open)
+    labels = [f"{y} Q{q}" for y, q in quarters]
+    rates = [100 * sum(v) / len(v) if v else math.nan for v in (due[q] for q in quarters)]
+    svg = line_chart("Action items closed, by quarter due", labels, [Series("Closed share", rates)], unit="%",
+                     y_label="percent closed",
+                     desc="Of the action items due in each quarter (up to today), the share now done or dropped.")
+    table = ["| Quarter due | Items due | Closed | Share closed |", "|---|---|---|---|"]
+    for q, label, rate in zip(quarters, labels, rates):
+        if due[q]:
+            table.append(f"| {label} | {len(due[q])} | {sum(due[q])} | {rate:.0f}% |")
+    return ["## Action-item closure", "", *_figure(svg), *_details("Numbers", table)]
+
+
+def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
+    counts = Counter(f.layer for r in reports for f in r.factors)
+    labels = [t.name for t in tax.layers]
+    values = [float(counts.get(t.id, 0)) for t in tax.layers]
+    svg = horizontal_bars("Contributing factors by layer", labels, values,
+                          desc="How many contributing factors across all reports sit in each layer.")
+    table = ["| Layer | Factors |", "|---|---|"] + [f"| {md(label)} | {int(v)} |" for label, v in zip(labels, values)]
+    return ["## Contributing-factor layers", "", *_figure(svg), *_details("Numbers", table)]

@@ -1,0 +1,181 @@
+"""The page of one report: header card, the author's sections, generated tables, related reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handbook.core.problems import Level, Problem
+from handbook.core.text import clip
+from handbook.core.timestamps import format_duration
+from handbook.reading.model import ActionItem, Report, text
+from handbook.reading.sections import normalise
+from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.markup import attr, fragment, html_link, html_table, md, safe_markdown
+from handbook.rendering.page import Page
+from handbook.rendering.routes import Routes
+
+
+def report_description(report: Report, limit: int = 200) -> str:
+    """Plain-text summary for search results, link previews and feeds."""
+    return clip(report.summary, limit)
+
+
+def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
+                       problems: list[Problem] | None = None) -> Page:
+    """The report's page at `src`. `problems` are shown in a box at the top (live preview)."""
+    title = f"{report.id}: {report.title}" if report.id else report.title
+    page = Page.start(title, report_description(report), listing=False)
+    parts = page.lines
+    if problems:
+        parts += _problem_box(problems)
+    if report.status == "draft":
+        parts += ["!!! warning \"Draft\"", "    This report is a draft: it is still being written and has not "
+                  "been reviewed.", ""]
+    parts += _card(report, tax, routes, src)
+    parts += _body(report, tax, routes, src, today)
+    parts += _related(report, routes, src)
+    return page
+
+
+def _problem_box(problems: list[Problem]) -> list[str]:
+    errors = sum(1 for p in problems if p.level is Level.ERROR)
+    kind = "failure" if errors else "warning"
+    heading = (f"{errors} error(s) and {len(problems) - errors} warning(s) in this report"
+               if errors else f"{len(problems)} thing(s) still missing in this draft")
+    lines = [f"!!! {kind} \"{heading}\"", ""]
+    for p in problems:
+        hint = f" *Fix:* {md(p.hint)}" if p.hint else ""
+        lines.append(f"    - **Line {p.line}** · `{p.rule}` · {md(p.message)}{hint}")
+    return lines + [""]
+
+
+def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
+    """The header card: label/value pairs, two per row, as escaped HTML."""
+    severity = tax.severity(report.severity)
+    sev_text = attr(report.severity) + (f" · {attr(severity.name)}" if severity else "")
+    if severity:
+        sev_text = f'<a href="{routes.href(src, routes.severity(severity.id))}">{sev_text}</a>'
+    services = ", ".join(f'<a href="{routes.href(src, routes.service(s))}">{attr(s)}</a>' for s in report.services)
+    roles = report.roles
+    impact = report.impact
+    links = report.links
+    link_parts = []
+    if links.get("slack"):
+        link_parts.append(html_link("Slack channel", links.get("slack")))
+    for label, key in (("Ticket", "tickets"), ("Dashboard", "dashboards")):
+        values = links.get(key) if isinstance(links.get(key), list) else []
+        for index, url in enumerate(values, 1):
+            link_parts.append(html_link(f"{label} {index}" if len(values) > 1 else label, url))
+    facing = impact.get("customer_facing")
+    cells = [
+        ("Severity", sev_text), ("Status", attr(report.status)),
+        ("Services", services), ("Visibility", attr(report.visibility)),
+        ("Owner", attr(report.owner)), ("Authors", attr(", ".join(report.authors))),
+        *[(attr(t.name), attr(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)],
+    ]
+    if len(cells) % 2:
+        cells.append(("", ""))
+    cells += [
+        ("Started", attr(_when(report.started, report.data.get("started")))),
+        ("Time to detect", format_duration(report.time_to_detect)),
+        ("Detected", attr(_when(report.detected, report.data.get("detected")))),
+        ("Time to mitigate", format_duration(report.time_to_mitigate)),
+        ("Mitigated", attr(_when(report.mitigated, report.data.get("mitigated")))),
+        ("Time to resolve", format_duration(report.time_to_resolve)),
+        ("Resolved", attr(_when(report.resolved, report.data.get("resolved")))),
+        ("Customer impact", format_duration(report.impact_duration)),
+        ("Users affected", attr(text(impact.get("users_affected")))),
+        ("Customer-facing", "yes" if facing is True else "no" if facing is False else ""),
+        ("Data impact", attr(text(impact.get("data_impact")))),
+        ("Links", " · ".join(link_parts)),
+    ]
+    if report.tags:
+        cells.append(("Tags", attr(", ".join(report.tags))))
+    if len(cells) % 2:
+        cells.append(("", ""))
+    rows = []
+    for i in range(0, len(cells), 2):
+        pair = "".join(f'<th scope="row">{label}</th><td>{value or "—"}</td>' if label else "<td></td><td></td>"
+                       for label, value in cells[i:i + 2])
+        rows.append(f"<tr>{pair}</tr>")
+    return fragment(['<table class="pm-card">', "<tbody>", *rows, "</tbody>", "</table>"])
+
+
+def _when(parsed: dt.datetime | None, raw: object) -> str:
+    if parsed is None:
+        return "" if raw is None else str(raw)
+    return parsed.strftime("%Y-%m-%d %H:%M ") + (parsed.strftime("%z")[:3] + ":" + parsed.strftime("%z")[3:]
+                                                  if parsed.utcoffset() else "UTC")
+
+
+def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> list[str]:
+    """The author's Markdown, with the factors and action-item tables put under their headings."""
+    factors_title = normalise(next((s.title for s in tax.sections if s.id == "contributing-factors"), ""))
+    actions_title = normalise(next((s.title for s in tax.sections if s.id == "action-items"), ""))
+    out: list[str] = []
+    placed = {"factors": False, "actions": False}
+    fence = False
+    for line in safe_markdown(report.body).split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+        out.append(line)
+        if fence or not line.startswith("## "):
+            continue
+        heading = normalise(line[3:].strip().rstrip("#").strip())
+        if heading == factors_title and not placed["factors"]:
+            out += ["", *_factor_table(report, tax)]
+            placed["factors"] = True
+        elif heading == actions_title and not placed["actions"]:
+            out += ["", *_action_table(report.actions, tax, today)]
+            placed["actions"] = True
+    # A report without the headings still shows its data: nothing is dropped.
+    if not placed["factors"] and report.factors:
+        out += ["", "## Contributing factors", "", *_factor_table(report, tax)]
+    if not placed["actions"] and report.actions:
+        out += ["", "## Action items", "", *_action_table(report.actions, tax, today)]
+    return out + [""]
+
+
+def _factor_table(report: Report, tax: Taxonomy) -> list[str]:
+    if not report.factors:
+        return ["*No contributing factors recorded yet.*", ""]
+    return fragment(html_table(["Layer", "Factor"], [[attr(tax.label("layer", f.layer)), attr(f.description)]
+                                                     for f in report.factors]))
+
+
+def action_status(item: ActionItem, today: dt.date) -> str:
+    """Status as HTML, with an overdue marker for open items past their due date."""
+    status = attr(item.status)
+    if item.open and item.due and item.due < today:
+        return f'{status} <span class="pm-badge pm-overdue">overdue</span>'
+    return status
+
+
+def _action_table(actions: list[ActionItem], tax: Taxonomy, today: dt.date) -> list[str]:
+    if not actions:
+        return ["*No action items recorded yet.*", ""]
+    rows = []
+    for item in actions:
+        action = attr(item.description)
+        if item.ticket:
+            action += " (" + html_link("ticket", item.ticket) + ")"
+        due = item.due.isoformat() if item.due else attr(text(item.raw.get("due")))
+        rows.append([attr(item.id), action, attr(item.owner), attr(item.priority),
+                     attr(tax.label("category", item.category)), due, action_status(item, today),
+                     attr(item.verification)])
+    return fragment(html_table(["Id", "Action", "Owner", "Priority", "Category", "Due", "Status", "Verification"],
+                               rows))
+
+
+def _related(report: Report, routes: Routes, src: str) -> list[str]:
+    mentioned = [r for r in report.related if r in routes.known] + \
+                [r for r in report.referenced_by if r in routes.known and r not in report.related]
+    if not mentioned:
+        return []
+    items = []
+    for rid in mentioned:
+        direction = "listed as related here" if rid in report.related else "lists this report as related"
+        items.append(f'<li><a href="{routes.href(src, routes.report(rid))}">{attr(rid)}: '
+                     f"{attr(routes.known[rid])}</a> — {direction}</li>")
+    return ["## Related incidents", "", *fragment(["<ul>", *items, "</ul>"])]

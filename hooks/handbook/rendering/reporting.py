@@ -1,0 +1,100 @@
+"""Problems rendered for people (text), for GitHub (workflow commands and the job summary) and for
+tools (JSON)."""
+
+from __future__ import annotations
+
+import json
+
+from handbook.core.problems import Level, Problem, count
+from handbook.rendering.markup import md
+
+FORMATS = ("text", "github", "json")
+
+
+def summary_line(problems: list[Problem], reports: int) -> str:
+    errors, warnings = count(problems, Level.ERROR), count(problems, Level.WARNING)
+    files = len({p.file for p in problems})
+    if not problems:
+        return f"{reports} report{'s' if reports != 1 else ''} checked: no problems."
+    return (f"{reports} report{'s' if reports != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''} in {files} file{'s' if files != 1 else ''}.")
+
+
+def render_text(problems: list[Problem], reports: int) -> str:
+    lines = []
+    for p in problems:
+        lines.append(f"{p.file}:{p.line}: {p.level.value} [{p.rule}] {p.message}")
+        if p.hint:
+            lines.append(f"    fix: {p.hint}")
+    lines.append(summary_line(problems, reports))
+    return "\n".join(lines) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(problems: list[Problem], reports: int) -> str:
+    """GitHub Actions workflow commands: each problem becomes an annotation on its line."""
+    lines = []
+    for p in problems:
+        command = "error" if p.level is Level.ERROR else "warning"
+        message = p.message + (f" Fix: {p.hint}" if p.hint else "")
+        lines.append(f"::{command} file={_escape_property(p.file)},line={p.line},"
+                     f"title={_escape_property(p.rule)}::{_escape_data(message)}")
+    lines.append(summary_line(problems, reports))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(problems: list[Problem], reports: int) -> str:
+    document = {
+        "reports": reports,
+        "errors": count(problems, Level.ERROR),
+        "warnings": count(problems, Level.WARNING),
+        "problems": [p.as_dict() for p in problems],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+SUMMARY_ROWS = 1000
+"""Rows shown in a job summary at most: GitHub refuses a step summary over 1 MiB."""
+
+
+def render_summary(problems: list[Problem], reports: int, *, limit: int = SUMMARY_ROWS) -> str:
+    """A Markdown job summary: the totals, then a table of problems per file.
+
+    Everything an author typed (file names, messages, fixes) is escaped with `markup.md`, so a
+    `|`, a newline or HTML in a message stays inside its cell. Meant to be appended to
+    `$GITHUB_STEP_SUMMARY`, so it starts and ends with a blank line.
+    """
+    errors = count(problems, Level.ERROR)
+    mark = "❌" if errors else ("⚠️" if problems else "✅")
+    lines = ["", "## Postmortem validation", "", f"{mark} {md(summary_line(problems, reports))}", ""]
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    shown = 0
+    for file, mine in by_file.items():
+        if shown >= limit:
+            break
+        file_errors, file_warnings = count(mine, Level.ERROR), count(mine, Level.WARNING)
+        lines += [f"### {md(file)}", "",
+                  f"{file_errors} error{'s' if file_errors != 1 else ''}, "
+                  f"{file_warnings} warning{'s' if file_warnings != 1 else ''}.", "",
+                  "| Line | Level | Rule | Message | Fix |", "|---:|---|---|---|---|"]
+        for p in mine[: limit - shown]:
+            lines.append(f"| {p.line} | {p.level.value} | {md(p.rule)} | {md(p.message)} | {md(p.hint)} |")
+            shown += 1
+        lines.append("")
+    if shown < len(problems):
+        rest = len(problems) - shown
+        lines += [f"…and {rest} more problem{'s' if rest != 1 else ''} not shown here: run "
+                  "`handbook validate` for the full list.", ""]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": render_text, "github": render_github, "json": render_json}

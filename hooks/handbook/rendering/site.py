@@ -1,0 +1,134 @@
+"""Plan one build of the site: which reports it publishes and the Markdown of every generated page.
+
+This is the whole of what the MkDocs hook asks of the domain: read the reports once, choose
+those the build's audience may read, and fill in the pages. It does not import MkDocs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from handbook.checks.collection import Collection, find_reports, internal_error, load_collection
+from handbook.checks.preview import load_for_preview
+from handbook.core.paths import path_key, stable_name
+from handbook.core.problems import Problem
+from handbook.queries.audience import check_audience, readable_by
+from handbook.reading.model import Report
+from handbook.reading.settings import Settings
+from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering import indexes
+from handbook.rendering.markup import md, split_fragments
+from handbook.rendering.metrics import metrics_page
+from handbook.rendering.outputs import atom_feed, incidents_json, open_graph, redirect_page
+from handbook.rendering.page import Page
+from handbook.rendering.report_page import render_report_page
+from handbook.rendering.routes import Routes
+
+
+@dataclass(slots=True)
+class SitePlan:
+    collection: Collection
+    """Every report read, readable or not, with every problem."""
+    readable: list[Report]
+    """The reports this build's audience may read."""
+    pages: dict[str, str] = field(default_factory=dict)
+    """Docs-relative source path -> Markdown of each generated page (never with front matter)."""
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Docs-relative source path -> `page.meta` of each generated page, set by the plugin: the title,
+    description and switches travel beside the Markdown, never inside it."""
+    report_sources: dict[str, Report] = field(default_factory=dict)
+    """Docs-relative source path of each report page -> its report."""
+    fragments: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Docs-relative source path -> generated HTML to put back into the rendered page."""
+    head_tags: dict[str, str] = field(default_factory=dict)
+    """Docs-relative source path of each report page -> its link-preview meta tags."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Site-relative path -> content of the files written after the pages (JSON, feed, redirects)."""
+
+    def release(self) -> None:
+        """Forget everything MkDocs now holds itself or that was turned into text: with thousands
+        of reports, keeping them for the rest of the build would cost more than the pages."""
+        self.pages.clear()
+        self.report_sources.clear()
+        self.readable.clear()
+        self.collection.reports.clear()
+
+
+def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> None:
+    """Link previews, incidents.json, the feed and the redirects, computed while the reports are here."""
+    site_url = settings.site_url
+    for src, report in plan.report_sources.items():
+        plan.head_tags[src] = open_graph(report, tax, site_url, site_name)
+        if report.id and report.id == report.key:
+            canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
+            # The file's own name is the other address people use (they see it in the repository
+            # and in pull requests): send it on to the id's permanent address.
+            stem = path_key(report.path.stem)
+            if stem and stem != report.key:  # a name that is not a safe file name gets no second address
+                plan.files[f"incidents/{stem}/index.html"] = redirect_page(f"../{report.key}/", canonical)
+    plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
+    plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+
+
+def _shown(problems: list[Problem], visible: set[str]) -> list[Problem]:
+    """The problems of a report as its page shows them: one that names a report this audience may
+    not read is shown without the name."""
+    return [p if all(name in visible for name in p.names) else
+            replace(p, message="The value is also used by another report, one this audience may not read.",
+                    names=())
+            for p in problems]
+
+
+def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False, site_name: str = "") -> SitePlan:
+    check_audience(tax, settings.audience)
+    files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
+    if settings.preview is not None:
+        collection = load_for_preview(files, tax, settings.root, settings.preview, settings.cache_dir)
+    else:
+        collection = load_collection(files, tax, settings.root)
+    readable = readable_by(collection.reports, tax, settings.audience)
+    plan = SitePlan(collection, readable)
+    routes = Routes()
+    used: set[str] = set()
+    keyed: list[tuple[str, Report]] = []
+    for report in readable:
+        key = report.key if report.key not in used else stable_name(f"{report.key}-{report.path.stem}")
+        used.add(key)
+        keyed.append((key, report))
+        if report.id and path_key(report.id) and report.id not in routes.known:
+            routes.known[report.id] = report.title
+    today = settings.today
+    visible = {r.rel for r in readable}
+    pages: dict[str, Page] = {}
+    for key, report in keyed:
+        if settings.preview is not None and report.path != settings.preview:
+            continue  # preview: only the report being written gets a page
+        src = routes.report(key)
+        problems = _shown(report.problems, visible) if show_problems else None
+        try:
+            pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src)
+        except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
+            failure = internal_error(report.rel, exc)
+            report.problems.append(failure)
+            plan.collection.problems.append(failure)
+            pages[src] = Page.start(report.key, "", listing=False)
+            pages[src].lines += [f"The page of {md(report.rel)} could not be drawn: a bug in the handbook. "
+                                 "The build reports it as an `internal-error`.", ""]
+        plan.report_sources[src] = report
+    services = sorted({s for r in readable for s in r.services}, key=str.lower)
+    pages[Routes.INCIDENTS] = indexes.incidents_page(readable, tax, routes, services)
+    pages[Routes.ACTIONS] = indexes.actions_page(readable, tax, routes, today)
+    pages[Routes.REVIEW] = indexes.review_page(readable, tax, routes, today)
+    pages[Routes.METRICS] = metrics_page(readable, tax, routes, today)
+    pages.update(indexes.services_pages(readable, tax, routes, today))
+    pages.update(indexes.severity_pages(readable, tax, routes))
+    pages.update(indexes.year_pages(readable, tax, routes))
+    for src, page in pages.items():
+        plan.pages[src], found = split_fragments(page.markdown)
+        plan.meta[src] = page.meta()
+        if found:
+            plan.fragments[src] = found
+    if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
+        _outputs(plan, tax, settings, site_name)
+    return plan

@@ -1,0 +1,38 @@
+"""The package keeps its layers: import-linter checks the contracts declared in pyproject.toml.
+
+core → reading → checks → queries → rendering and delivery → the CLI: each layer imports only the
+layers below it, nothing below rendering makes HTML, and the package never imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .conftest import ROOT, run
+
+
+def test_the_import_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    env = {"PYTHONPATH": str(ROOT / "hooks") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], ROOT, env=env)
+    assert result.code == 0, result.output
+    assert "3 kept, 0 broken" in result.output
+
+
+def test_a_broken_layer_is_caught(tmp_path):
+    """The contract can fail: a copy of the package where a reading module imports rendering."""
+    import shutil
+
+    copy = tmp_path / "hooks"
+    shutil.copytree(ROOT / "hooks" / "handbook", copy / "handbook",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    model = copy / "handbook" / "reading" / "model.py"
+    model.write_text(model.read_text(encoding="utf-8") + "\nfrom handbook.rendering import markup  # noqa\n",
+                     encoding="utf-8")
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], tmp_path,
+                 env={"PYTHONPATH": str(copy)})
+    assert result.code == 1
+    assert "handbook.reading.model -> handbook.rendering.markup" in result.output
