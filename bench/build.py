@@ -75,8 +75,7 @@ BIN = next((d for d in (Path(sys.executable).parent, ROOT / ".venv" / "bin") if 
            ROOT / ".venv" / "bin")
 TODAY = "2026-11-20"
 SEED = 20261120
-DEFAULT_SOURCES = ["mkdocs.yml", "handbook.yml", "docs", "templates", "schema", "overrides", "hooks/mkdocs_hook.py",
-                   "hooks/macros.py"]
+DEFAULT_SOURCES = ["mkdocs.yml", "handbook.yml", "docs", "templates", "schema", "overrides", "hooks/macros.py"]
 YEARS = tuple(range(2021, 2027))
 LAST_START = dt.date(2026, 11, 10)  # every 2026 incident is over before TODAY
 TARGET_BYTES = 3800  # before padding to whole sentences: about 4 KiB on average

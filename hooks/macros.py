@@ -7,21 +7,17 @@ they are generated with `render_macros: false` (incident logs may contain `{{ ..
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from handbook import SettingsError, TaxonomyError, settings_from_extra
 from handbook.rendering.handbook_tables import HandbookTables
 
 UNAVAILABLE = "*This table is drawn from handbook.yml, which cannot be read: see the box at the top of the page.*"
 
 
 def define_env(env) -> None:  # noqa: ANN001 - the macros plugin's environment object
-    root = Path(env.conf.config_file_path).parent.resolve()
-    try:
-        taxonomy = settings_from_extra(root, env.conf.extra).load_taxonomy()
-    except (SettingsError, TaxonomyError):
-        # The MkDocs hook reports the problem (and stops a build); under `mkdocs serve` the
-        # handbook pages are still shown, each table saying why it is missing.
+    # The handbook plugin has read the settings and the taxonomy for this build already (its
+    # on_config runs first); when it could not, it reports why (and stops a build), and under
+    # `mkdocs serve` the handbook pages are still shown, each table saying why it is missing.
+    taxonomy = getattr(env.conf.plugins.get("handbook"), "taxonomy", None)
+    if taxonomy is None:
         for name in HandbookTables.MACROS:
             env.macro(lambda *args, **kwargs: UNAVAILABLE, name)
         for name in ("org", "rules", "taxonomy"):

@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent
 TODAY = "2026-11-20"  # the fixed "today" of every test build
 COPIED = ["mkdocs.yml", "handbook.yml", "docs", "postmortems", "templates", "schema", "overrides",
-          "hooks/mkdocs_hook.py", "hooks/macros.py"]
+          "hooks/macros.py"]
 
 
 RANK = {"public": 0, "internal": 1, "restricted": 2}

@@ -64,7 +64,9 @@ def test_an_unknown_audience_is_refused_with_the_choices(tmp_path):
     project = copy_project(tmp_path)
     result = mkdocs(project, "build", "-d", "site", env={"HANDBOOK_AUDIENCE": "everyone"})
     assert result.code == 1
-    assert "public, internal, restricted" in result.output and "Traceback" not in result.output
+    # MkDocs' own validation of the plugin's typed option
+    assert "option 'audience'" in result.output and "'public', 'internal', 'restricted'" in result.output
+    assert "everyone" in result.output and "Traceback" not in result.output
 
 
 def test_security_reports_are_restricted_by_default(tmp_path, valid_text):

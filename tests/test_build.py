@@ -199,3 +199,29 @@ def test_preview_is_refused_for_a_build(tmp_path, valid_text):
     project = _with_report(tmp_path, valid_text)
     result = mkdocs(project, "build", "-d", "site", env={"HANDBOOK_PREVIEW": "postmortems/report.md"})
     assert result.code == 1 and "for `mkdocs serve`" in result.output
+
+
+# -- the plugin's options are typed and validated by MkDocs, and read the same way by the CLI ------
+
+def _with_options(tmp_path, valid_text, old: str, new: str):
+    project = _with_report(tmp_path, valid_text)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert old in config
+    (project / "mkdocs.yml").write_text(config.replace(old, new, 1), encoding="utf-8")
+    return project
+
+
+def test_a_misspelt_option_is_reported_not_ignored(tmp_path, valid_text):
+    project = _with_options(tmp_path, valid_text, "      audience: !ENV", "      audiance: public\n      audience: !ENV")
+    result = mkdocs(project, "build", "-d", "site")
+    assert result.code == 0 and "audiance" in result.output  # MkDocs' warning for an unknown option
+    assert mkdocs(project, "build", "--strict", "-d", "site").code == 1
+
+
+def test_an_unknown_audience_is_refused_by_the_build_and_the_cli(tmp_path, valid_text):
+    project = _with_options(tmp_path, valid_text, "audience: !ENV [HANDBOOK_AUDIENCE, internal]", "audience: everyone")
+    build = mkdocs(project, "build", "-d", "site")
+    assert build.code == 1 and "'audience'" in build.output and "everyone" in build.output
+    from .conftest import handbook
+    validate = handbook(project, "validate")
+    assert validate.code == 2 and "plugins.handbook.audience" in validate.err and "Traceback" not in validate.output

@@ -16,7 +16,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from handbook import Level, load_settings
+from handbook import Level
+from handbook_mkdocs.options import load_settings
 from handbook.rendering.site import plan_site
 
 from .conftest import check_text, copy_project, handbook, mkdocs, run

@@ -1,4 +1,4 @@
-"""The package keeps its layers: import-linter checks the contracts declared in pyproject.toml.
+"""The package keeps its layers (import-linter), type-checks (mypy) and documents every public function.
 
 core → reading → checks → queries → rendering and delivery → the CLI: each layer imports only the
 layers below it, nothing below rendering makes HTML, and the package never imports MkDocs.
@@ -36,3 +36,23 @@ def test_a_broken_layer_is_caught(tmp_path):
                  env={"PYTHONPATH": str(copy)})
     assert result.code == 1
     assert "handbook.reading.model -> handbook.rendering.markup" in result.output
+
+
+def test_the_package_and_the_plugin_type_check():
+    mypy = Path(sys.executable).with_name("mypy")
+    result = run([str(mypy), "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental"], ROOT / "hooks",
+                 timeout=600)
+    assert result.code == 0, result.output
+    assert "Success: no issues found" in result.output
+
+
+def test_every_public_function_says_what_it_does():
+    import ast
+
+    missing = []
+    for path in sorted((ROOT / "hooks").glob("handbook*/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_") \
+                    and ast.get_docstring(node) is None:
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not missing, "public functions without a docstring:\n" + "\n".join(missing)

@@ -1,7 +1,7 @@
 """The postmortem handbook's domain: reports, the taxonomy, validation and reporting.
 
-This package does not import MkDocs. The MkDocs hook (hooks/mkdocs_hook.py) and the
-`handbook` command line are thin adapters over it.
+This package does not import MkDocs. The MkDocs plugin (hooks/handbook_mkdocs/), the macros
+module and the `handbook` command line are thin adapters over it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from handbook.checks.rules import RULES, ReportChecker
 from handbook.checks.schema import build_schema
 from handbook.core.problems import Level, Problem
 from handbook.reading.model import ActionItem, Factor, Report
-from handbook.reading.settings import Settings, SettingsError, load_settings, settings_from_extra
+from handbook.reading.settings import Settings, SettingsError, settings_from_options
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "build_schema",
     "find_reports",
     "load_collection",
-    "load_settings",
     "load_taxonomy",
-    "settings_from_extra",
+    "settings_from_options",
 ]

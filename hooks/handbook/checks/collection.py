@@ -22,13 +22,16 @@ class Collection:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems that are errors."""
         return [p for p in self.problems if p.level is Level.ERROR]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems that are warnings."""
         return [p for p in self.problems if p.level is Level.WARNING]
 
     def by_id(self) -> dict[str, Report]:
+        """Reports by id (of duplicates, the last one read)."""
         return {r.id: r for r in self.reports if r.id}
 
 
@@ -99,6 +102,8 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
 
 
 def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -> list[Report]:
+    """Read and check each file in `files` (one report each); `slim` keeps only what the checks between reports
+    need."""
     checker = ReportChecker(taxonomy)
     reports: list[Report] = []
     # Reading thousands of reports allocates millions of small objects and no reference cycles;
@@ -154,6 +159,8 @@ def relative(path: Path, root: Path) -> str:
 
 
 def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
+    """The checks between reports: duplicate ids and action ids, and `related` ids that exist nowhere
+    (`outside_ids` are known elsewhere)."""
     first: dict[str, Report] = {}
     for report in reports:
         if not report.id:

@@ -123,6 +123,7 @@ class ReportChecker:
 
     # -- entry point ---------------------------------------------------------------------
     def check(self, source: Source, sink: ProblemSink) -> Report:
+        """Every rule on one read report; problems go to `sink`. Returns the report, readable or not."""
         data = source.data if source.data is not None else {}
         report = Report(path=source.path, rel=source.rel, data=data, body=source.body, body_line=source.body_line,
                         readable=source.data is not None, lines=source.lines)
@@ -183,7 +184,7 @@ class ReportChecker:
                              f"Unknown key `{extra}`{' in `' + where + '`' if where else ''}.", hint)
             elif kind == "type":
                 expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-                wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+                wanted = " or ".join(_TYPE_NAMES.get(t, str(t)) for t in expected)
                 hint = f"Write `{where}` as {wanted}."
                 if path and path[-1] == "due" and isinstance(error.instance, (int, float)):
                     hint = "Write dates as YYYY-MM-DD, for example 2026-12-01."

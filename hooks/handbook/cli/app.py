@@ -15,9 +15,10 @@ import click
 from handbook.checks.collection import existing_ids, find_reports, load_collection, relative
 from handbook.checks.rules import RULES
 from handbook.checks.schema import build_schema
-from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml, load_settings
+from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError
 from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary
+from handbook_mkdocs.options import load_settings
 
 
 class Context:
@@ -28,6 +29,7 @@ class Context:
 
     @property
     def settings(self) -> Settings:
+        """The settings from mkdocs.yml, read once; exits with code 2 and the reason when they cannot be read."""
         if self._settings is None:
             try:
                 path = Path(self._config) if self._config else find_mkdocs_yml(Path.cwd())
@@ -38,6 +40,7 @@ class Context:
 
     @property
     def taxonomy(self) -> Taxonomy:
+        """handbook.yml, read once; exits with code 2 and every located problem when it is invalid."""
         if self._taxonomy is None:
             try:
                 self._taxonomy = self.settings.load_taxonomy()

@@ -33,7 +33,7 @@ _post_option = click.option("--post", is_flag=True,
                             help=f"Send the message to the Slack webhook in ${WEBHOOK_ENV} instead of printing it.")
 _audience_option = click.option("--audience", metavar="LEVEL",
                                 help="Who reads the channel: public, internal or restricted "
-                                     "(default: the build's audience, extra.handbook.audience).")
+                                     "(default: the build's audience, the plugin's audience option).")
 
 
 def _load(obj: Context, audience: str | None) -> tuple[Settings, Taxonomy, str, Collection]:
@@ -166,7 +166,7 @@ def announce(obj: Context, report_id: str | None, since: str | None, fmt: str, p
 def digest(obj: Context, fmt: str, post: bool, audience: str | None) -> None:
     """The weekly Slack digest: overdue action items, items due in the next 14 days, late reviews.
 
-    Lists only reports the audience may read; "today" is extra.handbook.today or HANDBOOK_TODAY.
+    Lists only reports the audience may read; "today" is the plugin's today option or HANDBOOK_TODAY.
     """
     address = _webhook() if post else None
     settings, tax, chosen, collection = _load(obj, audience)

@@ -45,9 +45,11 @@ class Problem:
                 object.__setattr__(self, name, visible(value))
 
     def sort_key(self) -> tuple[str, int, str, str]:
+        """Problems sort by file, line, rule and message."""
         return (self.file, self.line, self.rule, self.message)
 
     def as_dict(self) -> dict[str, object]:
+        """The problem as JSON-ready values (the `--format json` record)."""
         return {
             "file": self.file,
             "line": self.line,
@@ -71,12 +73,15 @@ class ProblemSink:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, line: int, rule: str, message: str, hint: str = "", *, always_error: bool = False) -> None:
+        """Record a problem on `line`: an error for strict reports or with `always_error`, else a warning."""
         level = Level.ERROR if (self.strict or always_error) else Level.WARNING
         self.problems.append(Problem(self.file, max(1, line), rule, level, message, hint))
 
     def warn(self, line: int, rule: str, message: str, hint: str = "") -> None:
+        """Record a warning on `line`, whatever the report's status."""
         self.problems.append(Problem(self.file, max(1, line), rule, Level.WARNING, message, hint))
 
 
 def count(problems: list[Problem], level: Level) -> int:
+    """How many of `problems` are at `level`."""
     return sum(1 for p in problems if p.level is level)

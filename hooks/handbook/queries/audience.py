@@ -14,12 +14,14 @@ def audience_may_read(tax: Taxonomy, audience: str, visibility: str) -> bool:
 
 
 def check_audience(tax: Taxonomy, audience: str) -> None:
+    """Raise SettingsError unless `audience` is one of the taxonomy's visibility levels."""
     if audience not in tax.visibilities:
         raise SettingsError(f"The audience is `{audience}`; use one of: {', '.join(tax.visibilities)} "
-                            "(extra.handbook.audience in mkdocs.yml, or HANDBOOK_AUDIENCE).")
+                            "(the handbook plugin's audience option in mkdocs.yml, or HANDBOOK_AUDIENCE).")
 
 
 def readable_by(reports: list[Report], tax: Taxonomy, audience: str) -> list[Report]:
+    """The reports `audience` may read: those at its level or less restricted."""
     check_audience(tax, audience)
     return [r for r in reports if audience_may_read(tax, audience, r.visibility)]
 

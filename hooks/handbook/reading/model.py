@@ -63,38 +63,47 @@ class ActionItem:
 
     @property
     def id(self) -> str:
+        """The item's id, or `#n` (its position in the list) when it has none."""
         return text(self.raw.get("id")) or f"#{self.index + 1}"
 
     @property
     def description(self) -> str:
+        """What will be done."""
         return text(self.raw.get("description"))
 
     @property
     def owner(self) -> str:
+        """The one person who owns the item."""
         return text(self.raw.get("owner"))
 
     @property
     def priority(self) -> str:
+        """The priority id (P1…)."""
         return text(self.raw.get("priority"))
 
     @property
     def category(self) -> str:
+        """The category id (prevent, detect, mitigate, process)."""
         return text(self.raw.get("category"))
 
     @property
     def verification(self) -> str:
+        """What will be observed when the item is done."""
         return text(self.raw.get("verification"))
 
     @property
     def status(self) -> str:
+        """The action status id (`open` when missing)."""
         return text(self.raw.get("status")) or "open"
 
     @property
     def ticket(self) -> str:
+        """The tracker link, when there is one."""
         return text(self.raw.get("ticket"))
 
     @property
     def due(self) -> dt.date | None:
+        """The due date, or None when missing or not a date."""
         try:
             return parse_date(self.raw.get("due"))
         except BadValue:
@@ -140,6 +149,7 @@ class Report:
     # -- identity ------------------------------------------------------------------------
     @property
     def id(self) -> str:
+        """The report's id, as written (empty when missing)."""
         value = self.data.get("id")
         return value if isinstance(value, str) and value.strip() else ""
 
@@ -152,66 +162,81 @@ class Report:
 
     @property
     def title(self) -> str:
+        """The report's title."""
         return text(self.data.get("title")) or self.path.stem
 
     @property
     def severity(self) -> str:
+        """The severity id (SEV1…)."""
         return text(self.data.get("severity"))
 
     @property
     def status(self) -> str:
+        """The status id (draft, in-review, reviewed, closed)."""
         return text(self.data.get("status"))
 
     @property
     def owner(self) -> str:
+        """The report's owner."""
         return text(self.data.get("owner"))
 
     @property
     def services(self) -> list[str]:
+        """The affected services."""
         return texts(self.data.get("services"))
 
     @property
     def tags(self) -> list[str]:
+        """The report's tags."""
         return texts(self.data.get("tags"))
 
     @property
     def authors(self) -> list[str]:
+        """Who wrote the report."""
         return texts(self.data.get("authors"))
 
     @property
     def related(self) -> list[str]:
+        """Ids of related reports."""
         return texts(self.data.get("related"))
 
     @property
     def roles(self) -> dict[str, list[str]]:
+        """Role id -> the people in it (a single name becomes a list of one)."""
         roles = self.data.get("roles")
         return {str(k): texts(v) for k, v in roles.items()} if isinstance(roles, dict) else {}
 
     @property
     def impact(self) -> dict[str, Any]:
+        """The `impact` mapping ({} when missing or not a mapping)."""
         impact = self.data.get("impact")
         return impact if isinstance(impact, dict) else {}
 
     @property
     def links(self) -> dict[str, Any]:
+        """The `links` mapping ({} when missing or not a mapping)."""
         links = self.data.get("links")
         return links if isinstance(links, dict) else {}
 
     # -- time ----------------------------------------------------------------------------
     @cached_property
     def started(self) -> dt.datetime | None:
+        """When impact started, or None when unknown or unreadable."""
         return _timestamp(self.data.get("started"))
 
     @cached_property
     def detected(self) -> dt.datetime | None:
+        """When the incident was detected, or None."""
         return _timestamp(self.data.get("detected"))
 
     @cached_property
     def mitigated(self) -> dt.datetime | None:
+        """When customer impact ended, or None."""
         return _timestamp(self.data.get("mitigated"))
 
     @cached_property
     def resolved(self) -> dt.datetime | None:
+        """When the incident was resolved, or None."""
         return _timestamp(self.data.get("resolved"))
 
     @property
@@ -222,18 +247,22 @@ class Report:
 
     @property
     def time_to_detect(self) -> dt.timedelta | None:
+        """From start to detection, or None when either is unknown."""
         return _span(self.started, self.detected)
 
     @property
     def time_to_mitigate(self) -> dt.timedelta | None:
+        """From start to mitigation, or None when either is unknown."""
         return _span(self.detected, self.mitigated)
 
     @property
     def time_to_resolve(self) -> dt.timedelta | None:
+        """From start to resolution, or None when either is unknown."""
         return _span(self.detected, self.resolved)
 
     @property
     def impact_duration(self) -> dt.timedelta | None:
+        """How long customers were affected (start to mitigation), or None."""
         return _span(self.started, self.mitigated)
 
     def release_content(self) -> None:
@@ -246,17 +275,19 @@ class Report:
     def slim(self) -> "Report":
         """A copy with only what problems and the checks between reports need (id, status,
         related, their lines): cheap to send from a worker process."""
-        keep = {k: self.data[k] for k in ("id", "status", "related", "title") if k in self.data}
+        keep: dict[str, Any] = {k: self.data[k] for k in ("id", "status", "related", "title") if k in self.data}
         lines = {p: n for p, n in self.lines.items() if not p or p[0] in ("id", "related")}
         return Report(path=self.path, rel=self.rel, data=keep, body="", body_line=self.body_line,
                       problems=self.problems, readable=self.readable, lines=lines, strict=self.strict,
                       visibility=self.visibility)
 
     def line_of(self, path: tuple) -> int:
+        """The file line of the front matter key or item at `path` (its nearest known parent's otherwise)."""
         return line_of(self.lines, path)
 
     @property
     def open_actions(self) -> list[ActionItem]:
+        """The action items still open."""
         return [a for a in self.actions if a.open]
 
 

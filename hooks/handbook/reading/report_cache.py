@@ -233,12 +233,12 @@ T = TypeVar("T")
 
 
 def _checked(kind: type[T]) -> Callable[[Any], T]:
-    def check(value: Any) -> T:
+    def _check(value: Any) -> T:
         # bool is an int to Python, never to this format
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise CacheFormatError(f"expected {kind.__name__}, found {type(value).__name__}")
         return value
-    return check
+    return _check
 
 
 _str = _checked(str)

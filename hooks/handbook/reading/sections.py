@@ -33,6 +33,7 @@ class Block:
         self.key = normalise(self.title)
 
     def text(self) -> str:
+        """The block's own text, without its heading."""
         return "\n".join(text for _, text in self.lines)
 
     def is_empty(self) -> bool:
@@ -41,10 +42,12 @@ class Block:
         return not any(line.strip() and not _HEADING.match(line) for line in without_comments.split("\n"))
 
     def child(self, title: str) -> "Block | None":
+        """The sub-section titled `title`, or None."""
         return next((c for c in self.children if c.key == normalise(title)), None)
 
 
 def normalise(title: str) -> str:
+    """A heading as compared with the taxonomy's section titles: case and spacing ignored."""
     return " ".join(title.replace("’", "'").lower().split()).rstrip(":")
 
 
@@ -56,11 +59,13 @@ class Body:
     """File lines inside fenced code blocks."""
 
     def section(self, title: str) -> Block | None:
+        """The top-level section titled `title`, or None."""
         key = normalise(title)
         return next((s for s in self.sections if s.key == key), None)
 
 
 def parse_body(body: str, first_line: int) -> Body:
+    """The body's headings as a tree of blocks; `first_line` is the body's first line in the file."""
     sections: list[Block] = []
     code_lines: set[int] = set()
     fence: str | None = None

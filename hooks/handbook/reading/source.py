@@ -31,10 +31,11 @@ ID_PATHS = (("id",), ("related",), ("action_items",))
 """Where ids live in the front matter: compared exactly, so surrounding blanks are dropped at reading."""
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """Safe loader that leaves dates and timestamps as text."""
 
-    def resolve(self, kind, value, implicit):  # type: ignore[no-untyped-def]
+    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+        """The implicit tag of a scalar, as PyYAML's resolver gives it, faster for plain text."""
         # The same answer as PyYAML's resolver, without building a list per scalar: most text
         # starts with a character no implicit type starts with. (This runs for every scalar.)
         if kind is yaml.ScalarNode and implicit[0]:
@@ -99,6 +100,7 @@ class Source:
     """The YAML text between the `---` lines."""
 
     def line_of(self, path: Path_) -> int:
+        """The file line of the front matter key or item at `path` (its nearest known parent's otherwise)."""
         return line_of(self.lines, path)
 
 
@@ -396,9 +398,11 @@ class _Walker:
         self.offsets = offsets
 
     def line(self, node: yaml.Node) -> int:
+        """The file line where `node` starts."""
         return self.first_line + _file_line(self.offsets, node.start_mark.line)
 
     def value(self, node: yaml.Node, path: Path_, at: int | None = None) -> Any:
+        """The plain value of `node` at `path`; refuses aliases and tags (`at` is the line of the key using it)."""
         if id(node) in self.seen:
             # An alias is the very node it names, marked where the anchor is: point at the
             # key that uses it instead (`at`), when there is one.
@@ -471,6 +475,7 @@ class _Walker:
         return node.value[:MAX_NUMBER_CHARS] + "…"
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        """A scalar's value: text, a bounded number, a bool or None (dates stay text)."""
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             self.sink.add(self.line(node), "yaml-tag", f"The YAML tag `{tag}` is not allowed in front matter.",

@@ -193,15 +193,19 @@ class Taxonomy:
     raw: dict[str, Any] = field(compare=False, repr=False)
 
     def severity(self, sev_id: str | None) -> Severity | None:
+        """The severity with id `sev_id`, or None."""
         return next((s for s in self.severities if s.id == sev_id), None)
 
     def priority(self, prio_id: str | None) -> Priority | None:
+        """The priority with id `prio_id`, or None."""
         return next((p for p in self.priorities if p.id == prio_id), None)
 
     def status(self, status_id: str | None) -> Status | None:
+        """The status with id `status_id`, or None."""
         return next((s for s in self.statuses if s.id == status_id), None)
 
     def status_rank(self, status_id: str) -> int:
+        """The status's position in the declared order (unknown statuses first)."""
         return next((i for i, s in enumerate(self.statuses) if s.id == status_id), -1)
 
     def is_published(self, status_id: str) -> bool:
@@ -218,6 +222,7 @@ class Taxonomy:
         return [t for t in tags if tag_key(t) in self.restricted_tags]
 
     def visibility_rank(self, visibility: str) -> int:
+        """How restricted `visibility` is (0 public); unknown levels count as the most restricted."""
         return self.visibilities.index(visibility) if visibility in self.visibilities else len(self.visibilities)
 
     def label(self, kind: str, term_id: str) -> str:
@@ -239,7 +244,7 @@ def load_taxonomy(path: Path, rel: str | None = None) -> Taxonomy:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise TaxonomyError([Problem(rel, 1, "taxonomy", Level.ERROR, f"Cannot read the taxonomy: {exc}.",
-                                     "Check extra.handbook.config in mkdocs.yml.")]) from None
+                                     "Check the handbook plugin's `config` option in mkdocs.yml.")]) from None
     parsed = load_yaml(text, sink)
     if parsed is None:
         raise TaxonomyError(sink.problems)
@@ -320,9 +325,11 @@ def _check_references(tax: Taxonomy, lines: dict, sink: ProblemSink) -> None:
         except re.error as exc:
             sink.add(lines.get(("ids", key), 1), "taxonomy", f"ids.{key} is not a valid regular expression: {exc}.",
                      "Fix the expression, for example '^INC-[0-9]{4}-[0-9]{3}$'.")
-    for name, entries in (("severities", tax.severities), ("priorities", tax.priorities),
-                          ("action_categories", tax.categories), ("contributing_factor_layers", tax.layers),
-                          ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections)):
+    listed: tuple[tuple[str, tuple[Any, ...]], ...] = (
+        ("severities", tax.severities), ("priorities", tax.priorities), ("action_categories", tax.categories),
+        ("contributing_factor_layers", tax.layers), ("statuses", tax.statuses), ("roles", tax.roles),
+        ("sections", tax.sections))
+    for name, entries in listed:
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.id in seen:

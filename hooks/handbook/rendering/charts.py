@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -48,6 +49,7 @@ class _Frame:
 
     @property
     def bottom(self) -> float:
+        """The y of the plot's bottom edge."""
         return self.top + self.height
 
     def slot_centre(self, index: int, count: int) -> float:
@@ -82,12 +84,12 @@ def _n(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _attrs(attrs: dict[str, str | float]) -> str:
+def _attrs(attrs: Mapping[str, object]) -> str:
     """Attributes: numbers become short coordinates, text is escaped (quotes included)."""
-    return "".join(f' {k}="{_n(v) if isinstance(v, (int, float)) else _esc(v)}"' for k, v in attrs.items())
+    return "".join(f' {k}="{_n(v) if isinstance(v, (int, float)) else _esc(str(v))}"' for k, v in attrs.items())
 
 
-def _el(tag: str, attrs: dict[str, str | float], body: str = "") -> str:
+def _el(tag: str, attrs: Mapping[str, object], body: str = "") -> str:
     """One element; `body` is markup (already escaped)."""
     return f"<{tag}{_attrs(attrs)}>{body}</{tag}>" if body else f"<{tag}{_attrs(attrs)}/>"
 
@@ -103,7 +105,7 @@ def _tooltip(label: str, name: str, value: float, unit: str = "") -> str:
     return f"<title>{_esc(label)} — {_esc(name)}: {_esc(_fmt(value) + unit)}</title>"
 
 
-def _dash(index: int) -> dict[str, str | float]:
+def _dash(index: int) -> dict[str, object]:
     """The stroke-dasharray of series `index` (none for a solid line)."""
     dash = DASHES[index % len(DASHES)]
     return {"stroke-dasharray": dash} if dash else {}
@@ -298,8 +300,8 @@ def _line_series(frame: _Frame, labels: list[str], s: Series, k: int, top: float
     ys = [_y(frame, v, top) for v in values]
     parts = []
     for drawn, run in itertools.groupby(zip(xs, ys), key=lambda point: math.isfinite(point[1])):
-        if drawn and len(run := list(run)) > 1:
-            points = " ".join(f"{_n(x)},{_n(y)}" for x, y in run)
+        if drawn and len(segment := list(run)) > 1:
+            points = " ".join(f"{_n(x)},{_n(y)}" for x, y in segment)
             style = {"fill": "none", "stroke": colour, "stroke-width": 2, "stroke-linejoin": "round"}
             parts.append(_el("polyline", {"points": points, **style, **_dash(k)}))
     for x, y, label, value in zip(xs, ys, labels, values):

@@ -44,6 +44,7 @@ def incident_table(reports: list[Report], routes: Routes, src: str, *, filterabl
 
 
 def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, services: list[str]) -> Page:
+    """All incidents, newest first, with filters by severity, status and service."""
     src = routes.INCIDENTS
     page = _front("Incidents", "Every incident report, newest first.")
     lines = page.lines
@@ -76,6 +77,7 @@ def _item_rows(items: list[OpenItem], tax: Taxonomy, routes: Routes, src: str, t
 
 
 def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    """Every open action item, grouped as overdue, due soon, later and undated."""
     src = routes.ACTIONS
     items = open_items(reports)
     groups = group_by_due(items, today)
@@ -108,6 +110,7 @@ def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
 
 
 def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> dict[str, Page]:
+    """A page per service: its incidents and its open action items."""
     by_service: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
         for s in r.services:
@@ -140,6 +143,7 @@ def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: 
 
 
 def severity_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, Page]:
+    """A page per severity level with its incidents."""
     pages = {}
     for sev in tax.severities:
         src = routes.severity(sev.id)
@@ -157,6 +161,7 @@ def severity_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict
 
 
 def year_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str, Page]:
+    """A page per year with its incidents."""
     by_year: dict[int, list[Report]] = defaultdict(list)
     for r in reports:
         if r.date:
@@ -175,6 +180,7 @@ def year_pages(reports: list[Report], tax: Taxonomy, routes: Routes) -> dict[str
 
 
 def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    """Reports due or late for their review meeting."""
     src = routes.REVIEW
     queue = review_queue(reports, tax, today)
     page = _front("Review queue", "Reports whose review meeting is due or late.")

@@ -146,11 +146,11 @@ def _safe_line(line: str) -> str:
 def _escape_html(text: str) -> str:
     links: list[str] = []
 
-    def keep(match: re.Match[str]) -> str:
+    def _keep(match: re.Match[str]) -> str:
         links.append(match.group(0))
         return f"\x00{len(links) - 1}\x00"
 
-    text = _AUTOLINK.sub(keep, text)
+    text = _AUTOLINK.sub(_keep, text)
     text = text.replace("<", "&lt;").replace(">", "&gt;") if "<" in text else text
     # `>` at the start of a line is a block quote; only `<` opens HTML, so restore leading `>`.
     stripped = text.lstrip()

@@ -55,6 +55,7 @@ def _median(values: list[float]) -> float:
 
 
 def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    """The metrics page: counts, durations, action-item closure and the charts."""
     page = Page.start("Metrics", "Incident trends: counts, time to detect and resolve, action-item closure, "
                       "contributing factors.", listing=False)
     lines = page.lines
@@ -73,6 +74,13 @@ def _figure(svg: str) -> list[str]:
     return fragment(['<figure class="pm-chart">', svg, "</figure>"])
 
 
+def _median_duration(values: list[dt.timedelta]) -> dt.timedelta:
+    """The median of durations (the mean of the middle two for an even count)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _summary(reports: list[Report], tax: Taxonomy) -> list[str]:
     ttd = [r.time_to_detect for r in reports if r.time_to_detect is not None]
     ttr = [r.time_to_resolve for r in reports if r.time_to_resolve is not None]
@@ -82,8 +90,8 @@ def _summary(reports: list[Report], tax: Taxonomy) -> list[str]:
     for sev in tax.severities:
         rows.append(f"| {md(sev.id)} incidents | {sum(1 for r in reports if r.severity == sev.id)} |")
     rows += [
-        f"| Median time to detect | {format_duration(statistics.median(ttd)) if ttd else '—'} |",
-        f"| Median time to resolve | {format_duration(statistics.median(ttr)) if ttr else '—'} |",
+        f"| Median time to detect | {format_duration(_median_duration(ttd)) if ttd else '—'} |",
+        f"| Median time to resolve | {format_duration(_median_duration(ttr)) if ttr else '—'} |",
         f"| Action items closed | {closed} of {len(items)}"
         + (f" ({100 * closed / len(items):.0f}%)" if items else "") + " |",
         "",

@@ -69,6 +69,7 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
 
 
 def incidents_json(reports: list[Report], tax: Taxonomy, site_url: str, today: dt.date) -> str:
+    """incidents.json: every report the build includes, as data."""
     known = {r.id for r in reports}
     records = []
     for report in sorted(reports, key=lambda r: r.id):

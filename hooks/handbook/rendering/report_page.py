@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from handbook.core.problems import Level, Problem
 from handbook.core.text import clip
@@ -63,7 +64,8 @@ def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
     if links.get("slack"):
         link_parts.append(html_link("Slack channel", links.get("slack")))
     for label, key in (("Ticket", "tickets"), ("Dashboard", "dashboards")):
-        values = links.get(key) if isinstance(links.get(key), list) else []
+        found = links.get(key)
+        values: list[Any] = found if isinstance(found, list) else []
         for index, url in enumerate(values, 1):
             link_parts.append(html_link(f"{label} {index}" if len(values) > 1 else label, url))
     facing = impact.get("customer_facing")

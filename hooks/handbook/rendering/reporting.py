@@ -12,6 +12,7 @@ FORMATS = ("text", "github", "json")
 
 
 def summary_line(problems: list[Problem], reports: int) -> str:
+    """The last line of every format: reports checked, errors, warnings and files."""
     errors, warnings = count(problems, Level.ERROR), count(problems, Level.WARNING)
     files = len({p.file for p in problems})
     if not problems:
@@ -21,6 +22,7 @@ def summary_line(problems: list[Problem], reports: int) -> str:
 
 
 def render_text(problems: list[Problem], reports: int) -> str:
+    """Problems for people: `file:line: level [rule] message` and its fix."""
     lines = []
     for p in problems:
         lines.append(f"{p.file}:{p.line}: {p.level.value} [{p.rule}] {p.message}")
@@ -51,6 +53,7 @@ def render_github(problems: list[Problem], reports: int) -> str:
 
 
 def render_json(problems: list[Problem], reports: int) -> str:
+    """Problems for tools: one JSON document with the totals."""
     document = {
         "reports": reports,
         "errors": count(problems, Level.ERROR),

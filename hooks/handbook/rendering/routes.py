@@ -42,9 +42,11 @@ class Routes:
     SERVICES = "services/index.md"
 
     def report(self, key: str) -> str:
+        """The source path of the report page with key `key`."""
         return f"incidents/{key}.md"
 
     def service(self, name: str) -> str:
+        """The source path of the page of service `name` (a stable, readable slug)."""
         if name not in self._service_slugs:
             base = slug(name)
             candidate, n = base, 2
@@ -55,9 +57,11 @@ class Routes:
         return f"services/{self._service_slugs[name]}.md"
 
     def severity(self, severity_id: str) -> str:
+        """The source path of a severity's page."""
         return f"severities/{slug(severity_id)}.md"
 
     def year(self, year: int) -> str:
+        """The source path of a year's page."""
         return f"archive/{year}.md"
 
     @staticmethod

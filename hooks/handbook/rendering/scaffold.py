@@ -56,6 +56,7 @@ def _yaml_text(value: str) -> str:
 def render_draft(tax: Taxonomy, template: str, folder: Path, *, title: str, severity: str, services: list[str],
                  started: dt.datetime | None, owner: str, commander: str, slack: str, visibility: str,
                  used: set[str], report_id: str | None = None) -> Draft:
+    """A new report's text from the template, as a valid draft, with `report_id` or else the next free id."""
     when = started or dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
     rid = report_id or next_id(tax, used, when.year)
     name = f"{when.date().isoformat()}-{slug(title)[:60].strip('-') or 'incident'}.md"

@@ -81,6 +81,7 @@ def _shown(problems: list[Problem], visible: set[str]) -> list[Problem]:
 
 
 def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False, site_name: str = "") -> SitePlan:
+    """Read the reports once and plan every generated page and output of one build."""
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     if settings.preview is not None:

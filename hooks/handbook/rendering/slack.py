@@ -188,6 +188,7 @@ class Digest:
 
     @property
     def empty(self) -> bool:
+        """Whether the digest has nothing to say."""
         return not (self.overdue or self.soon or self.late_reviews)
 
 
@@ -341,7 +342,8 @@ def newly_published(collection: Collection, tax: Taxonomy, root: Path, folder: P
 
 def readable(reports: Iterable[Report], tax: Taxonomy, audience: str) -> tuple[list[Report], list[Report]]:
     """(reports the audience may read, those it may not)."""
-    yes, no = [], []
+    yes: list[Report] = []
+    no: list[Report] = []
     for r in reports:
         (yes if audience_may_read(tax, audience, r.visibility) else no).append(r)
     return yes, no

@@ -1,0 +1,189 @@
+"""The `handbook` MkDocs plugin: publishes the postmortems with the handbook.
+
+A thin adapter over the `handbook` package: every event handler either hands MkDocs something
+the package computed or lets MkDocs do its own work. State lives on the instance and is replaced
+at the start of every build (`on_config`), so `mkdocs serve` never mixes two builds.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from handbook.checks.collection import Collection
+from handbook.core.paths import inside
+from handbook.core.problems import Level
+from handbook.core.text import visible
+from handbook.queries.audience import check_audience
+from handbook.reading.settings import Settings, SettingsError
+from handbook.reading.taxonomy import Taxonomy, TaxonomyError
+from handbook.rendering.markup import join_fragments
+from handbook.rendering.sanitise import sanitise
+from handbook.rendering.site import SitePlan, plan_site
+from handbook_mkdocs.options import HandbookConfig, settings_from_config
+
+log = logging.getLogger("mkdocs.plugins.handbook")
+
+BROKEN_BOX = Environment(autoescape=True).from_string(
+    '<div class="md-typeset" role="alert" style="padding:.6rem 1rem;max-width:61rem;margin:auto">'
+    '<div class="admonition failure"><p class="admonition-title">The handbook cannot be built</p>'
+    '{% for line in lines %}<p><code style="white-space:pre-wrap;word-break:break-word">{{ line }}</code></p>'
+    '{% endfor %}<p>The postmortems are left out until this is fixed; the page reloads when you save.</p>'
+    '</div></div>')
+
+
+class HandbookPlugin(BasePlugin[HandbookConfig]):
+    """Reads every report once per build, validates it and generates the report and index pages."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.settings: Settings | None = None
+        self.taxonomy: Taxonomy | None = None
+        self.broken: list[str] = []
+        self.plan = SitePlan(Collection([], []), [])
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Once per process, before the first build: `serve` shows problems on the pages instead of failing."""
+        self.serving = command == "serve"
+
+    @event_priority(50)
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Before mkdocs-macros' on_config (priority 0), which reads the taxonomy from this plugin: the settings
+        and the taxonomy are loaded once per build, here, and nowhere else."""
+        gc.unfreeze()  # the last build's objects (frozen in on_files) may be collected again
+        self.settings, self.taxonomy, self.broken = None, None, []
+        self.plan = SitePlan(Collection([], []), [])
+        root = Path(config.config_file_path).parent.resolve()
+        try:
+            settings = settings_from_config(root, self.config, site_url=config.site_url or "",
+                                            repo_url=config.repo_url or "")
+            taxonomy = settings.load_taxonomy()
+            check_audience(taxonomy, settings.audience)
+        except SettingsError as exc:
+            self._cannot_build([str(exc)])
+        except TaxonomyError as exc:
+            self._cannot_build([f"{p.file}:{p.line}: [{p.rule}] {p.message} Fix: {p.hint}" for p in exc.problems])
+        else:
+            self.settings, self.taxonomy = settings, taxonomy
+        return config
+
+    def _cannot_build(self, lines: list[str]) -> None:
+        """The handbook's own settings are broken. A build stops; `mkdocs serve` keeps serving the
+        handbook pages with a box naming the problem on every page (MkDocs' server would otherwise hang
+        every request until the next good build), and builds again on the next save."""
+        for line in lines:
+            log.error("handbook: %s", visible(line))
+        if not self.serving:
+            raise PluginError("handbook: cannot build; see the errors above.")
+        self.broken = lines
+
+    @event_priority(50)
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """After MkDocs collected docs/ and before the navigation is built: every report is read once and every
+        page and output generated here, so the nav and every link can see them."""
+        if self.settings is None or self.taxonomy is None:
+            return files  # serving with broken settings: the handbook pages only, each naming the problem
+        settings = self.settings
+        if settings.preview is not None and not self.serving:
+            raise PluginError("handbook: HANDBOOK_PREVIEW builds one report's page only; it is for `mkdocs serve` "
+                              "(`handbook preview PATH`). Unset it to build the site.")
+        plan = self.plan = plan_site(settings, self.taxonomy, show_problems=self.serving, site_name=config.site_name)
+        self._report_problems(strict=bool(config.strict))
+        docs_dir = Path(config.docs_dir).resolve()
+        for src_uri, content in plan.pages.items():
+            if not inside(src_uri):  # every name is made safe upstream; this is the last line of defence
+                raise PluginError(f"handbook: refusing to generate a page outside the site: {src_uri!r}.")
+            if src_uri in files:
+                raise PluginError(f"handbook: docs/{src_uri} exists, but the handbook generates that page. "
+                                  "Move or rename the file in docs/.")
+            report = plan.report_sources.get(src_uri)
+            # Reports stay out of the navigation (Material renders it on every page: thousands of
+            # entries make the build quadratic); the indexes named in mkdocs.yml's nav still appear.
+            generated = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+            if report is not None:
+                # The file name is the author's: percent-encode it, as the theme prints the edit link raw.
+                generated.edit_uri = quote(os.path.relpath(report.path, docs_dir).replace(os.sep, "/"), safe="/.")
+            files.append(generated)
+        taken = {f.dest_uri for f in files}
+        for name, content in plan.files.items():
+            # incidents.json, the feed and the redirects from each report's file name, as MkDocs files
+            if not inside(name):
+                raise PluginError(f"handbook: refusing to write outside the site: {name!r}.")
+            if name not in taken:  # a redirect never replaces a real page
+                files.append(File.generated(config, name, content=content))
+        # MkDocs holds each page's Markdown now, and what later events need is text already: drop
+        # the reports, then move what is left out of the cyclic collector's way, so it is not
+        # rescanned at every collection during the build.
+        plan.files.clear()
+        plan.release()
+        gc.freeze()
+        return files
+
+    def _report_problems(self, *, strict: bool) -> None:
+        assert self.settings is not None
+        problems = self.plan.collection.problems
+        preview = self.settings.preview
+        if preview is not None:  # the author is writing one report: show its problems only
+            problems = [p for r in self.plan.collection.reports if r.path == preview for p in r.problems]
+        for p in problems:
+            level = logging.ERROR if p.level is Level.ERROR and not self.serving else logging.WARNING
+            log.log(level, "%s:%s: %s [%s] %s Fix: %s", p.file, p.line, p.level.value, p.rule, p.message, p.hint)
+        if self.serving:
+            return
+        errors = sum(1 for p in problems if p.level is Level.ERROR)
+        warnings = len(problems) - errors
+        if errors or (strict and warnings):
+            # Abort rather than rely on MkDocs' own strict counting, which `-q` turns off.
+            raise Abort(f"handbook: {errors} error(s) and {warnings} warning(s) in the postmortems; "
+                        f"run `handbook validate` for the fixes.")
+
+    @event_priority(100)
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """First of all plugins, before mkdocs-macros looks at the page: a generated page's metadata (title,
+        description, `render_macros: False`) comes from the plan as data, never from text."""
+        meta = self.plan.meta.get(page.file.src_uri)
+        if meta is not None:
+            page.meta = dict(meta)
+        return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Right after Markdown, before the theme: every generated page holds author text, so its HTML is cut
+        down to the allowlist, then the generated tables, cards and charts are put back."""
+        if page.file.src_uri not in self.plan.meta:
+            return html  # a handbook page of docs/: ours, not an author's report
+        html = sanitise(html)
+        fragments = self.plan.fragments.pop(page.file.src_uri, None)  # used once; frees the memory
+        return join_fragments(html, fragments) if fragments else html
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """The page's HTML is final here: add link-preview tags to reports and the feed link to all."""
+        if self.broken:
+            return self._with_broken_box(output)
+        depth = page.url.count("/")
+        head = (f'<link rel="alternate" type="application/atom+xml" title="Incident reports" '
+                f'href="{"../" * depth}feed.xml">\n') + self.plan.head_tags.pop(page.file.src_uri, "")
+        return output.replace("</head>", head + "</head>", 1)
+
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        """The theme's own pages (404.html, which `mkdocs serve` shows for a missing report) name it too."""
+        return self._with_broken_box(output_content) if self.broken else output_content
+
+    def _with_broken_box(self, output: str) -> str:
+        box = BROKEN_BOX.render(lines=[visible(line) for line in self.broken])
+        body = output.find("<body")
+        if body < 0:
+            return box + output
+        at = output.find(">", body) + 1
+        return output[:at] + box + output[at:]
