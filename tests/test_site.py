@@ -246,3 +246,34 @@ def test_handbook_tables_come_from_the_taxonomy(example_site, page):
             assert prio["id"] in text
         for cat in taxonomy["action_categories"]:
             assert cat["name"] in text
+
+
+# -- one fence scanner: the validator, the sanitiser and the page agree on what is code ---------------
+
+@pytest.mark.parametrize("lines, flags", [
+    (["```", "~~~", "## in code", "```", "## out"], [True, True, True, True, False]),
+    (["~~~~", "```", "~~~", "~~~~", "out"], [True, True, True, True, False]),     # a shorter fence does not close
+    (["```a`b", "## out"], [False, False]),                                       # not a fence: a backtick in its info
+    (["    ```", "## out"], [False, False]),                                     # four spaces: indented code, not a fence
+    (["   ```", "x", "```  ", "out"], [True, True, True, False]),                # three spaces open; trailing blanks close
+    (["```", "``` x", "```"], [True, True, True]),                                # a closing fence has nothing after it
+    (["```", "never closed"], [True, True]),
+])
+def test_code_flags_follow_commonmark_at_each_edge(lines, flags):
+    from handbook.reading.sections import code_flags
+    assert code_flags(lines) == flags
+
+
+def test_a_tilde_line_inside_a_backtick_block_neither_hides_nor_doubles_a_section(tmp_path, valid_text):
+    text = valid_text.replace("## Contributing factors\n",
+                              "```text\n~~~\n## Not a heading\n```\n\n## Contributing factors\n", 1)
+    project = copy_project(tmp_path, examples=False)
+    (project / "postmortems" / "fenced.md").write_text(text, encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    page = BeautifulSoup((project / "site" / "incidents" / "INC-2026-101" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    headings = [h.get_text(strip=True).rstrip("¶") for h in page.select("article h2")]
+    assert headings.count("Contributing factors") == 1, headings
+    assert "Not a heading" not in headings
+    assert len(page.select("#contributing-factors ~ table")) >= 1

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -64,23 +65,41 @@ class Body:
         return next((s for s in self.sections if s.key == key), None)
 
 
+def code_flags(lines: list[str]) -> list[bool]:
+    """For each line, whether it is part of a fenced code block (its fences included).
+
+    The one fence scanner of the package, used for sections, for the author's Markdown and for
+    placing the generated tables, so all three agree. It follows CommonMark: a fence is three or
+    more backticks or tildes indented at most three spaces (a backtick fence's info string holds no
+    backtick); it is closed only by a line of the same character, at least as long, with nothing
+    after it. A ``` block may hold ~~~ lines and the reverse; an unclosed fence runs to the end.
+    """
+    flags: list[bool] = []
+    fence: str | None = None
+    for text in lines:
+        if fence is None:
+            opening = _FENCE_OPEN.match(text)
+            if opening:
+                fence = opening.group(1)
+            flags.append(opening is not None)
+            continue
+        flags.append(True)
+        closing = _FENCE_CLOSE.match(text)
+        if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
+            fence = None
+    return flags
+
+
 def parse_body(body: str, first_line: int) -> Body:
     """The body's headings as a tree of blocks; `first_line` is the body's first line in the file."""
     sections: list[Block] = []
     code_lines: set[int] = set()
-    fence: str | None = None
     current: Block | None = None
     sub: Block | None = None
-    for offset, text in enumerate(body.split("\n")):
+    lines = body.split("\n")
+    for offset, (text, in_code) in enumerate(zip(lines, code_flags(lines))):
         line = first_line + offset
-        fence_match = _FENCE.match(text)
-        if fence is not None:
-            code_lines.add(line)
-            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence) \
-                    and not text.strip().lstrip(fence[0]):
-                fence = None
-        elif fence_match:
-            fence = fence_match.group(1)
+        if in_code:
             code_lines.add(line)
         else:
             heading = _HEADING.match(text)

@@ -12,6 +12,8 @@ import re
 import secrets
 from urllib.parse import quote
 
+from handbook.reading.sections import code_flags
+
 # Characters that can start Markdown or HTML syntax inside a paragraph or a table cell.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "&<>\\`*_[]()|~^!{}#+=:\"'$"}
 _MD_TABLE = str.maketrans(_MD_SPECIAL)
@@ -95,7 +97,6 @@ def join_fragments(html_text: str, fragments: dict[str, str]) -> str:
 
 
 # -- the author's own Markdown (report bodies) -------------------------------------------------
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.I)
 _LINK_TARGET = re.compile(r"(\]\(\s*<?)([a-zA-Z][a-zA-Z0-9+.\-]*:)")
@@ -108,17 +109,10 @@ def safe_markdown(body: str) -> str:
 
     Code blocks and code spans are left alone: Markdown already shows them literally.
     """
-    out = []
-    fence: str | None = None
-    for line in body.split("\n"):
-        match = _FENCE.match(line)
-        if fence is not None:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = None
-            out.append(line)
-            continue
-        if match:
-            fence = match.group(1)
+    out: list[str] = []
+    lines = body.split("\n")
+    for line, in_code in zip(lines, code_flags(lines)):
+        if in_code:
             out.append(line)
             continue
         if line.startswith(("    ", "\t")) and line.strip() and (not out or not out[-1].strip()):

@@ -9,7 +9,7 @@ from handbook.core.problems import Level, Problem
 from handbook.core.text import clip
 from handbook.core.timestamps import format_duration
 from handbook.reading.model import ActionItem, Report, text
-from handbook.reading.sections import normalise
+from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.markup import attr, fragment, html_link, html_table, md, safe_markdown
 from handbook.rendering.page import Page
@@ -116,13 +116,10 @@ def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.dat
     actions_title = normalise(next((s.title for s in tax.sections if s.id == "action-items"), ""))
     out: list[str] = []
     placed = {"factors": False, "actions": False}
-    fence = False
-    for line in safe_markdown(report.body).split("\n"):
-        stripped = line.lstrip()
-        if stripped.startswith(("```", "~~~")):
-            fence = not fence
+    lines = safe_markdown(report.body).split("\n")  # line for line the author's, so fences are where they were
+    for line, in_code in zip(lines, code_flags(lines)):
         out.append(line)
-        if fence or not line.startswith("## "):
+        if in_code or not line.startswith("## "):
             continue
         heading = normalise(line[3:].strip().rstrip("#").strip())
         if heading == factors_title and not placed["factors"]:
