@@ -13,6 +13,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handbook import Level, Problem
 from handbook.core.text import visible
@@ -100,3 +102,15 @@ def test_visible_writes_each_active_character_out(text, shown):
     assert visible(text) == shown
     problem = Problem(text, 1, "rule", Level.ERROR, text, text)
     assert (problem.file, problem.message, problem.hint) == (shown, shown, shown)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=12)
+       | st.lists(st.sampled_from(["a", "é", "\x1b", "\x85", "\ud800", "\ufdd0", "\ufffe", "\U0001fffe",
+                                   "\U0010ffff", "😀", "\t", "\n"]), max_size=8).map("".join))
+def test_the_fast_search_finds_exactly_what_the_full_class_finds(value):
+    from handbook.core.text import BAD_CHARACTERS, find_bad
+
+    fast, full = find_bad(value), BAD_CHARACTERS.search(value)
+    assert (fast is None) == (full is None)
+    assert fast is None or fast.start() == full.start()

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 from handbook.core.problems import ProblemSink
-from handbook.core.text import BAD_CHARACTERS, describe_bad, drop_bad
+from handbook.core.text import describe_bad, drop_bad, find_bad
 
 Path_ = tuple[str | int, ...]
 ID_PATHS = (("id",), ("related",), ("action_items",))
@@ -208,9 +208,9 @@ MAX_REPORTED_LINES = 5
 
 def _clean_body(body: str, first_line: int, sink: ProblemSink) -> str:
     """The body without control characters or non-characters; the first few lines holding them reported."""
-    if BAD_CHARACTERS.search(body) is None:
+    if find_bad(body) is None:
         return body
-    found = [(offset, line) for offset, line in enumerate(body.split("\n")) if BAD_CHARACTERS.search(line)]
+    found = [(offset, line) for offset, line in enumerate(body.split("\n")) if find_bad(line)]
     for offset, line in found[:MAX_REPORTED_LINES]:
         more = f" ({len(found) - MAX_REPORTED_LINES} more line(s) below too)" if offset == found[0][0] and \
             len(found) > MAX_REPORTED_LINES else ""
@@ -281,14 +281,17 @@ def _file_line(offsets: list[int] | None, yaml_line: int) -> int:
     return offsets[min(yaml_line, len(offsets) - 1)]
 
 
+_LEAD = re.compile(r"^ *(?:[-?] +)*", re.M)
+"""A line's indentation and the compact `- ` and `? ` entries that start it (`- - x` nests twice)."""
+
+
 def _nesting_bound(text: str) -> int:
     """A number never below the front matter's nesting depth, computed without parsing: every
-    flow bracket, twice the deepest indentation (an indentless list under a key adds a level in
-    two columns), and the compact `- ` and `? ` entries of the busiest line."""
-    lines = text.split("\n")
-    indent = max((len(line) - len(line.lstrip(" ")) for line in lines), default=0)
-    compact = max((line.count("- ") + line.count("? ") for line in lines), default=0)
-    return text.count("[") + text.count("{") + 2 * indent + compact + 2
+    flow bracket, and twice the longest run of indentation and compact `- `/`? ` entries at the
+    start of a line (an indentless list under a key adds a level in no extra column, so each
+    column may stand for two levels; each compact entry takes two columns and adds one)."""
+    lead = max(map(len, _LEAD.findall(text)), default=0)
+    return text.count("[") + text.count("{") + 2 * lead + 2
 
 
 def _within_limits(text: str, sink: ProblemSink, first_line: int, limits: Limits) -> bool:
@@ -374,7 +377,10 @@ def load_yaml(text: str, sink: ProblemSink, *, first_line: int = 1,
     if node is None:
         return None, {(): first_line}
     line_map: dict[Path_, int] = {}
-    walker = _Walker(sink, first_line, line_map, yaml_line_offsets(text))
+    # Only a character in the text or a YAML escape (`"\\e"`) can put a control character in a value:
+    # without either, no value needs looking at (most reports; this runs for every scalar otherwise).
+    clean = "\\" not in text and find_bad(text) is None
+    walker = _Walker(sink, first_line, line_map, yaml_line_offsets(text), clean=clean)
     try:
         value = walker.value(node, ())
     except _Refused:
@@ -390,12 +396,14 @@ class _Walker:
     """Turns a composed YAML node tree into plain values, recording lines as it goes."""
 
     def __init__(self, sink: ProblemSink, first_line: int, lines: dict[Path_, int],
-                 offsets: list[int] | None = None) -> None:
+                 offsets: list[int] | None = None, *, clean: bool = False) -> None:
         self.sink = sink
         self.first_line = first_line
         self.lines = lines
         self.seen: set[int] = set()
         self.offsets = offsets
+        self.clean = clean
+        """No value can hold a character no report may hold (see `load_yaml`)."""
 
     def line(self, node: yaml.Node) -> int:
         """The file line where `node` starts."""
@@ -429,7 +437,7 @@ class _Walker:
                 # Fast path for the common `key: text` pair: no recursion for a plain string.
                 if (self.offsets is None and type(value_node) is yaml.ScalarNode and value_node.tag == _STR_TAG and type(key_node) is
                         yaml.ScalarNode and key_node.value not in result and key_node.value != "<<"
-                        and id(value_node) not in seen and not BAD_CHARACTERS.search(key_node.value)):
+                        and id(value_node) not in seen and (self.clean or find_bad(key_node.value) is None)):
                     seen.add(id(value_node))
                     lines[path + (key_node.value,)] = first + key_node.start_mark.line
                     result[key_node.value] = self.text(value_node)
@@ -456,7 +464,9 @@ class _Walker:
     def text(self, node: yaml.ScalarNode) -> str:
         """A string scalar, without control characters or non-characters (each reported on its line)."""
         value = node.value
-        found = BAD_CHARACTERS.search(value)
+        if self.clean:
+            return value
+        found = find_bad(value)
         if found is None:
             return value
         line = self.line(node) + value.count("\n", 0, found.start()) if node.style in ("|", ">") else self.line(node)
