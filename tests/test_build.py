@@ -216,6 +216,9 @@ def test_a_misspelt_option_is_reported_not_ignored(tmp_path, valid_text):
     result = mkdocs(project, "build", "-d", "site")
     assert result.code == 0 and "audiance" in result.output  # MkDocs' warning for an unknown option
     assert mkdocs(project, "build", "--strict", "-d", "site").code == 1
+    from .conftest import handbook
+    validate = handbook(project, "validate")
+    assert validate.code == 0 and "plugins.handbook.audiance" in validate.err  # the CLI warns too
 
 
 def test_an_unknown_audience_is_refused_by_the_build_and_the_cli(tmp_path, valid_text):

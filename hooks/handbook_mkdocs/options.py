@@ -8,6 +8,7 @@ options with the same declaration, without loading the theme and every other plu
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.utils.yaml import yaml_load
 
+from handbook.core.text import visible
 from handbook.reading.settings import Settings, SettingsError, settings_from_options
 
 PLUGIN = "handbook"
@@ -54,10 +56,12 @@ def load_settings(mkdocs_yml: Path) -> Settings:
         raise SettingsError(f"{mkdocs_yml} is not a mapping of settings.")
     options = HandbookConfig(config_file_path=str(mkdocs_yml))
     options.load_dict(_plugin_options(document.get("plugins"), mkdocs_yml))
-    failed, _warnings = options.validate()
+    failed, warnings = options.validate()
     if failed:
         name, error = failed[0]
         raise SettingsError(f"{mkdocs_yml}: plugins.{PLUGIN}.{name}: {error}")
+    for name, warning in warnings:  # an unknown key, as `mkdocs build` warns about it
+        sys.stderr.write(f"{mkdocs_yml}: warning: plugins.{PLUGIN}.{name}: {visible(str(warning))}\n")
     return settings_from_config(mkdocs_yml.parent.resolve(), options, site_url=str(document.get("site_url") or ""),
                                 repo_url=str(document.get("repo_url") or ""))
 
