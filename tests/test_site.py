@@ -277,3 +277,42 @@ def test_a_tilde_line_inside_a_backtick_block_neither_hides_nor_doubles_a_sectio
     assert headings.count("Contributing factors") == 1, headings
     assert "Not a heading" not in headings
     assert len(page.select("#contributing-factors ~ table")) >= 1
+
+
+# -- every link the site holds leads somewhere, with or without directory URLs ----------------------
+
+def _broken_links(site: Path) -> list[str]:
+    """Every relative link of every page whose target is not in the site."""
+    from urllib.parse import unquote, urlsplit
+
+    broken = []
+    for page in site.rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for anchor in soup.select("a[href]"):
+            href = anchor["href"]
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue  # another site, mailto:, or a fragment of this page
+            base = site if parts.path.startswith("/") else page.parent  # 404.html links from the root
+            target = (base / unquote(parts.path).lstrip("/")).resolve()
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    return broken
+
+
+def test_every_link_resolves_with_directory_urls(example_site):
+    assert _broken_links(example_site) == []
+
+
+def test_every_link_resolves_without_directory_urls(tmp_path):
+    project = copy_project(tmp_path)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(config + "\nuse_directory_urls: false\n", encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+    assert (site / "incidents" / "INC-2026-004.html").is_file()
+    assert _broken_links(site) == []
+    # the permanent address used in Slack, feeds and incidents.json still leads to the report
+    redirect = (site / "incidents" / "INC-2026-004" / "index.html").read_text(encoding="utf-8")
+    assert "../INC-2026-004.html" in redirect

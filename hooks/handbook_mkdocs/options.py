@@ -37,10 +37,11 @@ class HandbookConfig(base.Config):
     """One report to rebuild alone under `mkdocs serve` (set by `handbook preview PATH`)."""
 
 
-def settings_from_config(root: Path, options: HandbookConfig, *, site_url: str, repo_url: str) -> Settings:
-    """The domain's settings from validated plugin options."""
+def settings_from_config(root: Path, options: HandbookConfig, *, site_url: str, repo_url: str,
+                         directory_urls: bool = True) -> Settings:
+    """The domain's settings from validated plugin options and MkDocs' own `use_directory_urls`."""
     return settings_from_options(root, {name: options[name] for name, _ in HandbookConfig._schema},
-                                 site_url=site_url, repo_url=repo_url)
+                                 site_url=site_url, repo_url=repo_url, directory_urls=directory_urls)
 
 
 def load_settings(mkdocs_yml: Path) -> Settings:
@@ -63,7 +64,8 @@ def load_settings(mkdocs_yml: Path) -> Settings:
     for name, warning in warnings:  # an unknown key, as `mkdocs build` warns about it
         sys.stderr.write(f"{mkdocs_yml}: warning: plugins.{PLUGIN}.{name}: {visible(str(warning))}\n")
     return settings_from_config(mkdocs_yml.parent.resolve(), options, site_url=str(document.get("site_url") or ""),
-                                repo_url=str(document.get("repo_url") or ""))
+                                repo_url=str(document.get("repo_url") or ""),
+                                directory_urls=document.get("use_directory_urls", True) is not False)
 
 
 def _plugin_options(plugins: Any, mkdocs_yml: Path) -> dict[str, Any]:

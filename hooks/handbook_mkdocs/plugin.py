@@ -68,7 +68,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         root = Path(config.config_file_path).parent.resolve()
         try:
             settings = settings_from_config(root, self.config, site_url=config.site_url or "",
-                                            repo_url=config.repo_url or "")
+                                            repo_url=config.repo_url or "",
+                                            directory_urls=bool(config.use_directory_urls))
             taxonomy = settings.load_taxonomy()
             check_audience(taxonomy, settings.audience)
         except SettingsError as exc:

@@ -35,6 +35,8 @@ class Settings:
     repo_url: str
     preview: Path | None = None
     """The one report being written, in preview mode (`handbook preview`); None for a full build."""
+    directory_urls: bool = True
+    """MkDocs' `use_directory_urls`: `incidents/INC-1/` (True) or `incidents/INC-1.html` (False)."""
 
     @property
     def cache_dir(self) -> Path:
@@ -48,7 +50,8 @@ class Settings:
                              if self.config.is_relative_to(self.root) else str(self.config))
 
 
-def settings_from_options(root: Path, block: Mapping[str, Any], *, site_url: str = "", repo_url: str = "") -> Settings:
+def settings_from_options(root: Path, block: Mapping[str, Any], *, site_url: str = "", repo_url: str = "",
+                          directory_urls: bool = True) -> Settings:
     """Settings from the handbook plugin's validated options (`plugins: - handbook:` in mkdocs.yml)."""
     today_value = block.get("today") or os.environ.get("HANDBOOK_TODAY") or ""
     try:
@@ -65,6 +68,7 @@ def settings_from_options(root: Path, block: Mapping[str, Any], *, site_url: str
         site_url=site_url or "",
         repo_url=repo_url or "",
         preview=_preview_path(root, block.get("preview") or os.environ.get("HANDBOOK_PREVIEW") or ""),
+        directory_urls=directory_urls,
     )
 
 

@@ -34,6 +34,8 @@ class Routes:
     known: dict[str, str] = field(default_factory=dict)
     """Id -> title of every report this build publishes."""
     _service_slugs: dict[str, str] = field(default_factory=dict)
+    directory_urls: bool = True
+    """MkDocs' `use_directory_urls`: how a page's source path becomes its address."""
 
     INCIDENTS = "incidents/index.md"
     ACTIONS = "actions/index.md"
@@ -69,13 +71,16 @@ class Routes:
         """Relative Markdown link from the page at `src` to the page at `target` (both docs-relative)."""
         return posixpath.relpath(target, posixpath.dirname(src) or ".")
 
-    @staticmethod
-    def href(src: str, target: str) -> str:
+    def href(self, src: str, target: str) -> str:
         """Relative URL from the page at `src` to the page at `target`, for generated HTML.
 
         With MkDocs' directory URLs, `incidents/INC-1.md` is served at `incidents/INC-1/` and
-        `incidents/index.md` at `incidents/`.
+        `incidents/index.md` at `incidents/`; without them, at `incidents/INC-1.html` and
+        `incidents/index.html`, as MkDocs writes them.
         """
+        if not self.directory_urls:
+            page = target[:-3] + ".html" if target.endswith(".md") else target
+            return posixpath.relpath(page, posixpath.dirname(src) or ".")
         here, there = _url_parts(src), _url_parts(target)
         common = 0
         while common < min(len(here), len(there)) and here[common] == there[common]:

@@ -65,8 +65,13 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) 
             # The file's own name is the other address people use (they see it in the repository
             # and in pull requests): send it on to the id's permanent address.
             stem = path_key(report.path.stem)
+            page = f"../{report.key}/" if settings.directory_urls else f"../{report.key}.html"
             if stem and stem != report.key:  # a name that is not a safe file name gets no second address
-                plan.files[f"incidents/{stem}/index.html"] = redirect_page(f"../{report.key}/", canonical)
+                plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical)
+            if not settings.directory_urls:
+                # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json,
+                # keeps working when the site is built without directory URLs.
+                plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical)
     plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
     plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
 
@@ -90,7 +95,7 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False,
         collection = load_collection(files, tax, settings.root)
     readable = readable_by(collection.reports, tax, settings.audience)
     plan = SitePlan(collection, readable)
-    routes = Routes()
+    routes = Routes(directory_urls=settings.directory_urls)
     used: set[str] = set()
     keyed: list[tuple[str, Report]] = []
     for report in readable:
