@@ -34,8 +34,8 @@ TODAY = dt.date(2026, 11, 20)
 ACTIVE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _line_count(raw: bytes) -> int:
-    text = raw.decode("utf-8", "replace")
+def line_count(text: str) -> int:
+    """Lines as an editor shows them, and as the reader counts them: CRLF, LF and a lone CR each end one."""
     return len(re.split(r"\r\n|\r|\n", text))
 
 
@@ -56,7 +56,7 @@ def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], ta
     settings = Settings(root=root, config=tax.path, postmortems=folder, audience="internal", today=TODAY,
                         site_url="https://handbook.example", repo_url="https://git.example/handbook")
     plan = plan_site(settings, tax, show_problems=True, site_name="Fuzz handbook")
-    lines = {f"postmortems/{p.name}": _line_count(p.read_bytes()) for p in paths}
+    lines = {f"postmortems/{p.name}": line_count(p.read_bytes().decode("utf-8", "replace")) for p in paths}
     for problem in plan.collection.problems:
         where = f"{problem.file}:{problem.line} [{problem.rule}]"
         if problem.rule == "internal-error":

@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from fuzz.check import line_count
 from handbook import load_collection
 
 from .conftest import FIXTURES, copy_project, mkdocs
@@ -41,18 +42,13 @@ def _check(tmp_path, taxonomy, text: str):
     return load_collection([path], taxonomy, tmp_path), text
 
 
-def _line_count(text: str) -> int:
-    """Lines as an editor shows them, and as the reader counts them: CRLF, LF and a lone CR each end one."""
-    return len(re.split(r"\r\n|\r|\n", text))
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(front=FRONT, body=BODY_LINES)
 def test_generated_reports_never_crash_and_every_problem_is_located(tmp_path, taxonomy, front, body):
     text = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n" + "\n".join(body) + "\n"
     collection, text = _check(tmp_path, taxonomy, text)
     assert len(collection.reports) == 1
-    lines = _line_count(text)
+    lines = line_count(text)
     for problem in collection.problems:
         assert problem.file == "generated.md"
         assert 1 <= problem.line <= lines, problem
@@ -67,7 +63,7 @@ def test_generated_reports_never_crash_and_every_problem_is_located(tmp_path, ta
 def test_arbitrary_text_never_crashes(tmp_path, taxonomy, raw):
     collection, text = _check(tmp_path, taxonomy, raw if raw.startswith("---") else "---\n" + raw)
     assert len(collection.reports) == 1
-    assert all(1 <= p.line <= _line_count(text) for p in collection.problems)
+    assert all(1 <= p.line <= line_count(text) for p in collection.problems)
 
 
 # -- valid input: count in = count out ----------------------------------------------------------

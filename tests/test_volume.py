@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 
 import pytest
 from bs4 import BeautifulSoup
 
-from fuzz.check import check_set
+from fuzz.check import check_set, line_count
 from fuzz.generate import report_set
 from handbook import load_collection
 from handbook.checks.rules import RULES
@@ -24,10 +23,6 @@ from handbook.checks.rules import RULES
 from .conftest import copy_project, run
 
 SEED = int(os.environ.get("HANDBOOK_FUZZ_SEED", "20261123"))
-
-
-def _line_count(raw: bytes) -> int:
-    return len(re.split(r"\r\n|\r|\n", raw.decode("utf-8", "replace")))
 
 
 def test_two_thousand_generated_reports_through_the_validator(tmp_path, taxonomy):
@@ -39,7 +34,7 @@ def test_two_thousand_generated_reports_through_the_validator(tmp_path, taxonomy
         collection = load_collection(paths, taxonomy, folder)  # raising here fails the test
         where = f"seed {SEED}, set {index}"
         assert len(collection.reports) == len(paths), where  # never a dropped report
-        lines = {p.name: _line_count(p.read_bytes()) for p in paths}
+        lines = {p.name: line_count(p.read_bytes().decode("utf-8", "replace")) for p in paths}
         for problem in collection.problems:
             assert problem.rule in RULES and problem.rule != "internal-error", (where, problem)
             assert 1 <= problem.line <= lines[problem.file], (where, problem)

@@ -258,14 +258,15 @@ def _split(source: Source, sink: ProblemSink, max_lines: int, limits: Limits) ->
 
 
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_YAML_ONLY_BREAK = re.compile("[\r\x85\u2028\u2029]")
 
 
 def yaml_line_offsets(text: str) -> list[int] | None:
     """For each line as YAML counts them, its offset in lines as the file counts them; None when
     the two agree. YAML also breaks lines at CR, U+0085, U+2028 and U+2029, which are not line
     breaks in a report: a mark past one of them would point below the line it is on."""
-    if not re.search("[\r\x85\u2028\u2029]", text):
-        return None
+    if text.isascii() and "\r" not in text or not _YAML_ONLY_BREAK.search(text):
+        return None  # the common case, found without a scan for ASCII text
     offsets, line = [0], 0
     for found in _YAML_BREAK.finditer(text):
         if "\n" in found.group(0):
