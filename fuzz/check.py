@@ -53,7 +53,8 @@ def check_set(generated: ReportSet, workdir: Path, tax: Taxonomy) -> list[str]:
 
 def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], tax: Taxonomy) -> list[str]:
     failures: list[str] = []
-    settings = Settings(root=root, config=tax.path, postmortems=folder, audience="internal", today=TODAY,
+    settings = Settings(root=root, config=Path(__file__).resolve().parent.parent / "handbook.yml",
+                        postmortems=folder, audience="internal", today=TODAY,
                         site_url="https://handbook.example", repo_url="https://git.example/handbook")
     plan = plan_site(settings, tax, show_problems=True, site_name="Fuzz handbook")
     lines = {f"postmortems/{p.name}": line_count(p.read_bytes().decode("utf-8", "replace")) for p in paths}
@@ -79,7 +80,7 @@ def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], ta
     document = json.loads(plan.files["incidents.json"])
     published = {record["id"] for record in document["incidents"]}
     for report in plan.readable:
-        items = report.data.get("action_items") if report.readable else None
+        items = report.data.get("action_items") if report.parsed else None
         if isinstance(items, list) and len(report.actions) != len(items):
             failures.append(f"{report.rel}: {len(items)} action items written, {len(report.actions)} read")
         slack.announcement(report, tax, settings.site_url, TODAY).payload("blocks")

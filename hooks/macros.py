@@ -25,8 +25,8 @@ def define_env(env) -> None:  # noqa: ANN001 - the macros plugin's environment o
         return
     tables = HandbookTables(taxonomy)
     env.variables["org"] = dict(taxonomy.organisation)
-    env.variables["rules"] = taxonomy.raw["rules"]
-    env.variables["taxonomy"] = taxonomy.raw
+    env.variables["rules"] = taxonomy.rules
+    env.variables["taxonomy"] = taxonomy
     for name in HandbookTables.MACROS:
         env.macro(getattr(tables, name), name)
 

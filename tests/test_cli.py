@@ -138,6 +138,26 @@ def test_schema_follows_the_taxonomy(tmp_path):
     assert "SEV4" not in schema["properties"]["severity"]["enum"]
 
 
+def test_the_taxonomy_schema_is_the_declaration(tmp_path):
+    """schema/handbook.schema.json (for editors) accepts handbook.yml and refuses what the loader refuses."""
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "schema" / "handbook.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    taxonomy = yaml.safe_load((ROOT / "handbook.yml").read_text())
+    assert list(validator.iter_errors(taxonomy)) == []
+    taxonomy["visibilities"]["defualt"] = "internal"
+    assert [e.validator for e in validator.iter_errors(taxonomy)] == ["additionalProperties"]
+    project = copy_project(tmp_path, examples=False)
+    path = project / "handbook.yml"
+    path.write_text(path.read_text().replace("  default: internal", "  defualt: internal"), encoding="utf-8")
+    result = handbook(project, "validate")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "defualt" in text)
+    assert result.code == 2
+    assert f"handbook.yml:{line}:" in result.err and "Did you mean `default`?" in result.err
+
+
 def test_schema_validates_the_examples_with_a_generic_validator():
     import jsonschema
 

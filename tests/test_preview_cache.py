@@ -14,6 +14,7 @@ import pickle
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from handbook.checks.preview import _memory, load_for_preview
@@ -141,7 +142,8 @@ def test_the_key_covers_the_taxonomy_and_the_checkout(checkout: Path, taxonomy, 
     shutil.copytree(checkout, other)
     assert cache_key(taxonomy, checkout) != cache_key(taxonomy, other)
     assert checkout_cache_dir(checkout) != checkout_cache_dir(other)
-    changed = dataclasses.replace(taxonomy, raw={**taxonomy.raw, "extra": 1})
+    rules = msgspec.structs.replace(taxonomy.rules, min_verification_words=taxonomy.rules.min_verification_words + 1)
+    changed = msgspec.structs.replace(taxonomy, rules=rules)
     assert cache_key(changed, checkout) != cache_key(taxonomy, checkout)
 
 

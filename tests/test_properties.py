@@ -54,7 +54,7 @@ def test_generated_reports_never_crash_and_every_problem_is_located(tmp_path, ta
         assert 1 <= problem.line <= lines, problem
         assert problem.rule and problem.message and problem.hint
     items = front.get("action_items")
-    if isinstance(items, list) and collection.reports[0].readable:
+    if isinstance(items, list) and collection.reports[0].parsed:
         assert len(collection.reports[0].actions) == len(items)  # never a dropped action item
 
 

@@ -139,14 +139,14 @@ def test_duplicate_id_names_both_files(tmp_path, taxonomy, valid_text):
 
 
 def test_file_too_large_states_the_limit(tmp_path, taxonomy, valid_text):
-    text = valid_text + "\n" + ("x" * 100 + "\n") * (taxonomy.max_file_bytes // 100 + 1)
+    text = valid_text + "\n" + ("x" * 100 + "\n") * (taxonomy.limits.max_file_bytes // 100 + 1)
     collection, _ = check_text(tmp_path, taxonomy, text)
     [problem] = collection.problems
-    assert problem.rule == "file-too-large" and f"{taxonomy.max_file_bytes:,}" in problem.message
+    assert problem.rule == "file-too-large" and f"{taxonomy.limits.max_file_bytes:,}" in problem.message
 
 
 def test_front_matter_too_long(tmp_path, taxonomy, valid_text):
-    padding = "# padding\n" * (taxonomy.max_front_matter_lines + 1)
+    padding = "# padding\n" * (taxonomy.limits.max_front_matter_lines + 1)
     collection, _ = check_text(tmp_path, taxonomy, valid_text.replace("---\n", "---\n" + padding, 1))
     assert [p.rule for p in collection.problems] == ["front-matter-too-long"]
 

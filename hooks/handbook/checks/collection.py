@@ -126,13 +126,13 @@ def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str,
     the run: the other reports are still checked and built."""
     sink = ProblemSink(rel)
     try:
-        source = read_source(path, rel, sink, max_bytes=taxonomy.max_file_bytes,
-                             max_lines=taxonomy.max_front_matter_lines, limits=taxonomy.limits, root=root)
+        source = read_source(path, rel, sink, max_bytes=taxonomy.limits.max_file_bytes,
+                             max_lines=taxonomy.limits.max_front_matter_lines, limits=taxonomy.limits, root=root)
         report = checker.check(source, sink)
     except Exception as exc:  # noqa: BLE001 - the guard: whatever it is, it must not end the build
         sink.problems.append(internal_error(rel, exc))
-        report = Report(path=path, rel=rel, data={}, body="", body_line=1, readable=False,
-                        visibility=taxonomy.visibilities[-1])  # unread: the most restricted
+        report = Report(path=path, rel=rel, data={}, body="", body_line=1, parsed=False,
+                        visibility=taxonomy.most_restricted)  # unread: the most restricted
     report.problems = sink.problems
     return report
 
@@ -180,7 +180,7 @@ def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
             if related == report.id:
                 continue
             if related not in known:
-                level = Level.ERROR if report.strict else Level.WARNING
+                level = Level.ERROR if report.enforced else Level.WARNING
                 report.problems.append(Problem(report.rel, report.line_of(("related", index)), "unknown-related",
                                                level, f"`related` names `{related}`, but no report has that id.",
                                                "Check the id, or remove it."))

@@ -2,7 +2,7 @@
 
 `RULES` is the catalogue (`handbook rules` prints it, the README lists it). Each check adds
 `Problem`s to the report's sink; the sink makes content problems warnings in a draft and
-errors from the first strict status on.
+errors from the first enforced status on.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ class ReportChecker:
         self.tax = taxonomy
         self.schema = build_schema(taxonomy)
         self.schema_check = SchemaCheck(self.schema)
-        self.id_re = re.compile(taxonomy.id_pattern)
+        self.id_re = re.compile(taxonomy.ids.pattern)
+        self.non_signals = {signal.lower() for signal in taxonomy.rules.non_signals}
         rules = taxonomy.rules
         self.blame_re = _phrases(rules.blame_phrases)
         self.refused_re = _phrases(rules.refused_actions)
@@ -126,13 +127,13 @@ class ReportChecker:
         """Every rule on one read report; problems go to `sink`. Returns the report, readable or not."""
         data = source.data if source.data is not None else {}
         report = Report(path=source.path, rel=source.rel, data=data, body=source.body, body_line=source.body_line,
-                        readable=source.data is not None, lines=source.lines)
+                        parsed=source.data is not None, lines=source.lines)
         if source.data is None:
             # Nothing says who may read it: an unreadable report counts as the most restricted.
-            report.visibility = self.tax.visibilities[-1]
+            report.visibility = self.tax.most_restricted
             return report
         status = self.tax.status(data.get("status") if isinstance(data.get("status"), str) else None)
-        sink.strict = report.strict = status.strict if status else True
+        sink.enforced = report.enforced = status.enforced if status else True
         self._schema(source, sink)
         report.visibility = self._visibility(report, source, sink)
         self._timestamps(report, source, sink)
@@ -151,7 +152,7 @@ class ReportChecker:
         self._timeline(report, source, sink)
         self._factors(report, source, sink)
         self._actions(report, status, source, sink)
-        if status is not None and status.strict:
+        if status is not None and status.enforced:
             self._placeholders(report, source, sink)
         if report.id and report.id in report.related:
             sink.add(source.line_of(("related",)), "unknown-related", "The report lists itself as related.",
@@ -223,15 +224,15 @@ class ReportChecker:
             sink.add(line, "bad-url", f"`{where}` is not an http or https link.",
                      "Use a full address starting with https://.")
         elif last == "id" and len(path) == 3:
-            sink.add(line, "bad-id", f"The action item id `{value}` does not match `{self.tax.action_id_pattern}`.",
+            sink.add(line, "bad-id", f"The action item id `{value}` does not match `{self.tax.ids.action_item_pattern}`.",
                      "Number action items AI-1, AI-2, ...")
         else:
-            sink.add(line, "bad-id", f"`{where}` is `{value}`, which does not match `{self.tax.id_pattern}`.",
-                     f"Use an id such as {self.tax.id_example}.", always_error=where == "id")
+            sink.add(line, "bad-id", f"`{where}` is `{value}`, which does not match `{self.tax.ids.pattern}`.",
+                     f"Use an id such as {self.tax.ids.example}.", always_error=where == "id")
 
     def _visibility(self, report: Report, source: Source, sink: ProblemSink) -> str:
         declared = report.data.get("visibility")
-        restricted = self.tax.visibilities[-1]
+        restricted = self.tax.most_restricted
         sensitive = self.tax.restricted_by_tags(report.tags)
         if sensitive:
             if declared is not None and declared != restricted:
@@ -241,10 +242,10 @@ class ReportChecker:
                          f"Security incidents are a protected track: set `visibility: {restricted}`.",
                          always_error=True)
             return restricted  # whatever was declared: the tag decides
-        if isinstance(declared, str) and declared in self.tax.visibilities:
+        if isinstance(declared, str) and declared in self.tax.visibilities.levels:
             return declared
         # Unknown values were reported by the schema; the most restricted level is the safe reading.
-        return restricted if declared is not None else self.tax.default_visibility
+        return restricted if declared is not None else self.tax.visibilities.default
 
     def _timestamps(self, report: Report, source: Source, sink: ProblemSink) -> None:
         data = report.data
@@ -368,15 +369,15 @@ class ReportChecker:
         rules = self.tax.rules
         line = source.line_of(("contributing_factors",))
         factors = report.factors
-        if len(factors) < rules.min_factors:
-            sink.add(line, "too-few-factors", f"{len(factors)} contributing factor(s); at least {rules.min_factors} "
+        if len(factors) < rules.contributing_factors.min_count:
+            sink.add(line, "too-few-factors", f"{len(factors)} contributing factor(s); at least {rules.contributing_factors.min_count} "
                      "are needed.", "An incident has more than one cause: name the trigger, and the detection, "
                      "rollout, ownership or organisational gaps that let it become an incident.")
         layers = {f.layer for f in factors if f.layer}
-        if factors and len(layers) < rules.min_layers:
+        if factors and len(layers) < rules.contributing_factors.min_layers:
             sink.add(line, "too-few-layers", f"The contributing factors span {len(layers)} layer(s); at least "
-                     f"{rules.min_layers} are needed.",
-                     "Add factors from other layers: " + ", ".join(t.id for t in self.tax.layers) + ".")
+                     f"{rules.contributing_factors.min_layers} are needed.",
+                     "Add factors from other layers: " + ", ".join(t.id for t in self.tax.contributing_factor_layers) + ".")
         blame_hint = ("A postmortem is blameless: people act sensibly on what the system shows them. Name what "
                       "made the mistake possible or likely (a missing check, a confusing tool, an unsafe default) "
                       "and what let it reach users.")
@@ -447,7 +448,7 @@ class ReportChecker:
     def _observable(self, verification: str) -> bool:
         words = verification.split()
         return (len(words) >= self.tax.rules.min_verification_words
-                and normalise(verification).strip(".") not in self.tax.rules.non_signals)
+                and normalise(verification).strip(".") not in self.non_signals)
 
 
 def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:

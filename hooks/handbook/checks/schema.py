@@ -52,15 +52,15 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
         "required": ACTION_REQUIRED,
         "additionalProperties": False,
         "properties": {
-            "id": _text("Unique within the report, for example AI-1.", pattern=tax.action_id_pattern),
+            "id": _text("Unique within the report, for example AI-1.", pattern=tax.ids.action_item_pattern),
             "description": _text("The concrete change to make."),
             "owner": _text("One person who answers for it."),
             "due": {"type": "string", "pattern": DATE_PATTERN, "description": "Due date, YYYY-MM-DD.",
                     "examples": ["2026-12-01"]},
             "priority": _enum("How urgent it is; sets the latest due date.", [p.id for p in tax.priorities]),
-            "category": _enum("What kind of defence it adds.", [c.id for c in tax.categories]),
+            "category": _enum("What kind of defence it adds.", [c.id for c in tax.action_categories]),
             "verification": _text("What we will observe once it works."),
-            "status": _enum("Where it stands.", list(tax.action_statuses)),
+            "status": _enum("Where it stands.", [s.id for s in tax.action_statuses]),
             "ticket": _url("Link to the ticket that tracks it."),
         },
     }
@@ -69,7 +69,7 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
         "required": ["layer", "description"],
         "additionalProperties": False,
         "properties": {
-            "layer": _enum("Which defence layer this factor sits in.", [t.id for t in tax.layers]),
+            "layer": _enum("Which defence layer this factor sits in.", [t.id for t in tax.contributing_factor_layers]),
             "description": _text("What in the system let this happen."),
         },
     }
@@ -82,11 +82,11 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
         "required": REQUIRED,
         "additionalProperties": False,
         "properties": {
-            "id": _text(f"Unique report id, for example {tax.id_example}.", pattern=tax.id_pattern),
+            "id": _text(f"Unique report id, for example {tax.ids.example}.", pattern=tax.ids.pattern),
             "title": _text("What happened, in a few words a reader outside the team understands."),
             "severity": _enum("Final severity.", [s.id for s in tax.severities]),
             "status": _enum("Where the report is in its lifecycle.", [s.id for s in tax.statuses]),
-            "visibility": _enum("Who may read the report.", list(tax.visibilities)),
+            "visibility": _enum("Who may read the report.", list(tax.visibilities.levels)),
             "owner": _text("The person who drives the report to completion."),
             "authors": _texts("Everyone who wrote part of it."),
             "roles": {
@@ -124,7 +124,7 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
                     "dashboards": {"type": "array", "items": _url("A dashboard.")},
                 },
             },
-            "related": {"type": "array", "items": _text("Id of a related report.", pattern=tax.id_pattern)},
+            "related": {"type": "array", "items": _text("Id of a related report.", pattern=tax.ids.pattern)},
             "contributing_factors": {"type": "array", "items": factor,
                                      "description": "What in the system allowed the incident."},
             "action_items": {"type": "array", "items": action_item, "description": "Follow-up commitments."},

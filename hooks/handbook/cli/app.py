@@ -16,7 +16,7 @@ from handbook.checks.collection import existing_ids, find_reports, load_collecti
 from handbook.checks.rules import RULES
 from handbook.checks.schema import build_schema
 from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
-from handbook.reading.taxonomy import Taxonomy, TaxonomyError
+from handbook.reading.taxonomy import Taxonomy, TaxonomyError, taxonomy_schema
 from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary
 from handbook_mkdocs.options import load_settings
 
@@ -100,28 +100,39 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
         sys.exit(1)
 
 
+SCHEMAS = {"postmortem": "postmortem.schema.json", "taxonomy": "handbook.schema.json"}
+
+
 @main.command()
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="Write here (default: schema/postmortem.schema.json; `-` for standard output).")
-@click.option("--check", is_flag=True, help="Exit 1 if the file on disk differs from the taxonomy's schema.")
+              help="Write the one schema chosen with --of here (`-` for standard output) instead of "
+                   "both into schema/.")
+@click.option("--of", "which", type=click.Choice(list(SCHEMAS)), default="postmortem", show_default=True,
+              help="With --output: the reports' front matter, or handbook.yml itself.")
+@click.option("--check", is_flag=True, help="Exit 1 if a file in schema/ differs from what handbook.yml declares.")
 @click.pass_obj
-def schema(obj: Context, output: Path | None, check: bool) -> None:
-    """Write the front matter's JSON Schema, generated from handbook.yml."""
-    text = json.dumps(build_schema(obj.taxonomy), indent=2, ensure_ascii=False) + "\n"
+def schema(obj: Context, output: Path | None, which: str, check: bool) -> None:
+    """Write the JSON Schemas editors check files with: schema/postmortem.schema.json for a report's
+    front matter and schema/handbook.schema.json for handbook.yml, both generated from handbook.yml."""
+    texts = {"postmortem": json.dumps(build_schema(obj.taxonomy), indent=2, ensure_ascii=False) + "\n",
+             "taxonomy": json.dumps(taxonomy_schema(), indent=2, ensure_ascii=False) + "\n"}
     if output is not None and str(output) == "-":
-        click.echo(text, nl=False)
+        click.echo(texts[which], nl=False)
         return
-    target = output or obj.settings.root / "schema" / "postmortem.schema.json"
+    targets = {output: texts[which]} if output is not None else \
+        {obj.settings.root / "schema" / name: texts[kind] for kind, name in SCHEMAS.items()}
     if check:
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
-        if current != text:
+        stale = [t for t, text in targets.items() if (t.read_text(encoding="utf-8") if t.exists() else "") != text]
+        for target in stale:
             click.echo(f"{relative(target, obj.settings.root)} is out of date: run `handbook schema`.", err=True)
+        if stale:
             sys.exit(1)
-        click.echo(f"{relative(target, obj.settings.root)} is up to date.")
+        click.echo(f"{', '.join(relative(t, obj.settings.root) for t in targets)}: up to date.")
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote {relative(target, obj.settings.root)}.")
+    for target, text in targets.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {relative(target, obj.settings.root)}.")
 
 
 @main.command()

@@ -57,8 +57,8 @@ def new(obj: Context, title, severity, services, started, owner, commander, slac
         except BadValue as exc:
             _fail(f"--started `{started_text}`: {exc}. Write it like 2026-11-03T09:12:00Z.")
     owner = _ask(owner, "Owner (your name)", interactive)
-    if visibility and visibility not in tax.visibilities:
-        _fail(f"`{visibility}` is not a visibility; use one of: {', '.join(tax.visibilities)}.")
+    if visibility and visibility not in tax.visibilities.levels:
+        _fail(f"`{visibility}` is not a visibility; use one of: {', '.join(tax.visibilities.levels)}.")
     template_path = settings.root / "templates" / "postmortem.md"
     try:
         template = template_path.read_text(encoding="utf-8")

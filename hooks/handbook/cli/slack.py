@@ -38,8 +38,8 @@ _audience_option = click.option("--audience", metavar="LEVEL",
 
 def _load(obj: Context, audience: str | None) -> tuple[Settings, Taxonomy, str, Collection]:
     settings, tax = obj.settings, obj.taxonomy
-    if audience is not None and audience not in tax.visibilities:
-        _fail(f"--audience is `{audience}`; use one of: {', '.join(tax.visibilities)}.")
+    if audience is not None and audience not in tax.visibilities.levels:
+        _fail(f"--audience is `{audience}`; use one of: {', '.join(tax.visibilities.levels)}.")
     chosen = audience or settings.audience
     try:
         check_audience(tax, chosen)
@@ -134,7 +134,7 @@ def announce(obj: Context, report_id: str | None, since: str | None, fmt: str, p
             _fail(f"{report_id} is `{report.visibility}`, which the `{chosen}` audience may not read, so it is "
                   f"not announced there (use --audience {report.visibility} for a channel that may read it).")
         if not tax.is_published(report.status):
-            published = ", ".join(s.id for s in tax.statuses if s.strict)
+            published = ", ".join(s.id for s in tax.statuses if s.enforced)
             _fail(f"{report_id} is not published: its status is `{report.status or '(none)'}`. Only reports in "
                   f"{published} are announced; drafts are not. Move it to the next status first.")
         messages = [slack.announcement(report, tax, settings.site_url, settings.today)]

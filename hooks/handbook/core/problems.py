@@ -62,19 +62,19 @@ class Problem:
 
 @dataclass(slots=True)
 class ProblemSink:
-    """Collects the problems of one file; the report's status decides how strict it is.
+    """Collects the problems of one file; the report's status decides whether the rules are enforced.
 
-    `strict` is False for drafts: their content problems are warnings. Problems that stop a
+    `enforced` is False for drafts: their content problems are warnings. Problems that stop a
     report from being read at all are raised with `always_error=True`.
     """
 
     file: str
-    strict: bool = True
+    enforced: bool = True
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, line: int, rule: str, message: str, hint: str = "", *, always_error: bool = False) -> None:
-        """Record a problem on `line`: an error for strict reports or with `always_error`, else a warning."""
-        level = Level.ERROR if (self.strict or always_error) else Level.WARNING
+        """Record a problem on `line`: an error where the rules are enforced or with `always_error`, else a warning."""
+        level = Level.ERROR if (self.enforced or always_error) else Level.WARNING
         self.problems.append(Problem(self.file, max(1, line), rule, level, message, hint))
 
     def warn(self, line: int, rule: str, message: str, hint: str = "") -> None:

@@ -15,8 +15,8 @@ def audience_may_read(tax: Taxonomy, audience: str, visibility: str) -> bool:
 
 def check_audience(tax: Taxonomy, audience: str) -> None:
     """Raise SettingsError unless `audience` is one of the taxonomy's visibility levels."""
-    if audience not in tax.visibilities:
-        raise SettingsError(f"The audience is `{audience}`; use one of: {', '.join(tax.visibilities)} "
+    if audience not in tax.visibilities.levels:
+        raise SettingsError(f"The audience is `{audience}`; use one of: {', '.join(tax.visibilities.levels)} "
                             "(the handbook plugin's audience option in mkdocs.yml, or HANDBOOK_AUDIENCE).")
 
 

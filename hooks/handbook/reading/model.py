@@ -133,14 +133,15 @@ class Report:
     actions: list[ActionItem] = field(default_factory=list)
     factors: list[Factor] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    readable: bool = True
-    """False when the front matter could not be read at all."""
+    parsed: bool = True
+    """False when the front matter could not be parsed at all."""
     referenced_by: list[str] = field(default_factory=list)
     """Ids of the reports that list this one under `related` (filled by the collection)."""
     lines: dict[tuple, int] = field(default_factory=dict)
     """Line of each front matter key and list item, by its path."""
-    strict: bool = True
-    """False while the report's status lets problems be warnings (a draft)."""
+    enforced: bool = True
+    """Whether the rules are enforced (problems are errors): False while the report's status lets
+    problems be warnings (a draft)."""
     visibility: str = ""
     """Who may read it: the declared value, or the taxonomy's default for its tags."""
     summary: str = ""
@@ -278,7 +279,7 @@ class Report:
         keep: dict[str, Any] = {k: self.data[k] for k in ("id", "status", "related", "title") if k in self.data}
         lines = {p: n for p, n in self.lines.items() if not p or p[0] in ("id", "related")}
         return Report(path=self.path, rel=self.rel, data=keep, body="", body_line=self.body_line,
-                      problems=self.problems, readable=self.readable, lines=lines, strict=self.strict,
+                      problems=self.problems, parsed=self.parsed, lines=lines, enforced=self.enforced,
                       visibility=self.visibility)
 
     def line_of(self, path: tuple) -> int:

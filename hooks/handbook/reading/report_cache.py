@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import msgspec
+
 from handbook.core.problems import Level, Problem
 from handbook.reading.model import ActionItem, Factor, Report
 from handbook.reading.taxonomy import Taxonomy
@@ -41,7 +43,7 @@ Entry = tuple[Stamp, Report, list[Problem]]
 """A cached report and the problems its own checks found (not those between reports)."""
 
 REPORT_FIELDS = frozenset({"path", "rel", "data", "body", "body_line", "parsed_body", "timeline", "actions",
-                           "factors", "problems", "readable", "referenced_by", "lines", "strict", "visibility",
+                           "factors", "problems", "parsed", "referenced_by", "lines", "enforced", "visibility",
                            "summary"})
 """Every field of `Report` this module knows how to store or to leave out (a test compares it with the
 model's fields, so a new field is not silently lost)."""
@@ -83,7 +85,7 @@ def package_hash() -> str:
 
 def taxonomy_hash(tax: Taxonomy) -> str:
     """A hash of handbook.yml's values: reports read under another taxonomy are read again."""
-    return hashlib.sha256(repr(sorted(tax.raw.items())).encode("utf-8", "surrogateescape")).hexdigest()
+    return hashlib.sha256(msgspec.json.encode(tax)).hexdigest()
 
 
 def cache_key(tax: Taxonomy, root: Path) -> str:
@@ -164,7 +166,7 @@ def encode_report(report: Report) -> dict[str, Any]:
         raise ValueError(f"{report.rel}: only a report whose content was released is cached")
     return {
         "path": str(report.path), "rel": report.rel, "data": report.data, "body": report.body,
-        "body_line": report.body_line, "readable": report.readable, "strict": report.strict,
+        "body_line": report.body_line, "parsed": report.parsed, "enforced": report.enforced,
         "visibility": report.visibility, "summary": report.summary,
         "lines": [[list(where), line] for where, line in report.lines.items()],
         "actions": [encode_action(a, report.data) for a in report.actions],
@@ -179,7 +181,7 @@ def decode_report(value: Any) -> Report:
     return Report(
         path=Path(_str(fields.get("path"))), rel=_str(fields.get("rel")), data=data,
         body=_str(fields.get("body")), body_line=_int(fields.get("body_line")),
-        readable=_bool(fields.get("readable")), strict=_bool(fields.get("strict")),
+        parsed=_bool(fields.get("parsed")), enforced=_bool(fields.get("enforced")),
         visibility=_str(fields.get("visibility")), summary=_str(fields.get("summary")),
         lines={_path(where): _int(line) for where, line in map(_pair, _list(fields.get("lines")))},
         actions=[decode_action(a, data) for a in _list(fields.get("actions"))],

@@ -14,8 +14,9 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import yaml
 
 try:  # libyaml is much faster; fall back to pure Python where it is missing
@@ -71,16 +72,17 @@ MAX_NUMBER_CHARS = 30
 of more than 4,300 digits; no report needs more than a few)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """What a report may hold at most, from handbook.yml's `limits` (defaults here)."""
+class Limits(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """What one report may hold at most (handbook.yml's `limits`). Each is checked before the file is
+    parsed any further, so no report can crash, hang or exhaust a build."""
 
-    max_file_bytes: int = 1_048_576
-    max_front_matter_lines: int = 2_000
-    max_nesting_depth: int = 64
-    """Collections inside collections in the front matter (a report needs 3)."""
-    max_scalar_chars: int = 100_000
-    """Characters in one front matter value."""
+    max_file_bytes: Annotated[int, msgspec.Meta(ge=1, description="Bytes in one report file.")] = 1_048_576
+    max_front_matter_lines: Annotated[int, msgspec.Meta(
+        ge=1, description="Lines between the two `---` of a report.")] = 2_000
+    max_nesting_depth: Annotated[int, msgspec.Meta(
+        ge=4, le=500, description="Lists and blocks inside each other in the front matter (a report needs 3).")] = 64
+    max_scalar_chars: Annotated[int, msgspec.Meta(
+        ge=100, description="Characters in one front matter value.")] = 100_000
 
 
 @dataclass(slots=True)

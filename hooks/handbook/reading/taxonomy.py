@@ -1,20 +1,28 @@
-"""The taxonomy, declared once in `handbook.yml`, read into typed objects.
+"""The taxonomy: everything `handbook.yml` declares, declared once, here.
 
-Severities, priorities, categories, layers, statuses, roles, visibilities, sections and the
-rule thresholds all come from that one file. The file itself is checked against
-`TAXONOMY_SCHEMA`, so a mistake in it gets a message with its line, like a report would.
+Each part of the file is a msgspec `Struct` below. That one declaration gives the typed, frozen
+objects the rest of the package reads, the JSON Schema an editor checks handbook.yml with as it
+is typed (`taxonomy_schema`, written by `handbook schema`), and the messages for a broken file:
+msgspec names the path of the first value that does not fit, and the YAML reader knows the line
+of every path. What a schema cannot say (a section required from a status that does not exist,
+a pattern that is not a regular expression, an id used twice) is checked after it, with lines too.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from handbook.core.problems import Level, Problem, ProblemSink
-from handbook.reading.schemacheck import SchemaCheck
 from handbook.reading.source import Limits, load_yaml
+
+Id = Annotated[str, msgspec.Meta(min_length=1, description="Unique within its list; used in reports.")]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+Texts = tuple[str, ...]
 
 
 class TaxonomyError(Exception):
@@ -25,172 +33,142 @@ class TaxonomyError(Exception):
         self.problems = problems
 
 
-def _entries(extra: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "minItems": 1,
-        "items": {
-            "type": "object",
-            "required": ["id", *required],
-            "properties": {"id": {"type": "string", "minLength": 1}, **extra},
-            "additionalProperties": False,
-        },
-    }
+class _Part(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A part of handbook.yml: a key it does not declare is a mistake (a typo), never ignored.
+    (Each part repeats `frozen` and `kw_only`, as type checkers want them on every class.)"""
 
 
-_TEXT = {"type": "string"}
-_TEXT_LIST = {"type": "array", "items": {"type": "string"}}
-_COUNT = {"type": "integer", "minimum": 0}
+class Ids(_Part, frozen=True, kw_only=True):
+    """How report and action item ids look."""
 
-TAXONOMY_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": ["organisation", "ids", "severities", "priorities", "action_categories", "action_statuses",
-                 "contributing_factor_layers", "statuses", "roles", "visibilities", "sections", "rules", "limits"],
-    "additionalProperties": False,
-    "properties": {
-        "organisation": {"type": "object", "additionalProperties": _TEXT},
-        "ids": {
-            "type": "object",
-            "required": ["pattern", "format", "example", "action_item_pattern"],
-            "additionalProperties": False,
-            "properties": {"pattern": _TEXT, "format": _TEXT, "example": _TEXT, "action_item_pattern": _TEXT},
-        },
-        "severities": _entries({"name": _TEXT, "description": _TEXT,
-                                "review_deadline_business_days": {"type": ["integer", "null"], "minimum": 0}},
-                               ["name", "review_deadline_business_days"]),
-        "priorities": _entries({"impact": _TEXT, "effort": _TEXT, "horizon": _TEXT, "window_days": _COUNT},
-                               ["window_days"]),
-        "action_categories": _entries({"name": _TEXT, "description": _TEXT}, ["name"]),
-        "action_statuses": _entries({"open": {"type": "boolean"}}, ["open"]),
-        "contributing_factor_layers": _entries({"name": _TEXT, "description": _TEXT}, ["name"]),
-        "statuses": _entries({"description": _TEXT, "strict": {"type": "boolean"}, "reviewed": {"type": "boolean"},
-                              "requires_no_open_actions": {"type": "boolean"}}, ["strict", "reviewed"]),
-        "roles": _entries({"name": _TEXT, "required": {"type": "boolean"}, "many": {"type": "boolean"}}, ["name"]),
-        "visibilities": {
-            "type": "object",
-            "required": ["levels", "default"],
-            "additionalProperties": False,
-            "properties": {"levels": {**_TEXT_LIST, "minItems": 1}, "default": _TEXT, "restricted_tags": _TEXT_LIST},
-        },
-        "sections": _entries({"title": _TEXT, "required_from": _TEXT, "generated": {"type": "boolean"},
-                              "subsections": _TEXT_LIST}, ["title", "required_from"]),
-        "rules": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["contributing_factors", "blame_phrases", "refused_actions", "vague_actions",
-                         "min_verification_words", "non_signals", "placeholders", "review_warning_business_days"],
-            "properties": {
-                "contributing_factors": {
-                    "type": "object", "additionalProperties": False, "required": ["min_count", "min_layers"],
-                    "properties": {"min_count": _COUNT, "min_layers": _COUNT},
-                },
-                "blame_phrases": _TEXT_LIST,
-                "refused_actions": _TEXT_LIST,
-                "vague_actions": _TEXT_LIST,
-                "min_verification_words": _COUNT,
-                "non_signals": _TEXT_LIST,
-                "placeholders": _TEXT_LIST,
-                "review_warning_business_days": _COUNT,
-            },
-        },
-        "limits": {
-            "type": "object", "additionalProperties": False, "required": ["max_file_bytes", "max_front_matter_lines"],
-            "properties": {"max_file_bytes": {"type": "integer", "minimum": 1},
-                           "max_front_matter_lines": {"type": "integer", "minimum": 1},
-                           "max_nesting_depth": {"type": "integer", "minimum": 4, "maximum": 500},
-                           "max_scalar_chars": {"type": "integer", "minimum": 100}},
-        },
-    },
-}
+    pattern: str
+    """Regular expression every report id matches."""
+    format: str
+    """How `handbook new` writes the next id, with `{year}` and `{number}`."""
+    example: str
+    """An id shown in messages."""
+    action_item_pattern: str
+    """Regular expression every action item id matches."""
 
 
-@dataclass(frozen=True, slots=True)
-class Severity:
-    id: str
+class Severity(_Part, frozen=True, kw_only=True):
+    """A severity level, most severe first."""
+
+    id: Id
     name: str
-    description: str
-    review_deadline_business_days: int | None
+    description: str = ""
+    review_deadline_business_days: Count | None
+    """Business days from resolution to the review meeting; null: no deadline."""
 
 
-@dataclass(frozen=True, slots=True)
-class Priority:
-    id: str
-    window_days: int
+class Priority(_Part, frozen=True, kw_only=True):
+    """An action item priority."""
+
+    id: Id
+    window_days: Count
+    """Days from the incident within which an item of this priority is due."""
     impact: str = ""
     effort: str = ""
     horizon: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A named entry of a simple list: a category, a layer or a role."""
+class Term(_Part, frozen=True, kw_only=True):
+    """A named entry of a simple list: an action category or a contributing factor layer."""
 
-    id: str
+    id: Id
     name: str
     description: str = ""
-    required: bool = False
-    many: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
-    id: str
-    description: str
-    strict: bool
+class ActionStatus(_Part, frozen=True, kw_only=True):
+    """Where an action item stands."""
+
+    id: Id
+    open: bool
+    """Whether an item in this status still needs work (it is listed, and can be overdue)."""
+
+
+class Status(_Part, frozen=True, kw_only=True):
+    """Where a report stands, in the order a report goes through them."""
+
+    id: Id
+    description: str = ""
+    enforced: bool
+    """From this status on, the rules are enforced: problems are errors, and the report is published."""
     reviewed: bool
+    """The review meeting has been held."""
     requires_no_open_actions: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
-    id: str
+class Role(_Part, frozen=True, kw_only=True):
+    """A response role named in the report's `roles`."""
+
+    id: Id
+    name: str
+    required: bool = False
+    many: bool = False
+    """The role holds a list of names."""
+
+
+class Visibilities(_Part, frozen=True, kw_only=True):
+    """Who may read a report."""
+
+    levels: Annotated[Texts, msgspec.Meta(min_length=1)]
+    """From the least to the most restricted."""
+    default: str
+    restricted_tags: Texts = ()
+    """Reports with one of these tags are on the protected track: the most restricted level."""
+
+
+class Section(_Part, frozen=True, kw_only=True):
+    """A body section, in the order sections appear in a report."""
+
+    id: Id
     title: str
     required_from: str
+    """The first status at which the section must be present and not empty."""
     generated: bool = False
-    subsections: tuple[str, ...] = ()
+    """Filled from the front matter: only its heading is required."""
+    subsections: Texts = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Rules:
-    min_factors: int
-    min_layers: int
-    blame_phrases: tuple[str, ...]
-    refused_actions: tuple[str, ...]
-    vague_actions: tuple[str, ...]
-    min_verification_words: int
-    non_signals: tuple[str, ...]
-    placeholders: tuple[str, ...]
-    review_warning_business_days: int
+class FactorRule(_Part, frozen=True, kw_only=True):
+    """How many contributing factors a review needs."""
+
+    min_count: Count
+    min_layers: Count
 
 
-@dataclass(frozen=True, slots=True)
-class Taxonomy:
-    """Everything handbook.yml declares. `raw` keeps the file's values for templates."""
+class Rules(_Part, frozen=True, kw_only=True):
+    """The thresholds and word lists of the blameless-review rules."""
 
-    path: Path
+    contributing_factors: FactorRule
+    blame_phrases: Texts
+    refused_actions: Texts
+    vague_actions: Texts
+    min_verification_words: Count
+    non_signals: Texts
+    placeholders: Texts
+    review_warning_business_days: Count
+
+
+class Taxonomy(_Part, frozen=True, kw_only=True):
+    """Everything handbook.yml declares."""
+
     organisation: dict[str, str]
-    id_pattern: str
-    id_format: str
-    id_example: str
-    action_id_pattern: str
-    severities: tuple[Severity, ...]
-    priorities: tuple[Priority, ...]
-    categories: tuple[Term, ...]
-    action_statuses: dict[str, bool]
-    """Action status id -> whether an item in that status is still open."""
-    layers: tuple[Term, ...]
-    statuses: tuple[Status, ...]
-    roles: tuple[Term, ...]
-    visibilities: tuple[str, ...]
-    default_visibility: str
-    restricted_tags: tuple[str, ...]
-    sections: tuple[Section, ...]
+    """Names the handbook's pages use: the company, its channels and tools."""
+    ids: Ids
+    severities: Annotated[tuple[Severity, ...], msgspec.Meta(min_length=1)]
+    priorities: Annotated[tuple[Priority, ...], msgspec.Meta(min_length=1)]
+    action_categories: Annotated[tuple[Term, ...], msgspec.Meta(min_length=1)]
+    action_statuses: Annotated[tuple[ActionStatus, ...], msgspec.Meta(min_length=1)]
+    contributing_factor_layers: Annotated[tuple[Term, ...], msgspec.Meta(min_length=1)]
+    statuses: Annotated[tuple[Status, ...], msgspec.Meta(min_length=1)]
+    roles: Annotated[tuple[Role, ...], msgspec.Meta(min_length=1)]
+    visibilities: Visibilities
+    sections: Annotated[tuple[Section, ...], msgspec.Meta(min_length=1)]
     rules: Rules
-    max_file_bytes: int
-    max_front_matter_lines: int
-    limits: Limits
-    raw: dict[str, Any] = field(compare=False, repr=False)
+    limits: Limits = msgspec.field(default_factory=Limits)
 
     def severity(self, sev_id: str | None) -> Severity | None:
         """The severity with id `sev_id`, or None."""
@@ -209,31 +187,48 @@ class Taxonomy:
         return next((i for i, s in enumerate(self.statuses) if s.id == status_id), -1)
 
     def is_published(self, status_id: str) -> bool:
-        """A report is published (in feeds, announcements) from the first strict status on."""
+        """A report is published (in feeds, announcements) from the first enforced status on."""
         status = self.status(status_id)
-        return bool(status and status.strict)
+        return bool(status and status.enforced)
 
     def is_open_action(self, status_id: object) -> bool:
         """Unknown or missing statuses count as open: an item is never silently dropped."""
-        return self.action_statuses.get(status_id, True) if isinstance(status_id, str) else True
+        if not isinstance(status_id, str):
+            return True
+        return next((s.open for s in self.action_statuses if s.id == status_id), True)
 
     def restricted_by_tags(self, tags: list[str]) -> list[str]:
         """The tags among `tags` that put a report on the protected track (matched as `tag_key` does)."""
-        return [t for t in tags if tag_key(t) in self.restricted_tags]
+        protected = {tag_key(t) for t in self.visibilities.restricted_tags}
+        return [t for t in tags if tag_key(t) in protected]
+
+    @property
+    def most_restricted(self) -> str:
+        """The most restricted visibility level: where a report goes when nothing else is known."""
+        return self.visibilities.levels[-1]
 
     def visibility_rank(self, visibility: str) -> int:
         """How restricted `visibility` is (0 public); unknown levels count as the most restricted."""
-        return self.visibilities.index(visibility) if visibility in self.visibilities else len(self.visibilities)
+        levels = self.visibilities.levels
+        return levels.index(visibility) if visibility in levels else len(levels)
 
     def label(self, kind: str, term_id: str) -> str:
         """Display name of a category, layer or role id (the id itself when unknown)."""
-        terms = {"category": self.categories, "layer": self.layers, "role": self.roles}[kind]
-        return next((t.name for t in terms if t.id == term_id), term_id)
+        terms: dict[str, tuple[Term, ...] | tuple[Role, ...]] = {
+            "category": self.action_categories, "layer": self.contributing_factor_layers, "role": self.roles}
+        return next((t.name for t in terms[kind] if t.id == term_id), term_id)
 
 
 def tag_key(tag: str) -> str:
     """How tags compare: regardless of case and of blanks around or inside (`Security`, ` SECURITY `)."""
     return " ".join(tag.split()).casefold()
+
+
+def taxonomy_schema() -> dict[str, Any]:
+    """The JSON Schema of handbook.yml, from the declaration above (for editors; `handbook schema`)."""
+    schema = msgspec.json.schema(Taxonomy)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "handbook.yml: the taxonomy of the postmortem handbook", **schema}
 
 
 def load_taxonomy(path: Path, rel: str | None = None) -> Taxonomy:
@@ -249,93 +244,121 @@ def load_taxonomy(path: Path, rel: str | None = None) -> Taxonomy:
     if parsed is None:
         raise TaxonomyError(sink.problems)
     raw, lines = parsed
-    for error in sorted(SchemaCheck(TAXONOMY_SCHEMA).errors(raw or {}), key=lambda e: list(map(str, e.absolute_path))):
-        location = tuple(error.absolute_path)
-        line = next((lines[location[:i]] for i in range(len(location), 0, -1) if location[:i] in lines), 1)
-        where = ".".join(map(str, location)) or "the file"
-        sink.add(line, "taxonomy", f"In {where}: {error.message}.", "See the comments in handbook.yml.")
-    if sink.problems:
-        raise TaxonomyError(sink.problems)
-    taxonomy = _build(path, raw)
+    try:
+        taxonomy = msgspec.convert({} if raw is None else raw, Taxonomy)
+    except msgspec.ValidationError as exc:
+        _locate(str(exc), lines, sink)
+        raise TaxonomyError(sink.problems) from None
     _check_references(taxonomy, lines, sink)
     if sink.problems:
         raise TaxonomyError(sink.problems)
     return taxonomy
 
 
-def _build(path: Path, raw: dict[str, Any]) -> Taxonomy:
-    rules = raw["rules"]
-    vis = raw["visibilities"]
-    return Taxonomy(
-        path=path,
-        organisation=dict(raw["organisation"]),
-        id_pattern=raw["ids"]["pattern"],
-        id_format=raw["ids"]["format"],
-        id_example=raw["ids"]["example"],
-        action_id_pattern=raw["ids"]["action_item_pattern"],
-        severities=tuple(Severity(s["id"], s["name"], s.get("description", ""), s["review_deadline_business_days"])
-                         for s in raw["severities"]),
-        priorities=tuple(Priority(p["id"], p["window_days"], p.get("impact", ""), p.get("effort", ""),
-                                  p.get("horizon", "")) for p in raw["priorities"]),
-        categories=tuple(Term(c["id"], c["name"], c.get("description", "")) for c in raw["action_categories"]),
-        action_statuses={s["id"]: s["open"] for s in raw["action_statuses"]},
-        layers=tuple(Term(t["id"], t["name"], t.get("description", "")) for t in raw["contributing_factor_layers"]),
-        statuses=tuple(Status(s["id"], s.get("description", ""), s["strict"], s["reviewed"],
-                              s.get("requires_no_open_actions", False)) for s in raw["statuses"]),
-        roles=tuple(Term(r["id"], r["name"], "", r.get("required", False), r.get("many", False))
-                    for r in raw["roles"]),
-        visibilities=tuple(vis["levels"]),
-        default_visibility=vis["default"],
-        restricted_tags=tuple(tag_key(t) for t in vis.get("restricted_tags", [])),
-        sections=tuple(Section(s["id"], s["title"], s["required_from"], s.get("generated", False),
-                               tuple(s.get("subsections", []))) for s in raw["sections"]),
-        rules=Rules(
-            min_factors=rules["contributing_factors"]["min_count"],
-            min_layers=rules["contributing_factors"]["min_layers"],
-            blame_phrases=tuple(rules["blame_phrases"]),
-            refused_actions=tuple(rules["refused_actions"]),
-            vague_actions=tuple(rules["vague_actions"]),
-            min_verification_words=rules["min_verification_words"],
-            non_signals=tuple(s.lower() for s in rules["non_signals"]),
-            placeholders=tuple(rules["placeholders"]),
-            review_warning_business_days=rules["review_warning_business_days"],
-        ),
-        max_file_bytes=raw["limits"]["max_file_bytes"],
-        max_front_matter_lines=raw["limits"]["max_front_matter_lines"],
-        limits=Limits(**{k: v for k, v in raw["limits"].items() if k in Limits.__dataclass_fields__}),
-        raw=raw,
-    )
+_AT = re.compile(r"(?P<what>.*) - at `\$(?P<path>[^`]*)`", re.S)
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
+_MISSING = re.compile(r"Object missing required field `(?P<name>.+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<name>.+)`")
 
 
-def _check_references(tax: Taxonomy, lines: dict, sink: ProblemSink) -> None:
+def _locate(message: str, lines: dict[tuple[str | int, ...], int], sink: ProblemSink) -> None:
+    """Turn msgspec's message for the first value that does not fit into a located problem."""
+    found = _AT.fullmatch(message)
+    what, path = (found["what"], _path(found["path"])) if found else (message, ())
+    where = _name(path)
+    missing, unknown = _MISSING.fullmatch(what), _UNKNOWN.fullmatch(what)
+    if unknown:
+        key = unknown["name"]
+        allowed = _fields_at(path)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"Did you mean `{close[0]}`? " if close else ""
+        hint += f"The keys of {where} are: {', '.join(allowed)}." if allowed else "Remove it."
+        sink.add(_line(lines, (*path, key)), "taxonomy", f"`{key}` is not a key of {where}.", hint)
+    elif missing:
+        sink.add(_line(lines, path), "taxonomy", f"{where[0].upper()}{where[1:]} has no `{missing['name']}`, "
+                 "which is required.", "Add it; the comments in handbook.yml describe each key.")
+    else:
+        sink.add(_line(lines, path), "taxonomy", f"The value of {where} does not fit: {what[:1].lower()}{what[1:]}.",
+                 "See the comments in handbook.yml for what each key takes.")
+
+
+def _path(text: str) -> tuple[str | int, ...]:
+    """msgspec's `$.a[0].b` as a path (a map's own keys, shown as `[...]`, are left out)."""
+    return tuple(int(m[2]) if m[2] else m[1] for m in _STEP.finditer(text) if m[1] or m[2])
+
+
+def _name(path: tuple[str | int, ...]) -> str:
+    """A path as people read it: `severities[0].name`, or "the file"."""
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path).lstrip(".")
+    return f"`{text}`" if text else "the file"
+
+
+def _line(lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int:
+    """The line of `path`, or of its nearest ancestor that has one."""
+    for end in range(len(path), 0, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return 1
+
+
+def _fields_at(path: tuple[str | int, ...]) -> list[str]:
+    """The keys the declaration allows at `path` ([] when that is not a part with keys)."""
+    info: Any = msgspec.inspect.type_info(Taxonomy)
+    for step in path:
+        info = _struct_in(info) if isinstance(step, str) else getattr(_unwrap(info), "item_type", None)
+        if info is None:
+            return []
+        if isinstance(step, str):
+            info = next((f.type for f in info.fields if f.name == step), None)
+            if info is None:
+                return []
+    struct = _struct_in(info)
+    return [f.name for f in struct.fields] if struct is not None else []
+
+
+def _unwrap(info: Any) -> Any:
+    """The one non-null member of an optional type."""
+    if isinstance(info, msgspec.inspect.UnionType):
+        members = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        return members[0] if len(members) == 1 else info
+    return info
+
+
+def _struct_in(info: Any) -> Any:
+    info = _unwrap(info)
+    return info if isinstance(info, msgspec.inspect.StructType) else None
+
+
+def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], sink: ProblemSink) -> None:
     """Cross-checks the schema cannot express: unique ids, known statuses, valid patterns."""
     status_ids = [s.id for s in tax.statuses]
     for index, section in enumerate(tax.sections):
         if section.required_from not in status_ids:
-            sink.add(lines.get(("sections", index, "required_from"), 1), "taxonomy",
+            sink.add(_line(lines, ("sections", index, "required_from")), "taxonomy",
                      f"Section `{section.title}` is required from unknown status `{section.required_from}`.",
                      f"Use one of: {', '.join(status_ids)}.")
-    if tax.default_visibility not in tax.visibilities:
-        sink.add(lines.get(("visibilities", "default"), 1), "taxonomy",
-                 f"The default visibility `{tax.default_visibility}` is not one of the levels.",
-                 f"Use one of: {', '.join(tax.visibilities)}.")
+    if tax.visibilities.default not in tax.visibilities.levels:
+        sink.add(_line(lines, ("visibilities", "default")), "taxonomy",
+                 f"The default visibility `{tax.visibilities.default}` is not one of the levels.",
+                 f"Use one of: {', '.join(tax.visibilities.levels)}.")
     for key in ("pattern", "action_item_pattern"):
         try:
-            re.compile(tax.raw["ids"][key])
+            re.compile(getattr(tax.ids, key))
         except re.error as exc:
-            sink.add(lines.get(("ids", key), 1), "taxonomy", f"ids.{key} is not a valid regular expression: {exc}.",
+            sink.add(_line(lines, ("ids", key)), "taxonomy", f"ids.{key} is not a valid regular expression: {exc}.",
                      "Fix the expression, for example '^INC-[0-9]{4}-[0-9]{3}$'.")
     listed: tuple[tuple[str, tuple[Any, ...]], ...] = (
-        ("severities", tax.severities), ("priorities", tax.priorities), ("action_categories", tax.categories),
-        ("contributing_factor_layers", tax.layers), ("statuses", tax.statuses), ("roles", tax.roles),
-        ("sections", tax.sections))
+        ("severities", tax.severities), ("priorities", tax.priorities), ("action_categories", tax.action_categories),
+        ("action_statuses", tax.action_statuses), ("contributing_factor_layers", tax.contributing_factor_layers),
+        ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections))
     for name, entries in listed:
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.id in seen:
-                sink.add(lines.get((name, index), 1), "taxonomy", f"The id `{entry.id}` appears twice in {name}.",
+                sink.add(_line(lines, (name, index)), "taxonomy", f"The id `{entry.id}` appears twice in {name}.",
                          "Give every entry its own id.")
             seen.add(entry.id)
-    if not any(s.strict for s in tax.statuses):
-        sink.add(lines.get(("statuses",), 1), "taxonomy", "No status is strict, so no report would ever be checked.",
-                 "Mark the statuses after the draft as `strict: true`.")
+    if not any(s.enforced for s in tax.statuses):
+        sink.add(_line(lines, ("statuses",)), "taxonomy",
+                 "No status is enforced, so no report would ever be checked.",
+                 "Mark the statuses after the draft as `enforced: true`.")

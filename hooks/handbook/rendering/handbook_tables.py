@@ -51,18 +51,18 @@ class HandbookTables:
     def category_table(self) -> str:
         """The action-item categories as a Markdown table."""
         return _table(["Category", "Id in front matter", "What it does"],
-                      [[md(c.name), f"`{c.id}`", md(c.description)] for c in self.tax.categories])
+                      [[md(c.name), f"`{c.id}`", md(c.description)] for c in self.tax.action_categories])
 
     def layer_table(self) -> str:
         """The contributing-factor layers as a Markdown table."""
         return _table(["Layer", "Id in front matter", "What it covers"],
-                      [[md(t.name), f"`{t.id}`", md(t.description)] for t in self.tax.layers])
+                      [[md(t.name), f"`{t.id}`", md(t.description)] for t in self.tax.contributing_factor_layers])
 
     def status_table(self) -> str:
         """The report statuses as a Markdown table."""
         rows = []
         for s in self.tax.statuses:
-            checks = "problems are errors" if s.strict else "problems are warnings"
+            checks = "problems are errors" if s.enforced else "problems are warnings"
             if s.requires_no_open_actions:
                 checks += "; no open action items"
             rows.append([f"`{s.id}`", md(s.description), checks])

@@ -172,8 +172,8 @@ def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
 
 def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
     counts = Counter(f.layer for r in reports for f in r.factors)
-    labels = [t.name for t in tax.layers]
-    values = [float(counts.get(t.id, 0)) for t in tax.layers]
+    labels = [t.name for t in tax.contributing_factor_layers]
+    values = [float(counts.get(t.id, 0)) for t in tax.contributing_factor_layers]
     svg = horizontal_bars("Contributing factors by layer", labels, values,
                           desc="How many contributing factors across all reports sit in each layer.")
     table = ["| Layer | Factors |", "|---|---|"] + [f"| {md(label)} | {int(v)} |" for label, v in zip(labels, values)]

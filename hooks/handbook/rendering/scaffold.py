@@ -23,18 +23,18 @@ def _format_regex(id_format: str) -> re.Pattern[str]:
 
 def next_id(tax: Taxonomy, used: set[str], year: int) -> str:
     """The id after the highest one of `year` (numbering restarts each year when the format has a year)."""
-    pattern = _format_regex(tax.id_format)
-    has_year = "{year" in tax.id_format
+    pattern = _format_regex(tax.ids.format)
+    has_year = "{year" in tax.ids.format
     highest = 0
     for rid in used:
         match = pattern.match(rid)
         if match and (not has_year or int(match.group("year")) == year):
             highest = max(highest, int(match.group("number")))
     number = highest + 1
-    candidate = tax.id_format.format(year=year, number=number)
+    candidate = tax.ids.format.format(year=year, number=number)
     while candidate in used:
         number += 1
-        candidate = tax.id_format.format(year=year, number=number)
+        candidate = tax.ids.format.format(year=year, number=number)
     return candidate
 
 
@@ -64,7 +64,7 @@ def render_draft(tax: Taxonomy, template: str, folder: Path, *, title: str, seve
         "id": _yaml_text(rid),
         "title": _yaml_text(title or "TODO"),
         "severity": _yaml_text(severity or "TODO"),
-        "visibility": _yaml_text(visibility or tax.default_visibility),
+        "visibility": _yaml_text(visibility or tax.visibilities.default),
         "owner": _yaml_text(owner or "TODO"),
         "commander": _yaml_text(commander or owner or "TODO"),
         "services": ", ".join(_yaml_text(s) for s in services) if services else "TODO",

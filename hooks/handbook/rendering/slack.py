@@ -313,7 +313,7 @@ def _front_matter_at(root: Path, rev: str, rel: str, tax: Taxonomy) -> dict[str,
     done = _git(root, "show", f"{rev}:./{rel}")
     if done.returncode != 0:
         return None
-    source = parse_source(done.stdout, root / rel, rel, ProblemSink(rel), max_lines=tax.max_front_matter_lines)
+    source = parse_source(done.stdout, root / rel, rel, ProblemSink(rel), max_lines=tax.limits.max_front_matter_lines)
     return source.data
 
 
