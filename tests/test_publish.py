@@ -124,7 +124,7 @@ def test_report_pages_unfurl_with_escaped_open_graph_tags(tmp_path, valid_text):
     assert meta["og:image"] == "https://pm.example.org/assets/images/incident-card.png"
     assert len(meta["og:description"]) <= 200 and meta["og:description"].startswith("A configuration change")
     assert meta["twitter:label1"] == "Severity" and meta["twitter:data1"] == "SEV2 · Major"
-    assert meta["twitter:label2"] == "Duration" and meta["twitter:data2"] == "40 min"
+    assert meta["twitter:label2"] == "Customer impact" and meta["twitter:data2"] == "40 min"
     assert soup.select_one('link[rel="canonical"]')["href"] == "https://pm.example.org/incidents/INC-2026-101/"
     assert (project / "site" / "assets" / "images" / "incident-card.png").exists()
 
@@ -164,3 +164,17 @@ def test_feed_lists_published_reports_only(example_site):
     pages = {p.parent.name for p in (example_site / "incidents").glob("INC-*/index.html")}
     assert set(titles) == {i for i in pages if statuses[i] != "draft"}
     assert all(e.find(f"{ATOM}link").get("href").endswith(f"/incidents/{t}/") for e, t in zip(entries, titles))
+
+
+def test_every_page_links_the_feed_where_it_is(example_site):
+    pages = [p for p in example_site.rglob("*.html") if "Redirecting…" not in p.read_text(encoding="utf-8")]
+    assert len(pages) > 20
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        links = soup.select('link[rel="alternate"][type="application/atom+xml"]')
+        assert len(links) == 1, page
+        if page.name == "404.html":  # served at any depth: MkDocs gives it addresses from the site root
+            assert links[0]["href"] == "/feed.xml"
+            continue
+        target = (page.parent / links[0]["href"]).resolve()
+        assert target == (example_site / "feed.xml").resolve(), page

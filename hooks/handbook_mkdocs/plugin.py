@@ -169,13 +169,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         return join_fragments(html, fragments) if fragments else html
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        """The page's HTML is final here: add link-preview tags to reports and the feed link to all."""
-        if self.broken:
-            return self._with_broken_box(output)
-        depth = page.url.count("/")
-        head = (f'<link rel="alternate" type="application/atom+xml" title="Incident reports" '
-                f'href="{"../" * depth}feed.xml">\n') + self.plan.head_tags.pop(page.file.src_uri, "")
-        return output.replace("</head>", head + "</head>", 1)
+        """The page's HTML is final here: while handbook.yml is broken under `mkdocs serve`, every page names
+        the problem. (The feed link and link previews are written by overrides/main.html from page meta.)"""
+        return self._with_broken_box(output) if self.broken else output
 
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
         """The theme's own pages (404.html, which `mkdocs serve` shows for a missing report) name it too."""

@@ -117,12 +117,13 @@ def atom_feed(reports: list[Report], tax: Taxonomy, site_url: str, site_name: st
     return '<?xml version="1.0" encoding="utf-8"?>\n' + drop_bad(ET.tostring(feed, encoding="unicode")) + "\n"
 
 
-def open_graph(report: Report, tax: Taxonomy, site_url: str, site_name: str) -> str:
-    """Meta tags that make a report's link unfurl in Slack and elsewhere."""
+def open_graph(report: Report, tax: Taxonomy, site_url: str, site_name: str) -> list[tuple[str, str, str]]:
+    """The meta tags that make a report's link unfurl in Slack and elsewhere, as data: (attribute,
+    key, content) for `<meta {attribute}="{key}" content="{content}">`, which the theme's template
+    (overrides/main.html) writes, escaped."""
     severity = tax.severity(report.severity)
     title = f"{report.id}: {report.title}" if report.id else report.title
     description = report_description(report, 200)
-    duration = report.impact_duration or report.time_to_resolve
     tags = [
         ("property", "og:type", "article"),
         ("property", "og:site_name", site_name),
@@ -133,16 +134,20 @@ def open_graph(report: Report, tax: Taxonomy, site_url: str, site_name: str) -> 
         ("name", "twitter:description", description),
         ("name", "twitter:label1", "Severity"),
         ("name", "twitter:data1", f"{report.severity} · {severity.name}" if severity else report.severity),
-        ("name", "twitter:label2", "Duration"),
-        ("name", "twitter:data2", format_duration(duration)),
     ]
+    if report.impact_duration is not None:  # what a reader wants first; else how long it took to resolve
+        tags += [("name", "twitter:label2", "Customer impact"),
+                 ("name", "twitter:data2", format_duration(report.impact_duration))]
+    elif report.time_to_resolve is not None:
+        tags += [("name", "twitter:label2", "Time to resolve"),
+                 ("name", "twitter:data2", format_duration(report.time_to_resolve))]
     if site_url and report.id:
         url = report_url(site_url, report.id)
         image = f"{site_url.rstrip('/')}/{CARD_IMAGE}"
         tags += [("property", "og:url", url), ("property", "og:image", image), ("name", "twitter:image", image)]
     if report.started:
         tags.append(("property", "article:published_time", report.started.isoformat()))
-    return "\n".join(f'<meta {kind}="{attr(key)}" content="{attr(value)}">' for kind, key, value in tags) + "\n"
+    return tags
 
 
 def redirect_page(target: str, canonical: str = "") -> str:

@@ -41,8 +41,6 @@ class SitePlan:
     """Docs-relative source path of each report page -> its report."""
     fragments: dict[str, dict[str, str]] = field(default_factory=dict)
     """Docs-relative source path -> generated HTML to put back into the rendered page."""
-    head_tags: dict[str, str] = field(default_factory=dict)
-    """Docs-relative source path of each report page -> its link-preview meta tags."""
     files: dict[str, str] = field(default_factory=dict)
     """Site-relative path -> content of the files written after the pages (JSON, feed, redirects)."""
 
@@ -59,7 +57,7 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) 
     """Link previews, incidents.json, the feed and the redirects, computed while the reports are here."""
     site_url = settings.site_url
     for src, report in plan.report_sources.items():
-        plan.head_tags[src] = open_graph(report, tax, site_url, site_name)
+        plan.meta[src]["handbook_head"] = open_graph(report, tax, site_url, site_name)  # overrides/main.html
         if report.id and report.id == report.key:
             canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
             # The file's own name is the other address people use (they see it in the repository
