@@ -24,8 +24,8 @@ class Block:
     level: int
     line: int
     """File line of the heading."""
-    lines: list[tuple[int, str]] = field(default_factory=list)
-    """(file line, text) of every line under the heading, subsections included."""
+    texts: list[str] = field(default_factory=list)
+    """Every line under the heading, subsections included: the first is the heading's next line."""
     children: list["Block"] = field(default_factory=list)
     key: str = ""
     """The title, normalised for matching."""
@@ -33,9 +33,15 @@ class Block:
     def __post_init__(self) -> None:
         self.key = normalise(self.title)
 
+    @property
+    def lines(self) -> list[tuple[int, str]]:
+        """(file line, text) of every line under the heading (built on demand: thousands of reports
+        are held at once, and a tuple per line would double their size)."""
+        return list(enumerate(self.texts, self.line + 1))
+
     def text(self) -> str:
         """The block's own text, without its heading."""
-        return "\n".join(text for _, text in self.lines)
+        return "\n".join(self.texts)
 
     def is_empty(self) -> bool:
         """True when the block holds no text of its own or of its subsections."""
@@ -116,10 +122,10 @@ def parse_body(body: str, first_line: int) -> Body:
                 if current is not None and level == 3:
                     sub = Block(heading.group(2), level, line)
                     current.children.append(sub)
-                    current.lines.append((line, text))
+                    current.texts.append(text)
                     continue
         if current is not None:
-            current.lines.append((line, text))
+            current.texts.append(text)
             if sub is not None:
-                sub.lines.append((line, text))
+                sub.texts.append(text)
     return Body(sections, code_lines)

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -442,14 +443,16 @@ class _Walker:
                         yaml.ScalarNode and key_node.value not in result and key_node.value != "<<"
                         and id(value_node) not in seen and (self.clean or find_bad(key_node.value) is None)):
                     seen.add(id(value_node))
-                    lines[path + (key_node.value,)] = first + key_node.start_mark.line
-                    result[key_node.value] = self.text(value_node)
+                    # Keys are interned: thousands of reports repeat the same few dozen.
+                    key = sys.intern(key_node.value)
+                    lines[path + (key,)] = first + key_node.start_mark.line
+                    result[key] = self.text(value_node)
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.sink.add(self.line(key_node), "yaml-syntax", "A key must be plain text.",
                                   "Write the key as a word, such as `title:`.", always_error=True)
                     raise _Refused
-                key = self.text(key_node)
+                key = sys.intern(self.text(key_node))
                 if key == "<<":
                     self.sink.add(self.line(key_node), "yaml-alias", "YAML merge keys (`<<`) are not allowed.",
                                   "Write the keys out in full.", always_error=True)

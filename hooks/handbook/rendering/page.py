@@ -23,11 +23,13 @@ class Page:
     """The page's Markdown, line by line (starting with its heading)."""
     listing: bool = True
     """An index page: no table of contents, and out of the search index (its rows are in the reports)."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """More of `page.meta`, as plain data for the theme's templates (which escape it)."""
 
     @classmethod
-    def start(cls, title: str, description: str, *, listing: bool = True) -> "Page":
-        """A page whose Markdown starts with `title` as its heading."""
-        return cls(title, description, [f"# {md(title)}", ""], listing)
+    def start(cls, title: str, description: str, *, listing: bool = True, heading: bool = True) -> "Page":
+        """A page whose Markdown starts with `title` as its heading (without: the theme writes the title)."""
+        return cls(title, description, [f"# {md(title)}", ""] if heading else [], listing)
 
     @property
     def markdown(self) -> str:
@@ -39,6 +41,7 @@ class Page:
         so they are HTML-escaped here."""
         meta: dict[str, Any] = {"title": attr(self.title), "description": attr(self.description),
                                 "render_macros": False}
+        meta.update(self.data)
         if self.listing:
             meta["hide"] = ["toc"]
             meta["search"] = {"exclude": True}

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from handbook.core.problems import Level, Problem
 from handbook.core.text import clip
-from handbook.core.timestamps import format_duration
 from handbook.reading.model import ActionItem, Report, text
 from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.markup import attr, fragment, html_link, html_table, md, safe_markdown
 from handbook.rendering.page import Page
+from handbook.rendering.report_header import report_header
 from handbook.rendering.routes import Routes
 
 
@@ -25,14 +24,15 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
                        problems: list[Problem] | None = None) -> Page:
     """The report's page at `src`. `problems` are shown in a box at the top (live preview)."""
     title = f"{report.id}: {report.title}" if report.id else report.title
-    page = Page.start(title, report_description(report), listing=False)
+    # The theme writes the title, then the header (overrides/partials/content.html), from this data.
+    page = Page.start(title, report_description(report), listing=False, heading=False)
+    page.data["handbook_report"] = report_header(report, tax, routes, src, today)
     parts = page.lines
     if problems:
         parts += _problem_box(problems)
     if report.status == "draft":
         parts += ["!!! warning \"Draft\"", "    This report is a draft: it is still being written and has not "
                   "been reviewed.", ""]
-    parts += _card(report, tax, routes, src)
     parts += _body(report, tax, routes, src, today)
     parts += _related(report, routes, src)
     return page
@@ -48,66 +48,6 @@ def _problem_box(problems: list[Problem]) -> list[str]:
         hint = f" *Fix:* {md(p.hint)}" if p.hint else ""
         lines.append(f"    - **Line {p.line}** · `{p.rule}` · {md(p.message)}{hint}")
     return lines + [""]
-
-
-def _card(report: Report, tax: Taxonomy, routes: Routes, src: str) -> list[str]:
-    """The header card: label/value pairs, two per row, as escaped HTML."""
-    severity = tax.severity(report.severity)
-    sev_text = attr(report.severity) + (f" · {attr(severity.name)}" if severity else "")
-    if severity:
-        sev_text = f'<a href="{routes.href(src, routes.severity(severity.id))}">{sev_text}</a>'
-    services = ", ".join(f'<a href="{routes.href(src, routes.service(s))}">{attr(s)}</a>' for s in report.services)
-    roles = report.roles
-    impact = report.impact
-    links = report.links
-    link_parts = []
-    if links.get("slack"):
-        link_parts.append(html_link("Slack channel", links.get("slack")))
-    for label, key in (("Ticket", "tickets"), ("Dashboard", "dashboards")):
-        found = links.get(key)
-        values: list[Any] = found if isinstance(found, list) else []
-        for index, url in enumerate(values, 1):
-            link_parts.append(html_link(f"{label} {index}" if len(values) > 1 else label, url))
-    facing = impact.get("customer_facing")
-    cells = [
-        ("Severity", sev_text), ("Status", attr(report.status)),
-        ("Services", services), ("Visibility", attr(report.visibility)),
-        ("Owner", attr(report.owner)), ("Authors", attr(", ".join(report.authors))),
-        *[(attr(t.name), attr(", ".join(roles[t.id]))) for t in tax.roles if roles.get(t.id)],
-    ]
-    if len(cells) % 2:
-        cells.append(("", ""))
-    cells += [
-        ("Started", attr(_when(report.started, report.data.get("started")))),
-        ("Time to detect", format_duration(report.time_to_detect)),
-        ("Detected", attr(_when(report.detected, report.data.get("detected")))),
-        ("Time to mitigate", format_duration(report.time_to_mitigate)),
-        ("Mitigated", attr(_when(report.mitigated, report.data.get("mitigated")))),
-        ("Time to resolve", format_duration(report.time_to_resolve)),
-        ("Resolved", attr(_when(report.resolved, report.data.get("resolved")))),
-        ("Customer impact", format_duration(report.impact_duration)),
-        ("Users affected", attr(text(impact.get("users_affected")))),
-        ("Customer-facing", "yes" if facing is True else "no" if facing is False else ""),
-        ("Data impact", attr(text(impact.get("data_impact")))),
-        ("Links", " · ".join(link_parts)),
-    ]
-    if report.tags:
-        cells.append(("Tags", attr(", ".join(report.tags))))
-    if len(cells) % 2:
-        cells.append(("", ""))
-    rows = []
-    for i in range(0, len(cells), 2):
-        pair = "".join(f'<th scope="row">{label}</th><td>{value or "—"}</td>' if label else "<td></td><td></td>"
-                       for label, value in cells[i:i + 2])
-        rows.append(f"<tr>{pair}</tr>")
-    return fragment(['<table class="pm-card">', "<tbody>", *rows, "</tbody>", "</table>"])
-
-
-def _when(parsed: dt.datetime | None, raw: object) -> str:
-    if parsed is None:
-        return "" if raw is None else str(raw)
-    return parsed.strftime("%Y-%m-%d %H:%M ") + (parsed.strftime("%z")[:3] + ":" + parsed.strftime("%z")[3:]
-                                                  if parsed.utcoffset() else "UTC")
 
 
 def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> list[str]:

@@ -91,6 +91,8 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False,
         collection = load_for_preview(files, tax, settings.root, settings.preview, settings.cache_dir)
     else:
         collection = load_collection(files, tax, settings.root)
+    for report in collection.reports:
+        report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
     readable = readable_by(collection.reports, tax, settings.audience)
     plan = SitePlan(collection, readable)
     routes = Routes(directory_urls=settings.directory_urls)

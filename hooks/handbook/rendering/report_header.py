@@ -1,0 +1,88 @@
+"""The head of a report's page, as data: what a reader opening it from a Slack link looks for first.
+
+Severity and status, the key numbers, the services, how many action items are overdue, then the
+roles, times and the rest. Every value is plain text or a checked address; the theme's template
+(overrides/partials/handbook-report-header.html) lays it out and escapes it. A value the report
+does not give is None, and the template shows it as not known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from handbook.core.timestamps import format_duration
+from handbook.reading.model import Report, text
+from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.markup import safe_url
+from handbook.rendering.routes import Routes
+
+LINK_LABELS = (("slack", "Slack channel"), ("tickets", "Ticket"), ("dashboards", "Dashboard"))
+
+
+def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> dict[str, Any]:
+    """The header of the report page at `src`, as plain data for the template."""
+    severity = tax.severity(report.severity)
+    status = tax.status(report.status)
+    impact = report.impact
+    facing = impact.get("customer_facing")
+    overdue = [(today - item.due).days for item in report.actions if item.open and item.due and item.due < today]
+    return {
+        "severity": None if severity is None else {
+            "id": severity.id, "name": severity.name, "href": routes.href(src, routes.severity(severity.id)),
+            "rank": [s.id for s in tax.severities].index(severity.id) + 1},
+        "severity_text": report.severity or None,
+        "status": {"id": report.status or None, "reviewed": bool(status and status.reviewed),
+                   "draft": bool(status and not status.enforced)},
+        "numbers": [("Customer impact", _duration(report.impact_duration)),
+                    ("Time to resolve", _duration(report.time_to_resolve)),
+                    ("Users affected", text(impact.get("users_affected")) or None)],
+        "services": [{"name": name, "href": routes.href(src, routes.service(name))} for name in report.services],
+        "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
+        "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
+                   *[(role.name, ", ".join(report.roles[role.id])) for role in tax.roles
+                     if report.roles.get(role.id)]],
+        "times": [("Started", _when(report.started, report.data.get("started"))),
+                  ("Detected", _when(report.detected, report.data.get("detected"))),
+                  ("Mitigated", _when(report.mitigated, report.data.get("mitigated"))),
+                  ("Resolved", _when(report.resolved, report.data.get("resolved"))),
+                  ("Time to detect", _duration(report.time_to_detect)),
+                  ("Time to mitigate", _duration(report.time_to_mitigate))],
+        "facts": [("Visibility", report.visibility or None),
+                  ("Customer-facing", "yes" if facing is True else "no" if facing is False else None),
+                  ("Data impact", text(impact.get("data_impact")) or None),
+                  ("Tags", ", ".join(report.tags) or None)],
+        "links": _links(report.links),
+    }
+
+
+def _duration(value: dt.timedelta | None) -> str | None:
+    return format_duration(value) if value is not None else None
+
+
+def _when(parsed: dt.datetime | None, raw: object) -> str | None:
+    """A timestamp as the report's readers read it: in its own offset, or UTC."""
+    if parsed is None:
+        return None if raw is None else str(raw)
+    offset = parsed.strftime("%z")
+    zone = f"{offset[:3]}:{offset[3:]}" if parsed.utcoffset() else "UTC"
+    return parsed.strftime("%Y-%m-%d %H:%M ") + zone
+
+
+def _links(links: dict[str, Any]) -> list[dict[str, str]]:
+    """The report's outside links that are http(s) addresses, each labelled by its kind and its last
+    path part (a ticket's key, a dashboard's name), so two tickets read differently."""
+    found: list[dict[str, str]] = []
+    for key, label in LINK_LABELS:
+        values = links.get(key)
+        for value in values if isinstance(values, list) else [values]:
+            if not value:
+                continue
+            href = safe_url(value)
+            if href is None:  # the validator reports it; the reader still sees that there is one
+                found.append({"label": label, "href": ""})
+                continue
+            last = urlsplit(href).path.rstrip("/").rpartition("/")[2]
+            found.append({"label": f"{label} {last}" if last and key != "slack" else label, "href": href})
+    return found
