@@ -316,3 +316,25 @@ def test_every_link_resolves_without_directory_urls(tmp_path):
     # the permanent address used in Slack, feeds and incidents.json still leads to the report
     redirect = (site / "incidents" / "INC-2026-004" / "index.html").read_text(encoding="utf-8")
     assert "../INC-2026-004.html" in redirect
+
+
+def test_report_header_shows_what_is_not_known_and_what_is_overdue(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    # a draft may leave out a fact it does not have yet (a warning, so not --strict)
+    text = valid_text.replace('  users_affected: "7% of checkout attempts"\n', "").replace("status: reviewed", "status: draft")
+    assert text.count("users_affected") == 0 and "status: draft" in text
+    (project / "postmortems" / "report.md").write_text(text, encoding="utf-8")
+    result = mkdocs(project, "build", "-d", "site")
+    assert result.code == 0, result.output
+    soup = BeautifulSoup((project / "site" / "incidents" / "INC-2026-101" / "index.html").read_text(), "html.parser")
+    header = soup.select_one("section.pm-card")
+    numbers = {d.dt.get_text(strip=True): d.dd.get_text(" ", strip=True) for d in header.select(".pm-numbers > div")}
+    assert numbers == {"Customer impact": "40 min", "Time to resolve": "1 h 53 min", "Users affected": "not known"}
+    # AI-2 is open and was due on 2026-11-01; the build's today is 2026-11-20
+    assert header.select_one(".pm-overdue-line").get_text(" ", strip=True) == \
+        "overdue 1 action item overdue (oldest 19 days)"
+    assert header.select_one("a.pm-sev")["href"] == "../../severities/sev2/"
+    assert [a.get_text(strip=True) for a in header.select("a.pm-chip")] == ["checkout-api", "payments-gateway"]
+    # the title is written once, above the header, and the summary follows the header
+    assert len(soup.select("article h1")) == 1
+    assert header.find_next("h2").get_text(strip=True).startswith("Summary")

@@ -28,6 +28,7 @@ from handbook.queries.audience import check_audience
 from handbook.reading.settings import Settings, SettingsError
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError
 from handbook.rendering.markup import join_fragments
+from handbook.rendering.reporting import log_line
 from handbook.rendering.sanitise import sanitise
 from handbook.rendering.site import SitePlan, plan_site
 from handbook_mkdocs.options import HandbookConfig, settings_from_config
@@ -75,7 +76,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         except SettingsError as exc:
             self._cannot_build([str(exc)])
         except TaxonomyError as exc:
-            self._cannot_build([f"{p.file}:{p.line}: [{p.rule}] {p.message} Fix: {p.hint}" for p in exc.problems])
+            self._cannot_build([log_line(p) for p in exc.problems])
         else:
             self.settings, self.taxonomy = settings, taxonomy
         return config
@@ -140,7 +141,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             problems = [p for r in self.plan.collection.reports if r.path == preview for p in r.problems]
         for p in problems:
             level = logging.ERROR if p.level is Level.ERROR and not self.serving else logging.WARNING
-            log.log(level, "%s:%s: %s [%s] %s Fix: %s", p.file, p.line, p.level.value, p.rule, p.message, p.hint)
+            log.log(level, "%s", log_line(p))
         if self.serving:
             return
         errors = sum(1 for p in problems if p.level is Level.ERROR)

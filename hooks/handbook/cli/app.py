@@ -17,7 +17,7 @@ from handbook.checks.rules import RULES
 from handbook.checks.schema import build_schema
 from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError, taxonomy_schema
-from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary
+from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary, text_lines
 from handbook_mkdocs.options import load_settings
 
 
@@ -46,9 +46,7 @@ class Context:
                 self._taxonomy = self.settings.load_taxonomy()
             except TaxonomyError as exc:
                 for p in exc.problems:
-                    click.echo(f"{p.file}:{p.line}: error [{p.rule}] {p.message}", err=True)
-                    if p.hint:
-                        click.echo(f"    fix: {p.hint}", err=True)
+                    click.echo("\n".join(text_lines(p)), err=True)
                 _fail("The taxonomy is invalid; fix it first.")
         return self._taxonomy  # type: ignore[return-value]
 

@@ -21,13 +21,19 @@ def summary_line(problems: list[Problem], reports: int) -> str:
             f"{warnings} warning{'s' if warnings != 1 else ''} in {files} file{'s' if files != 1 else ''}.")
 
 
+def text_lines(p: Problem) -> list[str]:
+    """One problem for people: `file:line: level [rule] message`, then its fix indented."""
+    return [f"{p.file}:{p.line}: {p.level.value} [{p.rule}] {p.message}", *([f"    fix: {p.hint}"] if p.hint else [])]
+
+
+def log_line(p: Problem) -> str:
+    """One problem on one line, for logs (MkDocs' output): the text form with its fix after the message."""
+    return f"{p.file}:{p.line}: {p.level.value} [{p.rule}] {p.message}" + (f" Fix: {p.hint}" if p.hint else "")
+
+
 def render_text(problems: list[Problem], reports: int) -> str:
-    """Problems for people: `file:line: level [rule] message` and its fix."""
-    lines = []
-    for p in problems:
-        lines.append(f"{p.file}:{p.line}: {p.level.value} [{p.rule}] {p.message}")
-        if p.hint:
-            lines.append(f"    fix: {p.hint}")
+    """Problems for people, each as `text_lines` gives it, then the summary line."""
+    lines = [line for p in problems for line in text_lines(p)]
     lines.append(summary_line(problems, reports))
     return "\n".join(lines) + "\n"
 
