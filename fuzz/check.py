@@ -27,6 +27,7 @@ from handbook.checks.rules import RULES
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.site import plan_site
+from handbook_mkdocs.links import MkDocsLinks
 
 from .generate import ReportSet
 
@@ -56,7 +57,8 @@ def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], ta
     settings = Settings(root=root, config=Path(__file__).resolve().parent.parent / "handbook.yml",
                         postmortems=folder, audience="internal", today=TODAY,
                         site_url="https://handbook.example", repo_url="https://git.example/handbook")
-    plan = plan_site(settings, tax, show_problems=True, site_name="Fuzz handbook")
+    plan = plan_site(settings, tax, MkDocsLinks(use_directory_urls=True), show_problems=True,
+                     site_name="Fuzz handbook")
     lines = {f"postmortems/{p.name}": line_count(p.read_bytes().decode("utf-8", "replace")) for p in paths}
     for problem in plan.collection.problems:
         where = f"{problem.file}:{problem.line} [{problem.rule}]"

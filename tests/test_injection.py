@@ -17,6 +17,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from handbook import Level
+from handbook_mkdocs.links import MkDocsLinks
 from handbook_mkdocs.options import load_settings
 from handbook.rendering.site import plan_site
 
@@ -265,11 +266,13 @@ def test_a_problem_shown_to_an_audience_never_names_a_report_it_may_not_read(tmp
     from dataclasses import replace
 
     for audience in ("public", "internal"):
-        plan = plan_site(replace(settings, audience=audience), settings.load_taxonomy(), show_problems=True)
+        plan = plan_site(replace(settings, audience=audience), settings.load_taxonomy(), MkDocsLinks(True),
+                         show_problems=True)
         markdown = "\n".join(plan.pages.values())
         assert "duplicate-id" in markdown, audience  # the author still learns of the clash
         assert "secret-breach-of-vault" not in markdown, audience
-    plan = plan_site(replace(settings, audience="restricted"), settings.load_taxonomy(), show_problems=True)
+    plan = plan_site(replace(settings, audience="restricted"), settings.load_taxonomy(), MkDocsLinks(True),
+                     show_problems=True)
     assert "secret-breach-of-vault" in "\n".join(plan.pages.values())
 
 

@@ -31,6 +31,7 @@ from handbook.rendering.markup import join_fragments
 from handbook.rendering.reporting import log_line
 from handbook.rendering.sanitise import sanitise
 from handbook.rendering.site import SitePlan, plan_site
+from handbook_mkdocs.links import MkDocsLinks
 from handbook_mkdocs.options import HandbookConfig, settings_from_config
 
 log = logging.getLogger("mkdocs.plugins.handbook")
@@ -101,7 +102,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if settings.preview is not None and not self.serving:
             raise PluginError("handbook: HANDBOOK_PREVIEW builds one report's page only; it is for `mkdocs serve` "
                               "(`handbook preview PATH`). Unset it to build the site.")
-        plan = self.plan = plan_site(settings, self.taxonomy, show_problems=self.serving, site_name=config.site_name)
+        plan = self.plan = plan_site(settings, self.taxonomy, MkDocsLinks(bool(config.use_directory_urls)),
+                                     show_problems=self.serving, site_name=config.site_name)
         self._report_problems(strict=bool(config.strict))
         docs_dir = Path(config.docs_dir).resolve()
         for src_uri, content in plan.pages.items():

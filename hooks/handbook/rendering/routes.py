@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from handbook.core.paths import stable_name
-
-
-def _url_parts(path: str) -> tuple[str, ...]:
-    """The folders of a page's directory URL: `incidents/INC-1.md` -> (incidents, INC-1)."""
-    stem = path[:-3] if path.endswith(".md") else path
-    parts = tuple(p for p in stem.split("/") if p)
-    return parts[:-1] if parts and parts[-1] == "index" else parts
 
 
 def report_url(site_url: str, report_id: str) -> str:
@@ -29,13 +23,22 @@ def slug(value: str) -> str:
     return stable_name(value)
 
 
+class PageLinks(Protocol):
+    """How one page links to another: given by the site generator, which decides every page's
+    address (the MkDocs plugin gives `handbook_mkdocs.links.MkDocsLinks`)."""
+
+    def href(self, src: str, target: str) -> str:
+        """The relative link from the page at `src` to the page at `target` (docs-relative sources)."""
+        ...
+
+
 @dataclass(slots=True)
 class Routes:
+    links: PageLinks
+    """Addresses as the site generator makes them: no rule of MkDocs is repeated here."""
     known: dict[str, str] = field(default_factory=dict)
     """Id -> title of every report this build publishes."""
     _service_slugs: dict[str, str] = field(default_factory=dict)
-    directory_urls: bool = True
-    """MkDocs' `use_directory_urls`: how a page's source path becomes its address."""
 
     INCIDENTS = "incidents/index.md"
     ACTIONS = "actions/index.md"
@@ -72,18 +75,5 @@ class Routes:
         return posixpath.relpath(target, posixpath.dirname(src) or ".")
 
     def href(self, src: str, target: str) -> str:
-        """Relative URL from the page at `src` to the page at `target`, for generated HTML.
-
-        With MkDocs' directory URLs, `incidents/INC-1.md` is served at `incidents/INC-1/` and
-        `incidents/index.md` at `incidents/`; without them, at `incidents/INC-1.html` and
-        `incidents/index.html`, as MkDocs writes them.
-        """
-        if not self.directory_urls:
-            page = target[:-3] + ".html" if target.endswith(".md") else target
-            return posixpath.relpath(page, posixpath.dirname(src) or ".")
-        here, there = _url_parts(src), _url_parts(target)
-        common = 0
-        while common < min(len(here), len(there)) and here[common] == there[common]:
-            common += 1
-        relative = "../" * (len(here) - common) + "".join(part + "/" for part in there[common:])
-        return relative or "./"
+        """Relative URL from the page at `src` to the page at `target`, for generated HTML."""
+        return self.links.href(src, target)

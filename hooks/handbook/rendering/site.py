@@ -23,7 +23,7 @@ from handbook.rendering.metrics import metrics_page
 from handbook.rendering.outputs import atom_feed, incidents_json, open_graph, redirect_page
 from handbook.rendering.page import Page
 from handbook.rendering.report_page import render_report_page
-from handbook.rendering.routes import Routes
+from handbook.rendering.routes import PageLinks, Routes
 
 
 @dataclass(slots=True)
@@ -53,7 +53,7 @@ class SitePlan:
         self.collection.reports.clear()
 
 
-def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> None:
+def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str) -> None:
     """Link previews, incidents.json, the feed and the redirects, computed while the reports are here."""
     site_url = settings.site_url
     for src, report in plan.report_sources.items():
@@ -63,12 +63,14 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) 
             # The file's own name is the other address people use (they see it in the repository
             # and in pull requests): send it on to the id's permanent address.
             stem = path_key(report.path.stem)
-            page = f"../{report.key}/" if settings.directory_urls else f"../{report.key}.html"
+            # Each redirect is a page of its own folder: the link from there is MkDocs' (Routes.href).
             if stem and stem != report.key:  # a name that is not a safe file name gets no second address
+                page = routes.href(f"incidents/{stem}/index.md", src)
                 plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical)
             if not settings.directory_urls:
                 # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json,
                 # keeps working when the site is built without directory URLs.
+                page = routes.href(f"incidents/{report.key}/index.md", src)
                 plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical)
     plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
     plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
@@ -83,8 +85,10 @@ def _shown(problems: list[Problem], visible: set[str]) -> list[Problem]:
             for p in problems]
 
 
-def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False, site_name: str = "") -> SitePlan:
-    """Read the reports once and plan every generated page and output of one build."""
+def plan_site(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems: bool = False,
+              site_name: str = "") -> SitePlan:
+    """Read the reports once and plan every generated page and output of one build; `links` gives the
+    site generator's addresses (MkDocs': `handbook_mkdocs.links.MkDocsLinks`)."""
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     if settings.preview is not None:
@@ -95,7 +99,7 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False,
         report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
     readable = readable_by(collection.reports, tax, settings.audience)
     plan = SitePlan(collection, readable)
-    routes = Routes(directory_urls=settings.directory_urls)
+    routes = Routes(links)
     used: set[str] = set()
     keyed: list[tuple[str, Report]] = []
     for report in readable:
@@ -136,5 +140,5 @@ def plan_site(settings: Settings, tax: Taxonomy, *, show_problems: bool = False,
         if found:
             plan.fragments[src] = found
     if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
-        _outputs(plan, tax, settings, site_name)
+        _outputs(plan, tax, settings, routes, site_name)
     return plan
