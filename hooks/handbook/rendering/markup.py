@@ -118,6 +118,9 @@ def safe_markdown(body: str) -> str:
         if line.startswith(("    ", "\t")) and line.strip() and (not out or not out[-1].strip()):
             out.append(line)  # indented code block
             continue
+        if "<" not in line and "](" not in line and "]:" not in line:
+            out.append(line)  # nothing here for `_safe_line` to change (most lines): skip its passes
+            continue
         out.append(_safe_line(line))
     return "\n".join(out)
 

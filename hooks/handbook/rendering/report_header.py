@@ -27,6 +27,7 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
     status = tax.status(report.status)
     impact = report.impact
     facing = impact.get("customer_facing")
+    roles = report.roles  # a property that reads the front matter: once
     overdue = [(today - item.due).days for item in report.actions if item.open and item.due and item.due < today]
     return {
         "severity": None if severity is None else {
@@ -41,8 +42,7 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
         "services": [{"name": name, "href": routes.href(src, routes.service(name))} for name in report.services],
         "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
         "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
-                   *[(role.name, ", ".join(report.roles[role.id])) for role in tax.roles
-                     if report.roles.get(role.id)]],
+                   *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)]],
         "times": [("Started", _when(report.started, report.data.get("started"))),
                   ("Detected", _when(report.detected, report.data.get("detected"))),
                   ("Mitigated", _when(report.mitigated, report.data.get("mitigated"))),

@@ -11,6 +11,7 @@ from typing import Any
 
 from handbook.checks.collection import Collection, find_reports, internal_error, load_collection
 from handbook.checks.preview import load_for_preview
+from handbook.core.memory import collector_paused
 from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, readable_by
@@ -89,6 +90,11 @@ def plan_site(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_probl
               site_name: str = "") -> SitePlan:
     """Read the reports once and plan every generated page and output of one build; `links` gives the
     site generator's addresses (MkDocs': `handbook_mkdocs.links.MkDocsLinks`)."""
+    with collector_paused():  # thousands of pages' worth of small objects and no cycles: see core.memory
+        return _plan(settings, tax, links, show_problems=show_problems, site_name=site_name)
+
+
+def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems: bool, site_name: str) -> SitePlan:
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     if settings.preview is not None:
