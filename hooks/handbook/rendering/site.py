@@ -132,6 +132,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             pages[src].lines += [f"The page of {md(report.rel)} could not be drawn: a bug in the handbook. "
                                  "The build reports it as an `internal-error`.", ""]
         plan.report_sources[src] = report
+        report.release_content()  # its page is drawn: nothing after this reads its body or timeline
     services = sorted({s for r in readable for s in r.services}, key=str.lower)
     pages[Routes.INCIDENTS] = indexes.incidents_page(readable, tax, routes, services)
     pages[Routes.ACTIONS] = indexes.actions_page(readable, tax, routes, today)
@@ -140,7 +141,8 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages.update(indexes.services_pages(readable, tax, routes, today))
     pages.update(indexes.severity_pages(readable, tax, routes))
     pages.update(indexes.year_pages(readable, tax, routes))
-    for src, page in pages.items():
+    for src in list(pages):  # in order; each page's lines are freed as its Markdown is made
+        page = pages.pop(src)
         plan.pages[src], found = split_fragments(page.markdown)
         plan.meta[src] = page.meta()
         if found:
