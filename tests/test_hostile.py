@@ -52,10 +52,11 @@ def test_hostile_text_is_shown_as_text_in_html_json_and_feed(tmp_path, valid_tex
                            "html.parser")
     text = report.select_one("article").get_text(" ")
     assert SCRIPT in text and IMG in text  # shown, as text
-    # a `|` in a cell does not break the action-item table: still eight columns, one row per item
-    table = report.select_one("#action-items ~ table")
-    assert [len(tr.find_all(["td", "th"])) for tr in table.find_all("tr")] == [8, 8, 8]
-    assert PIPE in table.get_text()
+    # a `|` in an action does not break the action items: one block per item, the text whole
+    items = report.select("#action-items ~ ol.pm-actions > li.pm-action")
+    assert [i.select_one(".pm-action__id").get_text() for i in items] == ["AI-1", "AI-2"]
+    assert items[0].select_one(".pm-action__text").get_text() == f"Route {PIPE} changes {SCRIPT} through the canary"
+    assert items[0].select_one(".pm-action__facts").get_text().startswith("Owner: Dev Patel · Priority: P1")
     assert report.select_one('a[href="https://example.com/ok"]') is not None
     assert report.select_one('a[href="https://example.com/a"]') is not None
     document = json.loads((site / "incidents.json").read_text(encoding="utf-8"))

@@ -112,11 +112,11 @@ def test_a_valid_build_keeps_every_report_and_action_item(tmp_path_factory, data
         page = BeautifulSoup((site / "incidents" / front["id"] / "index.html").read_text(encoding="utf-8"),
                              "html.parser")
         assert front["title"] in page.select_one("h1").get_text()
-        rows = page.select("#action-items ~ table tbody tr")
-        assert [r.select_one("td").get_text() for r in rows] == [a["id"] for a in front["action_items"]]
+        rows = page.select("#action-items ~ ol.pm-actions > li.pm-action")
+        assert [r.select_one(".pm-action__id").get_text() for r in rows] == [a["id"] for a in front["action_items"]]
         # a name is shown with its runs of white space as one space, as HTML would show it anyway
-        assert [r.select("td")[2].get_text() for r in rows] == [" ".join(a["owner"].split())
-                                                                 for a in front["action_items"]]
+        assert [r.select_one(".pm-action__owner").get_text() for r in rows] == [" ".join(a["owner"].split())
+                                                                                for a in front["action_items"]]
         open_total += sum(a["status"] in ("open", "in-progress") for a in front["action_items"])
     actions = BeautifulSoup((site / "actions" / "index.html").read_text(encoding="utf-8"), "html.parser")
     assert len(actions.select("h2 + table tbody tr")) == open_total

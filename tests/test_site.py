@@ -118,8 +118,8 @@ def test_report_page_card_actions_related_and_edit_link(example_site):
     edit = soup.select_one("a.md-content__button[href*='edit']")
     rel = linked["_path"].relative_to(ROOT).as_posix()
     assert edit["href"].endswith("/edit/main/" + rel)
-    # the action-item table comes from the front matter
-    ids = [td.get_text(strip=True) for td in soup.select("#action-items ~ table tbody tr td:first-child")]
+    # the action items come from the front matter, each with its verification in view
+    ids = [span.get_text(strip=True) for span in soup.select("#action-items ~ ol.pm-actions .pm-action__id")]
     assert ids == [a["id"] for a in linked["action_items"]]
 
 
@@ -127,7 +127,8 @@ def test_overdue_items_are_marked_on_report_pages(example_site):
     today = dt.date.fromisoformat(TODAY)
     for report in visible_examples():
         soup = _soup(example_site, f"incidents/{report['id']}/index.html")
-        marked = {tr.select_one("td").get_text(strip=True) for tr in soup.select("tr") if tr.select_one(".pm-overdue")}
+        marked = {li.select_one(".pm-action__id").get_text(strip=True) for li in soup.select("li.pm-action")
+                  if li.select_one(".pm-overdue")}
         expected = {a["id"] for a in report.get("action_items", [])
                     if a["status"] in OPEN and dt.date.fromisoformat(a["due"]) < today}
         assert marked == expected, report["id"]

@@ -94,8 +94,9 @@ def test_generated_sets_through_real_builds_lose_nothing(tmp_path):
             assert report_id in published, where
             page = BeautifulSoup((site / "incidents" / report_id / "index.html").read_text(encoding="utf-8"),
                                  "html.parser")
-            rows = page.select("#action-items ~ table tbody tr")
-            assert [r.select_one("td").get_text() for r in rows] == [a["id"] for a in made.front["action_items"]], where
+            rows = page.select("#action-items ~ ol.pm-actions li.pm-action")
+            assert [r.select_one(".pm-action__id").get_text() for r in rows] == \
+                [a["id"] for a in made.front["action_items"]], where
             reports_in += 1
             items_in += len(rows)
     assert reports_in >= 10 and items_in >= 20  # the property was exercised, not skipped

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
 
 from handbook.core.problems import Level, Problem
+from handbook.core.paths import stable_name
 from handbook.core.text import clip
 from handbook.reading.model import ActionItem, Report, text
 from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.markup import attr, fragment, html_link, html_table, md, safe_markdown
+from handbook.rendering.markup import attr, fragment, html_table, md, safe_markdown, safe_url
 from handbook.rendering.page import Page
 from handbook.rendering.report_header import report_header
 from handbook.rendering.routes import Routes
+from handbook.rendering.templating import render_fragment
 
 
 def report_description(report: Report, limit: int = 200) -> str:
@@ -91,20 +95,24 @@ def action_status(item: ActionItem, today: dt.date) -> str:
     return status
 
 
+def action_view(item: ActionItem, tax: Taxonomy, today: dt.date) -> dict[str, Any]:
+    """One action item as plain data for the templates (None where the report does not say)."""
+    ticket = safe_url(item.ticket) if item.ticket else None
+    return {
+        "id": item.id, "anchor": stable_name(item.id), "description": item.description,
+        "status": item.status or None, "verification": item.verification or None, "owner": item.owner or None,
+        "priority": item.priority or None, "category": tax.label("category", item.category) if item.category else None,
+        "due": item.due.isoformat() if item.due else (text(item.raw.get("due")) or None),
+        "overdue_days": (today - item.due).days if item.open and item.due and item.due < today else None,
+        "ticket_text": item.ticket or None, "ticket": ticket,
+        "ticket_label": urlsplit(ticket).path.rstrip("/").rpartition("/")[2] or "ticket" if ticket else None,
+    }
+
+
 def _action_table(actions: list[ActionItem], tax: Taxonomy, today: dt.date) -> list[str]:
     if not actions:
         return ["*No action items recorded yet.*", ""]
-    rows = []
-    for item in actions:
-        action = attr(item.description)
-        if item.ticket:
-            action += " (" + html_link("ticket", item.ticket) + ")"
-        due = item.due.isoformat() if item.due else attr(text(item.raw.get("due")))
-        rows.append([attr(item.id), action, attr(item.owner), attr(item.priority),
-                     attr(tax.label("category", item.category)), due, action_status(item, today),
-                     attr(item.verification)])
-    return fragment(html_table(["Id", "Action", "Owner", "Priority", "Category", "Due", "Status", "Verification"],
-                               rows))
+    return render_fragment("action-items.html", items=[action_view(item, tax, today) for item in actions])
 
 
 def _related(report: Report, routes: Routes, src: str) -> list[str]:
