@@ -1,8 +1,8 @@
 """The head of a report's page, as data: what a reader opening it from a Slack link looks for first.
 
 Severity and status, the key numbers, the services, how many action items are overdue, then the
-roles, times and the rest. Every value is plain text or a checked address; the theme's template
-(overrides/partials/handbook-report-header.html) lays it out and escapes it. A value the report
+roles, times and the rest. Every value is plain text or a checked address; the template
+(templates/report-header.html, rendered with autoescaping on) lays it out. A value the report
 does not give is None, and the template shows it as not known.
 """
 

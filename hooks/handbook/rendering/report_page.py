@@ -16,7 +16,7 @@ from handbook.rendering.markup import attr, fragment, html_table, md, safe_markd
 from handbook.rendering.page import Page
 from handbook.rendering.report_header import report_header
 from handbook.rendering.routes import Routes
-from handbook.rendering.templating import render_fragment
+from handbook.rendering.templating import render_fragment, render_html
 
 
 def report_description(report: Report, limit: int = 200) -> str:
@@ -28,9 +28,11 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
                        problems: list[Problem] | None = None) -> Page:
     """The report's page at `src`. `problems` are shown in a box at the top (live preview)."""
     title = f"{report.id}: {report.title}" if report.id else report.title
-    # The theme writes the title, then the header (overrides/partials/content.html), from this data.
+    # The theme writes the title, then this header (overrides/partials/content.html): outside the
+    # page's Markdown, so the search index is not made of it, and as one string, not a structure
+    # (thousands of pages wait in memory for the theme).
     page = Page.start(title, report_description(report), listing=False, heading=False)
-    page.data["handbook_report"] = report_header(report, tax, routes, src, today)
+    page.data["handbook_header"] = render_html("report-header.html", r=report_header(report, tax, routes, src, today))
     parts = page.lines
     if problems:
         parts += _problem_box(problems)

@@ -22,7 +22,11 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
+def render_html(name: str, **context: Any) -> str:
+    """The template `name` rendered with `context`: HTML with every value escaped."""
+    return _ENVIRONMENT.get_template(name).render(**context)
+
+
 def render_fragment(name: str, **context: Any) -> list[str]:
     """The template `name` rendered with `context`, as a fragment of generated HTML for a page."""
-    html = _ENVIRONMENT.get_template(name).render(**context)
-    return fragment([line for line in html.split("\n") if line.strip()])
+    return fragment([line for line in render_html(name, **context).split("\n") if line.strip()])
