@@ -24,7 +24,6 @@ LINK_LABELS = (("slack", "Slack channel"), ("tickets", "Ticket"), ("dashboards",
 def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> dict[str, Any]:
     """The header of the report page at `src`, as plain data for the template."""
     severity = tax.severity(report.severity)
-    status = tax.status(report.status)
     impact = report.impact
     facing = impact.get("customer_facing")
     roles = report.roles  # a property that reads the front matter: once
@@ -34,8 +33,7 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
             "id": severity.id, "name": severity.name, "href": routes.href(src, routes.severity(severity.id)),
             "rank": [s.id for s in tax.severities].index(severity.id) + 1},
         "severity_text": report.severity or None,
-        "status": {"id": report.status or None, "reviewed": bool(status and status.reviewed),
-                   "draft": bool(status and not status.enforced)},
+        "status": report.status or None,
         "numbers": [("Customer impact", _duration(report.impact_duration)),
                     ("Time to resolve", _duration(report.time_to_resolve)),
                     ("Users affected", text(impact.get("users_affected")) or None)],
