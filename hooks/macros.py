@@ -24,11 +24,17 @@ def define_env(env) -> None:  # noqa: ANN001 - the macros plugin's environment o
             env.variables[name] = _Unknown()
         return
     tables = HandbookTables(taxonomy)
-    env.variables["org"] = dict(taxonomy.organisation)
+    env.variables["org"] = {key: _as_text(value) for key, value in taxonomy.organisation.items()}
     env.variables["rules"] = taxonomy.rules
     env.variables["taxonomy"] = taxonomy
     for name in HandbookTables.MACROS:
         env.macro(getattr(tables, name), name)
+
+
+def _as_text(value: str) -> str:
+    """An organisation word as Markdown reads it as text: a Slack channel such as `#inc-bridge` that
+    lands at the start of a line would otherwise become a heading."""
+    return "\\" + value if value.startswith("#") else value
 
 
 class _Unknown:

@@ -339,3 +339,9 @@ def test_report_header_shows_what_is_not_known_and_what_is_overdue(tmp_path, val
     # the title is written once, above the header, and the summary follows the header
     assert len(soup.select("article h1")) == 1
     assert header.find_next("h2").get_text(strip=True).startswith("Summary")
+
+
+def test_a_channel_name_at_the_start_of_a_line_is_text_not_a_heading(example_site):
+    article = _article(example_site, "index.html")
+    assert len(article.select("h1")) == 1
+    assert "#inc-bridge and declared in" in " ".join(article.get_text(" ").split())
