@@ -345,3 +345,16 @@ def test_a_channel_name_at_the_start_of_a_line_is_text_not_a_heading(example_sit
     article = _article(example_site, "index.html")
     assert len(article.select("h1")) == 1
     assert "#inc-bridge and declared in" in " ".join(article.get_text(" ").split())
+
+
+def test_searching_a_service_name_offers_its_page_without_repeating_the_reports(example_site):
+    index = json.loads((example_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    services = {s for r in visible_examples() for s in r["services"]}
+    pages = {d["location"]: d for d in index["docs"] if d["location"].startswith("services/")}
+    for service in services:
+        assert any(d["title"] == f"Service: {service}" for d in pages.values()), service
+    titles = [r["title"] for r in visible_examples()]
+    for entry in pages.values():  # the tables of incidents and items are left to the reports' own entries
+        assert not any(title in entry["text"] for title in titles), entry["location"]
+    # the other listings stay out of the index: their rows are the reports
+    assert not {"incidents/", "actions/", "review/"} & {d["location"] for d in index["docs"]}

@@ -19,6 +19,13 @@ from handbook.rendering.page import Page
 from handbook.rendering.report_page import action_status
 from handbook.rendering.routes import Routes
 
+def _unsearched(lines: list[str]) -> list[str]:
+    """Generated tables kept out of the search index (Material skips `data-search-exclude`): their
+    rows repeat what the reports' own entries say."""
+    return [line.replace("<table", "<table data-search-exclude", 1) if line.startswith("<table") else line
+            for line in lines]
+
+
 def _front(title: str, description: str) -> Page:
     """A generated index page, starting with its heading; `title` and `description` are plain text."""
     return Page.start(title, description)
@@ -130,10 +137,11 @@ def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: 
         lines = page.lines
         lines += [f"{len(own)} incident{'s' if len(own) != 1 else ''} affected this service. "
                   f"[All services]({routes.rel(src, routes.SERVICES)})", ""]
-        lines += incident_table(own, routes, src)
+        lines += _unsearched(incident_table(own, routes, src))
         items = open_items(own)
         lines += ["## Open action items", ""]
-        lines += _item_rows(items, tax, routes, src, today) if items else ["*None.*", ""]
+        lines += _unsearched(_item_rows(items, tax, routes, src, today)) if items else ["*None.*", ""]
+        page.searchable = True  # found by the service's name; its rows are the reports' own entries
         pages[src] = page
     index += fragment(html_table(["Service", "Incidents", "Latest", "Open action items"], service_rows)) \
         if service_rows \

@@ -23,6 +23,9 @@ class Page:
     """The page's Markdown, line by line (starting with its heading)."""
     listing: bool = True
     """An index page: no table of contents, and out of the search index (its rows are in the reports)."""
+    searchable: bool = False
+    """A listing that is still in the search index (a service's page: searching a service's name
+    should offer it); its tables are kept out of the index by the page itself."""
     data: dict[str, Any] = field(default_factory=dict)
     """More of `page.meta`, as plain data for the theme's templates (which escape it)."""
 
@@ -44,5 +47,6 @@ class Page:
         meta.update(self.data)
         if self.listing:
             meta["hide"] = ["toc"]
-            meta["search"] = {"exclude": True}
+            if not self.searchable:
+                meta["search"] = {"exclude": True}
         return meta
