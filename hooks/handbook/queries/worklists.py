@@ -31,6 +31,11 @@ class OpenItem:
     item: ActionItem
 
 
+def days_overdue(item: ActionItem, today: dt.date) -> int | None:
+    """How many days an open item is past its due date on `today` (None when it is not overdue)."""
+    return (today - item.due).days if item.open and item.due and item.due < today else None
+
+
 def open_items(reports: list[Report]) -> list[OpenItem]:
     """Every open action item, soonest due first (undated last)."""
     items = [OpenItem(r, a) for r in reports for a in r.actions if a.open]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from handbook.reading.sections import code_flags
 
@@ -36,6 +36,11 @@ def safe_url(value: object) -> str | None:
     if isinstance(value, str) and _SAFE_URL.match(value.strip()):
         return quote(value.strip(), safe=":/?#@!$&'*+,;=%-._~")
     return None
+
+
+def url_label(href: str) -> str:
+    """The last part of an address's path (a ticket's key, a dashboard's name), to tell links apart."""
+    return urlsplit(href).path.rstrip("/").rpartition("/")[2]
 
 
 def html_link(label: object, url: object) -> str:

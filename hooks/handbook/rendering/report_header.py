@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
 from handbook.core.timestamps import format_duration
+from handbook.queries.worklists import days_overdue
 from handbook.reading.model import Report, text
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.markup import safe_url
+from handbook.rendering.markup import safe_url, url_label
 from handbook.rendering.routes import Routes
 
 LINK_LABELS = (("slack", "Slack channel"), ("tickets", "Ticket"), ("dashboards", "Dashboard"))
@@ -27,7 +27,7 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
     impact = report.impact
     facing = impact.get("customer_facing")
     roles = report.roles  # a property that reads the front matter: once
-    overdue = [(today - item.due).days for item in report.actions if item.open and item.due and item.due < today]
+    overdue = [days for days in (days_overdue(item, today) for item in report.actions) if days is not None]
     return {
         "severity": None if severity is None else {
             "id": severity.id, "name": severity.name, "href": routes.href(src, routes.severity(severity.id)),
@@ -81,6 +81,6 @@ def _links(links: dict[str, Any]) -> list[dict[str, str]]:
             if href is None:  # the validator reports it; the reader still sees that there is one
                 found.append({"label": label, "href": ""})
                 continue
-            last = urlsplit(href).path.rstrip("/").rpartition("/")[2]
+            last = url_label(href)
             found.append({"label": f"{label} {last}" if last and key != "slack" else label, "href": href})
     return found

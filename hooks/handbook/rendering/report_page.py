@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
 from handbook.core.problems import Level, Problem
 from handbook.core.paths import stable_name
 from handbook.core.text import clip
 from handbook.reading.model import ActionItem, Report, text
+from handbook.queries.worklists import days_overdue
 from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.markup import attr, fragment, html_table, md, safe_markdown, safe_url
+from handbook.rendering.markup import attr, fragment, html_table, md, safe_markdown, safe_url, url_label
 from handbook.rendering.page import Page
 from handbook.rendering.report_header import report_header
 from handbook.rendering.routes import Routes
@@ -92,7 +92,7 @@ def _factor_table(report: Report, tax: Taxonomy) -> list[str]:
 def action_status(item: ActionItem, today: dt.date) -> str:
     """Status as HTML, with an overdue marker for open items past their due date."""
     status = attr(item.status)
-    if item.open and item.due and item.due < today:
+    if days_overdue(item, today) is not None:
         return f'{status} <span class="pm-badge pm-overdue">overdue</span>'
     return status
 
@@ -105,9 +105,9 @@ def action_view(item: ActionItem, tax: Taxonomy, today: dt.date) -> dict[str, An
         "status": item.status or None, "verification": item.verification or None, "owner": item.owner or None,
         "priority": item.priority or None, "category": tax.label("category", item.category) if item.category else None,
         "due": item.due.isoformat() if item.due else (text(item.raw.get("due")) or None),
-        "overdue_days": (today - item.due).days if item.open and item.due and item.due < today else None,
+        "overdue_days": days_overdue(item, today),
         "ticket_text": item.ticket or None, "ticket": ticket,
-        "ticket_label": urlsplit(ticket).path.rstrip("/").rpartition("/")[2] or "ticket" if ticket else None,
+        "ticket_label": (url_label(ticket) or "ticket") if ticket else None,
     }
 
 
