@@ -34,7 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 REPORT = "INC-2026-001"
-PAGES = ["/", f"/incidents/{REPORT}/", "/incidents/", "/actions/", "/metrics/"]
+PAGES = ["/", f"/incidents/{REPORT}/", "/incidents/", "/actions/", "/review/", "/metrics/"]
 
 # axe rules that fail on Material for MkDocs' own markup, not ours: {rule id: [selectors]}. Each
 # rule is switched off for exactly those elements (and their content) and still runs everywhere
@@ -203,6 +203,53 @@ def test_page_loads_without_errors_or_outside_requests(site_page, path):
     assert len(traffic.requests) > 1  # the page and at least its stylesheets were seen
     problems = traffic.problems()
     assert problems == [], f"{path}: the page is not clean and self-contained:\n" + "\n".join(problems)
+
+
+# --- every page fits a phone and a laptop -------------------------------------------------------
+
+SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
+FITS = """() => {
+  const width = document.documentElement.clientWidth;
+  const problems = [];
+  if (document.documentElement.scrollWidth > width) {
+    problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px window`);
+  }
+  // A generated table never hides a column behind a scroll bar: as a table or as cards, it fits.
+  document.querySelectorAll("table[data-pm-cards]").forEach((table, n) => {
+    const box = (table.closest(".md-typeset__scrollwrap") || table.parentElement).getBoundingClientRect();
+    const own = table.getBoundingClientRect();
+    if (own.width > box.width + 1) problems.push(`table ${n + 1} is ${Math.round(own.width)} px in ${Math.round(box.width)} px`);
+  });
+  return problems;
+}"""
+
+
+def _site_pages(site: Path) -> list[str]:
+    """Every page of the built site, as its address (the handbook's own pages and every generated one)."""
+    return sorted("/" if p.parent == site else f"/{p.parent.relative_to(site).as_posix()}/"
+                  for p in site.rglob("index.html") if "assets" not in p.parts and "search" not in p.parts)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", SIZES)
+def test_every_page_fits_the_window_without_panning(browser, base_url, example_site, size, scheme):
+    width, height = SIZES[size]
+    traffic = Traffic(base_url)
+    context = _context(browser, base_url, traffic, viewport={"width": width, "height": height}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        paths = _site_pages(example_site)
+        assert len(paths) > 20 and "/actions/" in paths and any(p.startswith("/services/") for p in paths)
+        failures = []
+        for path in paths:
+            page.goto(base_url + path, wait_until="load")
+            page.wait_for_function("() => document.querySelector('.md-content') !== null")
+            failures += [f"{path}: {problem}" for problem in page.evaluate(FITS)]
+        assert failures == [], f"{size} ({width} px, {scheme}):\n" + "\n".join(failures)
+        # (requests cut short by the next page are expected here; the load test checks each page's own)
+        assert [url for url in traffic.requests if not url.startswith(base_url + "/")] == []
+    finally:
+        context.close()
 
 
 # --- search ------------------------------------------------------------------------------------

@@ -268,12 +268,17 @@ def test_a_problem_shown_to_an_audience_never_names_a_report_it_may_not_read(tmp
     for audience in ("public", "internal"):
         plan = plan_site(replace(settings, audience=audience), settings.load_taxonomy(), MkDocsLinks(True),
                          show_problems=True)
-        markdown = "\n".join(plan.pages.values())
+        markdown = _drawn(plan)
         assert "duplicate-id" in markdown, audience  # the author still learns of the clash
         assert "secret-breach-of-vault" not in markdown, audience
     plan = plan_site(replace(settings, audience="restricted"), settings.load_taxonomy(), MkDocsLinks(True),
                      show_problems=True)
-    assert "secret-breach-of-vault" in "\n".join(plan.pages.values())
+    assert "secret-breach-of-vault" in _drawn(plan)
+
+
+def _drawn(plan) -> str:
+    """Everything the plan puts on its pages: their Markdown and the generated HTML set apart from it."""
+    return "\n".join([*plan.pages.values(), *(html for found in plan.fragments.values() for html in found.values())])
 
 
 @pytest.mark.parametrize("bad_id", ["../../../escaped-page", "..", "a/b", "/tmp/absolute-page", "x" * 400])

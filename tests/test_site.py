@@ -358,3 +358,61 @@ def test_searching_a_service_name_offers_its_page_without_repeating_the_reports(
         assert not any(title in entry["text"] for title in titles), entry["location"]
     # the other listings stay out of the index: their rows are the reports
     assert not {"incidents/", "actions/", "review/"} & {d["location"] for d in index["docs"]}
+
+
+def test_a_reports_search_entry_reads_its_summary(example_site):
+    """The page's own entry (what a search result shows under the title) is the summary, not the
+    draft notice or the header's labels run together; the summary is not shown twice on the page."""
+    index = json.loads((example_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entries = {d["location"]: d for d in index["docs"]}
+    for report in visible_examples():
+        summary = re.search(r"^## Summary\n+(.+?)(?:\n\n|$)", report["_body"], re.M | re.S).group(1)
+        words = " ".join(re.sub(r"[`*_\[\]]", "", summary).split()[:8])
+        snippet = BeautifulSoup(entries[f"incidents/{report['id']}/"]["text"], "html.parser").get_text()
+        assert " ".join(snippet.split()).startswith(words), report["id"]
+        assert "draft" not in snippet.lower() or "draft" in summary.lower(), report["id"]
+        article = _article(example_site, f"incidents/{report['id']}/index.html")
+        lead = article.select_one("p.pm-search-lead")
+        assert lead is not None and lead.has_attr("hidden"), report["id"]
+
+
+def test_open_items_lead_with_the_most_overdue_and_owners_with_the_most_behind(tmp_path, valid_text):
+    """Overdue items by days late, ties by priority; an item due today is not overdue; the owner
+    summary puts whoever holds the most overdue items first, then the oldest."""
+    front = yaml.safe_load(valid_text.split("---\n")[1])
+    item = {"category": "prevent", "verification": "The alert fires in a game day.", "status": "open"}
+    front["action_items"] = [
+        {**item, "id": "AI-1", "description": "Lower priority, 19 days late", "owner": "Ana Ruiz",
+         "due": "2026-11-01", "priority": "P5"},
+        {**item, "id": "AI-2", "description": "Higher priority, 19 days late", "owner": "Ben Ito",
+         "due": "2026-11-01", "priority": "P4"},
+        {**item, "id": "AI-3", "description": "Due yesterday", "owner": "Ana Ruiz", "due": "2026-11-19",
+         "priority": "P4"},
+        {**item, "id": "AI-4", "description": "Due today", "owner": "Cy Obi", "due": TODAY, "priority": "P4"},
+    ]
+    front["status"] = "in-review"
+    project = copy_project(tmp_path, examples=False)
+    text = "---\n" + json.dumps(front, default=str) + "\n---\n" + valid_text.split("---\n", 2)[2]
+    (project / "postmortems" / "report.md").write_text(text, encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    article = _article(project / "site", "actions/index.html")
+
+    def rows(selector: str) -> list[list[str]]:
+        return [[" ".join(td.get_text(" ", strip=True).split()) for td in tr.select("td")]
+                for tr in article.select(f"{selector} + table tbody tr")]
+
+    overdue = rows("#overdue")
+    assert [r[2] for r in overdue] == ["AI-2", "AI-1", "AI-3"]
+    assert [r[0] for r in overdue] == ["2026-11-01 19 days overdue", "2026-11-01 19 days overdue",
+                                       "2026-11-19 1 day overdue"]
+    assert [r[2] for r in rows("#soon")] == ["AI-4"] and "overdue" not in rows("#soon")[0][0]
+    assert rows("#owners") == [["Ana Ruiz", "2", "2", "19 days"], ["Ben Ito", "1", "1", "19 days"],
+                               ["Cy Obi", "1", "0", "—"]]
+    # each owner's line leads to their own list; each item to its block on the report's page
+    for link in article.select("#owners + table a"):
+        assert article.select_one(link["href"]).name == "h3"
+    report = _soup(project / "site", "incidents/INC-2026-101/index.html")
+    for link in article.select("#overdue + table td[data-label=Item] a"):
+        page, anchor = link["href"].split("#")
+        assert page == "../incidents/INC-2026-101/" and report.select_one(f"li#{anchor}") is not None

@@ -36,11 +36,39 @@ def days_overdue(item: ActionItem, today: dt.date) -> int | None:
     return (today - item.due).days if item.open and item.due and item.due < today else None
 
 
-def open_items(reports: list[Report]) -> list[OpenItem]:
-    """Every open action item, soonest due first (undated last)."""
+def open_items(reports: list[Report], tax: Taxonomy) -> list[OpenItem]:
+    """Every open action item, most urgent first: by due date (so the most overdue lead), then by
+    priority in handbook.yml's order; undated items last, and unknown priorities after known ones."""
     items = [OpenItem(r, a) for r in reports for a in r.actions if a.open]
-    far = dt.date.max
-    return sorted(items, key=lambda o: (o.item.due or far, o.report.key, o.item.index))
+    rank = {p.id: n for n, p in enumerate(tax.priorities)}
+    far, unranked = dt.date.max, len(rank)
+    return sorted(items, key=lambda o: (o.item.due or far, rank.get(o.item.priority, unranked), o.report.key,
+                                        o.item.index))
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerLoad:
+    """One owner's open items (`name` None: items whose owner the report does not give)."""
+
+    name: str | None
+    items: list[OpenItem]
+    overdue: int
+    oldest_days: int | None
+    """Days the owner's most overdue item is late (None when nothing is overdue)."""
+
+
+def by_owner(items: list[OpenItem], today: dt.date) -> list[OwnerLoad]:
+    """Open items per owner, the most behind first: most overdue items, then the oldest, then the most
+    open, then by name. Each owner's items keep the order they were given in."""
+    grouped: dict[str | None, list[OpenItem]] = {}
+    for o in items:
+        grouped.setdefault(o.item.owner or None, []).append(o)
+    loads = []
+    for name, owned in grouped.items():
+        late = [d for d in (days_overdue(o.item, today) for o in owned) if d is not None]
+        loads.append(OwnerLoad(name, owned, len(late), max(late) if late else None))
+    return sorted(loads, key=lambda w: (-w.overdue, -(w.oldest_days or 0), -len(w.items),
+                                        (w.name or "").lower(), w.name is None))
 
 
 def group_by_due(items: list[OpenItem], today: dt.date) -> dict[str, list[OpenItem]]:

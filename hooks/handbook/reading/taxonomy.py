@@ -174,6 +174,11 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
         """The severity with id `sev_id`, or None."""
         return next((s for s in self.severities if s.id == sev_id), None)
 
+    def severity_rank(self, sev_id: str | None) -> int | None:
+        """The severity's place on the scale, 1 for the most severe (None for an unknown severity): the
+        one colour scale of pills, tables and charts follows it."""
+        return next((n for n, s in enumerate(self.severities, 1) if s.id == sev_id), None)
+
     def priority(self, prio_id: str | None) -> Priority | None:
         """The priority with id `prio_id`, or None."""
         return next((p for p in self.priorities if p.id == prio_id), None)

@@ -31,9 +31,10 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
     return {
         "severity": None if severity is None else {
             "id": severity.id, "name": severity.name, "href": routes.href(src, routes.severity(severity.id)),
-            "rank": [s.id for s in tax.severities].index(severity.id) + 1},
+            "rank": tax.severity_rank(severity.id)},
         "severity_text": report.severity or None,
         "status": report.status or None,
+        "draft": report.status == "draft",
         "numbers": [("Customer impact", _duration(report.impact_duration)),
                     ("Time to resolve", _duration(report.time_to_resolve)),
                     ("Users affected", text(impact.get("users_affected")) or None)],

@@ -12,7 +12,7 @@ from handbook.reading.model import ActionItem, Report, text
 from handbook.queries.worklists import days_overdue
 from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.markup import attr, fragment, html_table, md, safe_markdown, safe_url, url_label
+from handbook.rendering.markup import safe_markdown, safe_url, url_label
 from handbook.rendering.page import Page
 from handbook.rendering.report_header import report_header
 from handbook.rendering.routes import Routes
@@ -35,25 +35,14 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     page.data["handbook_header"] = render_html("report-header.html", r=report_header(report, tax, routes, src, today))
     parts = page.lines
     if problems:
-        parts += _problem_box(problems)
-    if report.status == "draft":
-        parts += ["!!! warning \"Draft\"", "    This report is a draft: it is still being written and has not "
-                  "been reviewed.", ""]
+        errors = sum(1 for p in problems if p.level is Level.ERROR)
+        parts += render_fragment("problem-box.html", problems=problems, errors=errors, warnings=len(problems) - errors)
+    # Before the first heading, so Material's search shows the summary as the page's own snippet;
+    # `hidden`: on the page the summary is read once, in its section.
+    parts += render_fragment("search-lead.html", summary=report_description(report, 300))
     parts += _body(report, tax, routes, src, today)
     parts += _related(report, routes, src)
     return page
-
-
-def _problem_box(problems: list[Problem]) -> list[str]:
-    errors = sum(1 for p in problems if p.level is Level.ERROR)
-    kind = "failure" if errors else "warning"
-    heading = (f"{errors} error(s) and {len(problems) - errors} warning(s) in this report"
-               if errors else f"{len(problems)} thing(s) still missing in this draft")
-    lines = [f"!!! {kind} \"{heading}\"", ""]
-    for p in problems:
-        hint = f" *Fix:* {md(p.hint)}" if p.hint else ""
-        lines.append(f"    - **Line {p.line}** · `{p.rule}` · {md(p.message)}{hint}")
-    return lines + [""]
 
 
 def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> list[str]:
@@ -85,23 +74,20 @@ def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.dat
 def _factor_table(report: Report, tax: Taxonomy) -> list[str]:
     if not report.factors:
         return ["*No contributing factors recorded yet.*", ""]
-    return fragment(html_table(["Layer", "Factor"], [[attr(tax.label("layer", f.layer)), attr(f.description)]
-                                                     for f in report.factors]))
+    return render_fragment("factors.html", factors=[{"layer": tax.label("layer", f.layer), "description": f.description}
+                                                    for f in report.factors])
 
 
-def action_status(item: ActionItem, today: dt.date) -> str:
-    """Status as HTML, with an overdue marker for open items past their due date."""
-    status = attr(item.status)
-    if days_overdue(item, today) is not None:
-        return f'{status} <span class="pm-badge pm-overdue">overdue</span>'
-    return status
+def action_anchor(item_id: str) -> str:
+    """The id of an action item's block on its report's page: worklists link to it."""
+    return "action-" + stable_name(item_id)
 
 
 def action_view(item: ActionItem, tax: Taxonomy, today: dt.date) -> dict[str, Any]:
     """One action item as plain data for the templates (None where the report does not say)."""
     ticket = safe_url(item.ticket) if item.ticket else None
     return {
-        "id": item.id, "anchor": stable_name(item.id), "description": item.description,
+        "id": item.id, "anchor": action_anchor(item.id), "description": item.description,
         "status": item.status or None, "verification": item.verification or None, "owner": item.owner or None,
         "priority": item.priority or None, "category": tax.label("category", item.category) if item.category else None,
         "due": item.due.isoformat() if item.due else (text(item.raw.get("due")) or None),
@@ -122,9 +108,6 @@ def _related(report: Report, routes: Routes, src: str) -> list[str]:
                 [r for r in report.referenced_by if r in routes.known and r not in report.related]
     if not mentioned:
         return []
-    items = []
-    for rid in mentioned:
-        direction = "listed as related here" if rid in report.related else "lists this report as related"
-        items.append(f'<li><a href="{routes.href(src, routes.report(rid))}">{attr(rid)}: '
-                     f"{attr(routes.known[rid])}</a> — {direction}</li>")
-    return ["## Related incidents", "", *fragment(["<ul>", *items, "</ul>"])]
+    related = [{"id": rid, "title": routes.known[rid], "href": routes.href(src, routes.report(rid)),
+                "listed_here": rid in report.related} for rid in mentioned]
+    return ["## Related incidents", "", *render_fragment("related.html", related=related)]

@@ -19,12 +19,13 @@ from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
-from handbook.rendering.markup import md, split_fragments
+from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
 from handbook.rendering.outputs import atom_feed, incidents_json, open_graph, redirect_page
 from handbook.rendering.page import Page
 from handbook.rendering.report_page import render_report_page
 from handbook.rendering.routes import PageLinks, Routes
+from handbook.rendering.templating import render_fragment
 
 
 @dataclass(slots=True)
@@ -129,8 +130,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             report.problems.append(failure)
             plan.collection.problems.append(failure)
             pages[src] = Page.start(report.key, "", listing=False)
-            pages[src].lines += [f"The page of {md(report.rel)} could not be drawn: a bug in the handbook. "
-                                 "The build reports it as an `internal-error`.", ""]
+            pages[src].lines += render_fragment("page-failed.html", path=report.rel)
         plan.report_sources[src] = report
         report.release_content()  # its page is drawn: nothing after this reads its body or timeline
     services = sorted({s for r in readable for s in r.services}, key=str.lower)

@@ -194,7 +194,7 @@ class Digest:
 
 def collect_digest(reports: list[Report], tax: Taxonomy, today: dt.date) -> Digest:
     """What the digest lists. `reports` must already be only those the audience may read."""
-    groups = group_by_due(open_items(reports), today)
+    groups = group_by_due(open_items(reports, tax), today)
     late = [due for due in review_queue(reports, tax, today) if due.business_days_left < 0]
     return Digest(today, groups["overdue"], groups["soon"], late)
 
