@@ -8,7 +8,7 @@ pills use them too), with the light theme's colour as fallback; other series use
 slate background. Lines also differ by dash pattern, and stacked segments are parted by a line in
 the page's background colour, so colour is never the only cue.
 
-Each chart is drawn for a `Layout`: WIDE (640 units) for a column, NARROW (360) for a phone, text
+Each chart is drawn for a `Layout`: WIDE (640 units) for a column, NARROW (340) for a phone, text
 at FONT_SIZE units in both, so that the page can show the one whose text renders at 11 px or more
 (handbook.css picks it by the figure's width). The root scales with its container (viewBox, width
 100%). Counts get whole-number axes that end at the first round value at or above the largest
@@ -71,7 +71,7 @@ class Layout:
 
 
 WIDE = Layout("wide", 640, 220)
-NARROW = Layout("narrow", 360, 200)
+NARROW = Layout("narrow", 340, 200)
 LAYOUTS = (WIDE, NARROW)
 
 
