@@ -160,9 +160,10 @@ def _opener(browser, base_url: str):
     network is idle; close() closes every context it opened."""
     contexts = []
 
-    def open_(path: str, scheme: str = "light"):
+    def open_(path: str, scheme: str = "light", viewport: tuple[int, int] | None = None):
         traffic = Traffic(base_url)
-        context = _context(browser, base_url, traffic, color_scheme=scheme)
+        size = {"viewport": {"width": viewport[0], "height": viewport[1]}} if viewport else {}
+        context = _context(browser, base_url, traffic, color_scheme=scheme, **size)
         contexts.append(context)
         page = context.new_page()
         _watch_console(page, traffic)
@@ -351,6 +352,65 @@ def test_incidents_filters_show_exactly_the_matching_rows(open_page):
     expect(Services=service)
     expect()  # back to All: every row again
     assert _shown_ids(page, col["Id"]) == ids
+    assert traffic.problems() == []
+
+
+# --- the metrics page's charts: legible on a phone, nothing cut, nothing sideways --------------
+
+CHART_TEXT = """() => {
+  const figures = [...document.querySelectorAll("article figure.pm-chart")];
+  return {
+    page: {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth},
+    figures: figures.map(figure => {
+      const shown = [...figure.querySelectorAll("svg")].filter(svg => svg.getBoundingClientRect().width > 0);
+      const charts = shown.map(svg => {
+        const box = svg.getBoundingClientRect();
+        const scale = box.width / svg.viewBox.baseVal.width;
+        const texts = [...svg.querySelectorAll("text")].map(text => {
+          const r = text.getBoundingClientRect();
+          return {text: text.textContent, size: parseFloat(getComputedStyle(text).fontSize) * scale,
+                  height: r.height, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                  anchor: text.getAttribute("text-anchor")};
+        });
+        const bars = [...svg.querySelectorAll("rect")].map(rect => rect.getBoundingClientRect().left);
+        return {cls: svg.getAttribute("class"), left: box.left, right: box.right, top: box.top,
+                bottom: box.bottom, texts, bars};
+      });
+      const boxes = [figure, ...figure.querySelectorAll("div")].filter(box => box.clientWidth > 0);
+      return {overflow: Math.max(...boxes.map(box => box.scrollWidth - box.clientWidth)), charts};
+    }),
+  };
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5 and \
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+
+
+@pytest.mark.parametrize("viewport, layout", [((360, 780), "narrow"), ((390, 844), "narrow"), ((1280, 900), "wide")])
+def test_metrics_charts_are_legible_whole_and_never_scroll_the_page(open_page, viewport, layout):
+    page, traffic = open_page("/metrics/", "light", viewport)
+    found = page.evaluate(CHART_TEXT)
+    assert found["page"]["scrollWidth"] <= found["page"]["innerWidth"], found["page"]
+    assert len(found["figures"]) == 4
+    for figure in found["figures"]:
+        assert figure["overflow"] <= 0  # at these widths, not even the chart scrolls inside its box
+        (chart,) = figure["charts"]  # one layout shown, the other hidden
+        assert chart["cls"] == f"handbook-chart handbook-chart--{layout}"
+        texts = chart["texts"]
+        assert texts
+        for text in texts:
+            assert text["size"] >= 11 and text["height"] >= 11, text
+            # inside the chart: nothing cut at an edge
+            assert chart["left"] - 0.5 <= text["left"] and text["right"] <= chart["right"] + 0.5, text
+            assert chart["top"] - 0.5 <= text["top"] and text["bottom"] <= chart["bottom"] + 0.5, text
+        clashes = [(a["text"], b["text"]) for i, a in enumerate(texts) for b in texts[i + 1:] if _overlap(a, b)]
+        assert clashes == []
+        labels = [t for t in texts if t["anchor"] == "end"]
+        if chart["bars"] and labels and "No data" not in [t["text"] for t in texts]:
+            # the label column ends before the bars and the axis start (horizontal bars, tick labels)
+            assert max(t["right"] for t in labels) <= min(chart["bars"]) + 0.5
     assert traffic.problems() == []
 
 

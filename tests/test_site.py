@@ -200,13 +200,67 @@ def test_review_deadline_change_reaches_queue_and_handbook(tmp_path):
 def test_metrics_are_static_svg(example_site):
     html = (example_site / "metrics" / "index.html").read_text(encoding="utf-8")
     article = BeautifulSoup(html, "html.parser").select_one("article")
-    svgs = article.select("svg")
-    assert len(svgs) == 4
-    for svg in svgs:
-        assert svg.get("role") == "img" and svg.find("title") is not None
-        assert svg.find("script") is None and not svg.select("[href]")
+    figures = article.select("figure.pm-chart")
+    assert len(figures) == 4
+    for figure in figures:
+        svgs = figure.select("svg")  # the chart for a column, then for a phone
+        assert [svg["class"] for svg in svgs] == [["handbook-chart", f"handbook-chart--{name}"]
+                                                  for name in ("wide", "narrow")]
+        assert [svg.parent["class"] for svg in svgs] == [["pm-chart__wide"], ["pm-chart__narrow"]]
+        assert [svg.parent.get("tabindex") for svg in svgs] == [None, "0"]  # the one that may scroll
+        for svg in svgs:
+            assert svg.get("role") == "img" and svg.find("title") is not None
+            assert svg.find("script") is None and not svg.select("[href]")
+            assert svg.find("title").get_text() == figure.figcaption.get_text()
     text = article.get_text(" ", strip=True)
     assert f"from {len(visible_examples())} reports" in text
+
+
+def _metrics_figures(site: Path) -> dict[str, BeautifulSoup]:
+    article = _article(site, "metrics/index.html")
+    return {next(figure.find_previous("h2").stripped_strings): figure for figure in article.select("figure.pm-chart")}
+
+
+def test_metrics_captions_give_n(example_site):
+    visible = visible_examples()
+    today = dt.date.fromisoformat(TODAY)
+    first_month = (today.year * 12 + today.month - 1) - 23  # the 24 months up to today's
+    in_window = [r for r in visible
+                 if (int(r["started"][:4]) * 12 + int(r["started"][5:7]) - 1) >= first_month]
+    factors = [f for r in visible for f in r.get("contributing_factors", [])]
+    with_factors = [r for r in visible if r.get("contributing_factors")]
+    captions = {h2: figure.figcaption.get_text(" ", strip=True) for h2, figure in _metrics_figures(example_site).items()}
+    assert captions["Incidents per month"] == (
+        f"Incidents per month by severity, last 24 months (n = {len(in_window)} incidents)")
+    assert captions["Contributing-factor layers"] == (
+        f"Contributing factors by layer (n = {len(factors)} factors in {len(with_factors)} reports)")
+
+
+def test_metrics_layer_bars_and_table_are_largest_first(example_site):
+    names = {layer["id"]: layer["name"]
+             for layer in yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))["contributing_factor_layers"]}
+    counts = {name: 0 for name in names.values()}
+    for report in visible_examples():
+        for factor in report.get("contributing_factors", []):
+            counts[names[factor["layer"]]] += 1
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    figure = _metrics_figures(example_site)["Contributing-factor layers"]
+    bars = [rect.title.get_text().rsplit(": ", 1) for rect in figure.select("svg.handbook-chart--wide rect")]
+    assert [(name, int(n)) for name, n in bars] == [item for item in expected if item[1]]
+    table = figure.find_next("table")
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+    assert [(name, int(n)) for name, n in rows] == expected
+
+
+def test_metrics_severity_bars_use_the_severity_scale(example_site):
+    figure = _metrics_figures(example_site)["Incidents per month"]
+    severities = [s["id"] for s in yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))["severities"]]
+    rects = figure.select("svg rect")
+    assert rects
+    for rect in rects:
+        severity = rect.title.get_text().split(" — ")[1].split(":")[0]
+        rank = severities.index(severity) + 1
+        assert rect["style"].startswith(f"fill:var(--pm-sev-{rank},")
 
 
 def test_search_index_finds_reports_by_id_title_and_service(example_site):

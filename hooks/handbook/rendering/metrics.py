@@ -1,8 +1,8 @@
 """The metrics page: counts, detection and resolution times, closure rate, factor layers.
 
 Charts are static SVG drawn at build time (charts.py): they need no network and no
-JavaScript. Each chart is followed by the same numbers as a table, for screen readers and
-for copying.
+JavaScript. Each is drawn once per layout (the page shows the one that fits), under a caption
+that gives n, and is followed by the same numbers as a table, for screen readers and for copying.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter
+from collections.abc import Callable
 
 from handbook.core.timestamps import format_duration
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.charts import Series, horizontal_bars, line_chart, stacked_bars
-from handbook.rendering.markup import fragment, md
+from handbook.rendering.charts import LAYOUTS, Series, horizontal_bars, line_chart, stacked_bars
+from handbook.rendering.markup import md
 from handbook.rendering.page import Page
 from handbook.rendering.routes import Routes
+from handbook.rendering.templating import render_fragment
 
 MONTHS = 24
 QUARTERS = 8
@@ -70,8 +72,15 @@ def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
     return page
 
 
-def _figure(svg: str) -> list[str]:
-    return fragment(['<figure class="pm-chart">', svg, "</figure>"])
+def _figure(draw: Callable[..., str], caption: str, *args: object, **options: object) -> list[str]:
+    """The chart `draw(caption, *args, **options)` in each layout, in a figure under its caption."""
+    charts = [(layout.name, draw(caption, *args, layout=layout, **options).strip()) for layout in LAYOUTS]
+    return render_fragment("chart-figure.html", caption=caption, charts=charts)
+
+
+def _count(n: int, noun: str, plural: str = "") -> str:
+    """'1 incident', '7 incidents'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _median_duration(values: list[dt.timedelta]) -> dt.timedelta:
@@ -107,15 +116,18 @@ def _per_month(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str
         if r.date and (r.date.year, r.date.month) in index and r.severity in counts:
             counts[r.severity][index[(r.date.year, r.date.month)]] += 1
     labels = [f"{y}-{m:02d}" for y, m in months]
-    svg = stacked_bars("Incidents per month by severity", labels,
-                       [Series(s.id, counts[s.id]) for s in tax.severities], y_label="incidents",
-                       desc=f"Incidents that started in each of the last {MONTHS} months, stacked by severity.")
+    total = int(sum(sum(values) for values in counts.values()))
+    figure = _figure(stacked_bars, f"Incidents per month by severity, last {MONTHS} months "
+                     f"(n = {_count(total, 'incident')})", labels,
+                     [Series(s.id, counts[s.id], severity=rank) for rank, s in enumerate(tax.severities, 1)],
+                     y_label="incidents",
+                     desc=f"Incidents that started in each of the last {MONTHS} months, stacked by severity.")
     table = ["| Month | " + " | ".join(md(s.id) for s in tax.severities) + " |",
              "|---|" + "---|" * len(tax.severities)]
     for i, label in enumerate(labels):
         if any(counts[s.id][i] for s in tax.severities):
             table.append(f"| {label} | " + " | ".join(str(int(counts[s.id][i])) for s in tax.severities) + " |")
-    return ["## Incidents per month", "", *_figure(svg), *_details("Numbers", table)]
+    return ["## Incidents per month", "", *figure, *_details("Numbers", table)]
 
 
 def _details(title: str, rows: list[str]) -> list[str]:
@@ -136,7 +148,9 @@ def _times(reports: list[Report], today: dt.date) -> list[str]:
     labels = [f"{y} Q{q}" for y, q in quarters]
     series = [Series("Median time to detect", [_median(detect[q]) for q in quarters]),
               Series("Median time to resolve", [_median(resolve[q]) for q in quarters])]
-    svg = line_chart("Time to detect and to resolve, per quarter", labels, series, y_label="hours", unit=" h",
+    timed = sum(max(len(detect[q]), len(resolve[q])) for q in quarters)
+    figure = _figure(line_chart, f"Time to detect and to resolve, per quarter (n = {_count(timed, 'incident')})",
+                     labels, series, y_label="hours", unit=" h",
                      desc="Median hours from start to detection and from detection to resolution, by the quarter "
                           "the incident started in. Gaps are quarters without incidents.")
     table = ["| Quarter | Incidents | Median time to detect | Median time to resolve |", "|---|---|---|---|"]
@@ -144,7 +158,7 @@ def _times(reports: list[Report], today: dt.date) -> list[str]:
         if detect[q] or resolve[q]:
             table.append(f"| {label} | {max(len(detect[q]), len(resolve[q]))} | "
                          f"{_hours_text(_median(detect[q]))} | {_hours_text(_median(resolve[q]))} |")
-    return ["## Time to detect and to resolve", "", *_figure(svg), *_details("Numbers", table)]
+    return ["## Time to detect and to resolve", "", *figure, *_details("Numbers", table)]
 
 
 def _hours_text(hours: float) -> str:
@@ -160,21 +174,27 @@ def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
                 due[_quarter(a.due)].append(not a.open)
     labels = [f"{y} Q{q}" for y, q in quarters]
     rates = [100 * sum(v) / len(v) if v else math.nan for v in (due[q] for q in quarters)]
-    svg = line_chart("Action items closed, by quarter due", labels, [Series("Closed share", rates)], unit="%",
-                     y_label="percent closed",
+    items = sum(len(v) for v in due.values())
+    figure = _figure(line_chart, f"Action items closed, by quarter due (n = {_count(items, 'item')} due)",
+                     labels, [Series("Closed share", rates)], unit="%", y_label="percent closed",
                      desc="Of the action items due in each quarter (up to today), the share now done or dropped.")
     table = ["| Quarter due | Items due | Closed | Share closed |", "|---|---|---|---|"]
     for q, label, rate in zip(quarters, labels, rates):
         if due[q]:
             table.append(f"| {label} | {len(due[q])} | {sum(due[q])} | {rate:.0f}% |")
-    return ["## Action-item closure", "", *_figure(svg), *_details("Numbers", table)]
+    return ["## Action-item closure", "", *figure, *_details("Numbers", table)]
 
 
 def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
-    counts = Counter(f.layer for r in reports for f in r.factors)
-    labels = [t.name for t in tax.contributing_factor_layers]
-    values = [float(counts.get(t.id, 0)) for t in tax.contributing_factor_layers]
-    svg = horizontal_bars("Contributing factors by layer", labels, values,
-                          desc="How many contributing factors across all reports sit in each layer.")
-    table = ["| Layer | Factors |", "|---|---|"] + [f"| {md(label)} | {int(v)} |" for label, v in zip(labels, values)]
-    return ["## Contributing-factor layers", "", *_figure(svg), *_details("Numbers", table)]
+    layers = {t.id for t in tax.contributing_factor_layers}
+    counts = Counter(f.layer for r in reports for f in r.factors if f.layer in layers)
+    sources = sum(1 for r in reports if any(f.layer in layers for f in r.factors))
+    # largest first, equal counts by name: the order the chart draws its bars in
+    rows = sorted(((counts.get(t.id, 0), t.name) for t in tax.contributing_factor_layers),
+                  key=lambda row: (-row[0], row[1].casefold(), row[1]))
+    caption = (f"Contributing factors by layer (n = {_count(counts.total(), 'factor')} "
+               f"in {_count(sources, 'report')})")
+    figure = _figure(horizontal_bars, caption, [name for _, name in rows], [float(n) for n, _ in rows],
+                     desc="How many contributing factors across all reports sit in each layer, largest first.")
+    table = ["| Layer | Factors |", "|---|---|"] + [f"| {md(name)} | {n} |" for n, name in rows]
+    return ["## Contributing-factor layers", "", *figure, *_details("Numbers", table)]
