@@ -253,6 +253,28 @@ def test_every_page_fits_the_window_without_panning(browser, base_url, example_s
         context.close()
 
 
+def test_every_report_opens_with_its_summary_on_the_first_screen(browser, base_url, example_site):
+    """At 1280x900 a reader opening a report from a Slack link sees the header and the start of the
+    summary without scrolling; the report's tab is the active one and the breadcrumb leads back."""
+    traffic = Traffic(base_url)
+    context = _context(browser, base_url, traffic, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        reports = [p for p in _site_pages(example_site) if p.startswith("/incidents/INC-")]
+        assert len(reports) >= 5
+        late = []
+        for path in reports:
+            page.goto(base_url + path, wait_until="load")
+            top = page.evaluate("() => document.querySelector('#summary + p').getBoundingClientRect().top")
+            if top > 900 - 24:  # at least its first line in view
+                late.append(f"{path}: the summary starts {top:.0f} px down")
+            assert page.locator(".md-tabs__item--active").inner_text().strip() == "Incidents", path
+            assert page.locator("nav.md-path .md-path__link").all_inner_texts() == ["Home", "Incidents"], path
+        assert late == []
+    finally:
+        context.close()
+
+
 # --- search ------------------------------------------------------------------------------------
 
 def _search(page, query: str, href: str):

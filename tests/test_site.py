@@ -107,8 +107,8 @@ def test_report_page_card_actions_related_and_edit_link(example_site):
     card = soup.select_one(".pm-card").get_text(" ", strip=True)
     for label in ("Severity", "Status", "Services", "Owner", "Incident commander", "Started", "Detected",
                   "Mitigated", "Resolved", "Time to detect", "Time to mitigate", "Time to resolve",
-                  "Customer impact"):
-        assert label in card
+                  "Customer impact", "Visibility"):
+        assert label.lower() in card.lower(), label
     assert linked["severity"] in card and linked["owner"] in card
     # related both ways
     assert soup.select_one(f'a[href="../{target}/"]') is not None
@@ -470,3 +470,20 @@ def test_open_items_lead_with_the_most_overdue_and_owners_with_the_most_behind(t
     for link in article.select("#overdue + table td[data-label=Item] a"):
         page, anchor = link["href"].split("#")
         assert page == "../incidents/INC-2026-101/" and report.select_one(f"li#{anchor}") is not None
+
+
+def test_pages_outside_the_navigation_sit_under_their_listing(example_site):
+    """Reports, services, severities and years are not in mkdocs.yml's nav, yet each shows its tab
+    as active, its section in the sidebar and a breadcrumb back; the nav still lists no report."""
+    report = visible_examples()[0]["id"]
+    service = re.sub(r"[^a-z0-9]+", "-", visible_examples()[0]["services"][0].lower()).strip("-")
+    for page, trail in ((f"incidents/{report}/index.html", ["Home", "Incidents"]),
+                        (f"services/{service}/index.html", ["Home", "Incidents"]),
+                        ("severities/sev1/index.html", ["Home", "Incidents"]),
+                        ("archive/2026/index.html", ["Home", "Incidents"])):
+        soup = _soup(example_site, page)
+        assert soup.select_one(".md-tabs__item--active").get_text(strip=True) == "Incidents", page
+        assert [a.get_text(strip=True) for a in soup.select("nav.md-path .md-path__link")] == trail, page
+        sidebar = [a.get_text(strip=True) for a in soup.select("nav.md-nav--primary .md-nav__link")]
+        assert "Services" in sidebar and "Review queue" in sidebar, page
+        assert not soup.select('nav.md-nav--primary a[href*="INC-"]'), page

@@ -18,6 +18,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from handbook.checks.collection import Collection
@@ -29,6 +30,7 @@ from handbook.reading.settings import Settings, SettingsError
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError
 from handbook.rendering.markup import join_fragments
 from handbook.rendering.reporting import log_line
+from handbook.rendering.routes import Routes
 from handbook.rendering.sanitise import sanitise
 from handbook.rendering.site import SitePlan, plan_site
 from handbook_mkdocs.links import MkDocsLinks
@@ -134,6 +136,21 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         plan.release()
         gc.freeze()
         return files
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        """Reports, services, severities and years stay out of the navigation (see on_files), but each
+        belongs to the section of the listing it is reached from: its tab is shown active, the sidebar
+        shows that section and the breadcrumb (`navigation.path`) leads back. MkDocs marks a page's
+        ancestors active through `page.parent`, so that is all that is set; the section's children
+        are left as they are."""
+        in_nav = {page.file.src_uri: page.parent for page in nav.pages}
+        for src in self.plan.meta:  # the generated pages
+            listing = Routes.listing_of(src)
+            section = in_nav.get(listing) if listing else None
+            file = files.get_file_from_path(src) if section is not None and src not in in_nav else None
+            if file is not None and file.page is not None and file.page.parent is None:
+                file.page.parent = section
+        return nav
 
     def _report_problems(self, *, strict: bool) -> None:
         assert self.settings is not None

@@ -42,14 +42,9 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
         "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
         "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
                    *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)]],
-        "times": [("Started", _when(report.started, report.data.get("started"))),
-                  ("Detected", _when(report.detected, report.data.get("detected"))),
-                  ("Mitigated", _when(report.mitigated, report.data.get("mitigated"))),
-                  ("Resolved", _when(report.resolved, report.data.get("resolved"))),
-                  ("Time to detect", _duration(report.time_to_detect)),
-                  ("Time to mitigate", _duration(report.time_to_mitigate))],
-        "facts": [("Visibility", report.visibility or None),
-                  ("Customer-facing", "yes" if facing is True else "no" if facing is False else None),
+        "clock": _clock(report),
+        "visibility": report.visibility or None,
+        "facts": [("Customer-facing", "yes" if facing is True else "no" if facing is False else None),
                   ("Data impact", text(impact.get("data_impact")) or None),
                   ("Tags", ", ".join(report.tags) or None)],
         "links": _links(report.links),
@@ -58,6 +53,24 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
 
 def _duration(value: dt.timedelta | None) -> str | None:
     return format_duration(value) if value is not None else None
+
+
+def _clock(report: Report) -> list[dict[str, str | None]]:
+    """Started, detected, mitigated and resolved as one line: each later time without the date (and
+    zone) it shares with the start, detection and mitigation with how long after the start they came."""
+    start = report.started
+    marks = [("Started", report.started, None, None), ("Detected", report.detected, "time to detect", report.time_to_detect),
+             ("Mitigated", report.mitigated, "time to mitigate", report.time_to_mitigate),
+             ("Resolved", report.resolved, None, None)]  # time to resolve: a key number
+    clock = []
+    for label, parsed, since_label, since in marks:
+        when = _when(parsed, report.data.get(label.lower()))
+        if parsed is not None and start is not None and parsed is not start and \
+                parsed.date() == start.date() and parsed.utcoffset() == start.utcoffset():
+            when = parsed.strftime("%H:%M")
+        clock.append({"label": label, "when": when, "since_label": since_label,
+                      "since": _duration(since) if since_label else None})
+    return clock
 
 
 def _when(parsed: dt.datetime | None, raw: object) -> str | None:

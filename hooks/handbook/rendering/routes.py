@@ -69,6 +69,16 @@ class Routes:
         """The source path of a year's page."""
         return f"archive/{year}.md"
 
+    @classmethod
+    def listing_of(cls, src: str) -> str | None:
+        """The listing a generated page is reached from (a report, a service, a severity or a year page):
+        the site places the page under that listing's part of the navigation. None for the listings."""
+        folder, _, name = src.partition("/")
+        if name == "index.md" or not name:
+            return None
+        return {"incidents": cls.INCIDENTS, "services": cls.SERVICES, "severities": cls.INCIDENTS,
+                "archive": cls.INCIDENTS}.get(folder)
+
     @staticmethod
     def rel(src: str, target: str) -> str:
         """Relative Markdown link from the page at `src` to the page at `target` (both docs-relative)."""
