@@ -17,7 +17,6 @@ from handbook.core.timestamps import format_duration
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.charts import LAYOUTS, Series, horizontal_bars, line_chart, stacked_bars
-from handbook.rendering.markup import md
 from handbook.rendering.page import Page
 from handbook.rendering.routes import Routes
 from handbook.rendering.templating import render_fragment
@@ -61,10 +60,7 @@ def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
     page = Page.start("Metrics", "Incident trends: counts, time to detect and resolve, action-item closure, "
                       "contributing factors.", listing=False)
     lines = page.lines
-    lines += [f"Computed at build time from {len(reports)} report{'s' if len(reports) != 1 else ''}, as of "
-             f"{today.isoformat()}. How each figure is defined: "
-             f"[metrics worth tracking]({routes.rel(routes.METRICS, 'handbook/metrics.md')}).", ""]
-    lines += _summary(reports, tax)
+    lines += _summary(reports, tax, today, routes.href(routes.METRICS, "handbook/metrics.md"))
     lines += _per_month(reports, tax, today)
     lines += _times(reports, today)
     lines += _closure(reports, tax, today)
@@ -90,22 +86,25 @@ def _median_duration(values: list[dt.timedelta]) -> dt.timedelta:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _summary(reports: list[Report], tax: Taxonomy) -> list[str]:
+def _summary(reports: list[Report], tax: Taxonomy, today: dt.date, definitions_href: str) -> list[str]:
     ttd = [r.time_to_detect for r in reports if r.time_to_detect is not None]
     ttr = [r.time_to_resolve for r in reports if r.time_to_resolve is not None]
     items = [a for r in reports for a in r.actions]
     closed = sum(1 for a in items if not a.open)
-    rows = ["## Summary", "", "| Measure | Value |", "|---|---|", f"| Incidents | {len(reports)} |"]
-    for sev in tax.severities:
-        rows.append(f"| {md(sev.id)} incidents | {sum(1 for r in reports if r.severity == sev.id)} |")
-    rows += [
-        f"| Median time to detect | {format_duration(_median_duration(ttd)) if ttd else '—'} |",
-        f"| Median time to resolve | {format_duration(_median_duration(ttr)) if ttr else '—'} |",
-        f"| Action items closed | {closed} of {len(items)}"
-        + (f" ({100 * closed / len(items):.0f}%)" if items else "") + " |",
-        "",
+    tiles = [
+        {"label": "Incidents", "value": str(len(reports)), "note": None},
+        {"label": "Median time to detect", "value": format_duration(_median_duration(ttd)) if ttd else "—",
+         "note": f"n = {_count(len(ttd), 'incident')}"},
+        {"label": "Median time to resolve", "value": format_duration(_median_duration(ttr)) if ttr else "—",
+         "note": f"n = {_count(len(ttr), 'incident')}"},
+        {"label": "Action items closed", "value": f"{100 * closed / len(items):.0f}%" if items else "—",
+         "note": f"{closed} of {_count(len(items), 'item')}"},
     ]
-    return rows
+    severities = [{"id": s.id, "rank": rank, "count": sum(1 for r in reports if r.severity == s.id)}
+                  for rank, s in enumerate(tax.severities, 1)]
+    return ["## Summary", "", *render_fragment("metrics-summary.html", count=len(reports), today=today.isoformat(),
+                                               definitions_href=definitions_href, tiles=tiles,
+                                               severities=severities)]
 
 
 def _per_month(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
@@ -122,16 +121,14 @@ def _per_month(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str
                      [Series(s.id, counts[s.id], severity=rank) for rank, s in enumerate(tax.severities, 1)],
                      y_label="incidents",
                      desc=f"Incidents that started in each of the last {MONTHS} months, stacked by severity.")
-    table = ["| Month | " + " | ".join(md(s.id) for s in tax.severities) + " |",
-             "|---|" + "---|" * len(tax.severities)]
-    for i, label in enumerate(labels):
-        if any(counts[s.id][i] for s in tax.severities):
-            table.append(f"| {label} | " + " | ".join(str(int(counts[s.id][i])) for s in tax.severities) + " |")
-    return ["## Incidents per month", "", *figure, *_details("Numbers", table)]
+    table = [[label, *(int(counts[s.id][i]) for s in tax.severities)] for i, label in enumerate(labels)
+             if any(counts[s.id][i] for s in tax.severities)]
+    return ["## Incidents per month", "", *figure, *_numbers(["Month", *(s.id for s in tax.severities)], table)]
 
 
-def _details(title: str, rows: list[str]) -> list[str]:
-    return [f'??? note "{title}"', "", *("    " + row for row in rows), ""]
+def _numbers(head: list[str], rows: list[list[object]]) -> list[str]:
+    """The figures behind a chart, as a folded table under it."""
+    return render_fragment("metrics-numbers.html", head=head, rows=rows)
 
 
 def _times(reports: list[Report], today: dt.date) -> list[str]:
@@ -153,12 +150,10 @@ def _times(reports: list[Report], today: dt.date) -> list[str]:
                      labels, series, y_label="hours", unit=" h",
                      desc="Median hours from start to detection and from detection to resolution, by the quarter "
                           "the incident started in. Gaps are quarters without incidents.")
-    table = ["| Quarter | Incidents | Median time to detect | Median time to resolve |", "|---|---|---|---|"]
-    for q, label in zip(quarters, labels):
-        if detect[q] or resolve[q]:
-            table.append(f"| {label} | {max(len(detect[q]), len(resolve[q]))} | "
-                         f"{_hours_text(_median(detect[q]))} | {_hours_text(_median(resolve[q]))} |")
-    return ["## Time to detect and to resolve", "", *figure, *_details("Numbers", table)]
+    table = [[label, max(len(detect[q]), len(resolve[q])), _hours_text(_median(detect[q])),
+              _hours_text(_median(resolve[q]))] for q, label in zip(quarters, labels) if detect[q] or resolve[q]]
+    return ["## Time to detect and to resolve", "", *figure,
+            *_numbers(["Quarter", "Incidents", "Median time to detect", "Median time to resolve"], table)]
 
 
 def _hours_text(hours: float) -> str:
@@ -178,11 +173,9 @@ def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
     figure = _figure(line_chart, f"Action items closed, by quarter due (n = {_count(items, 'item')} due)",
                      labels, [Series("Closed share", rates)], unit="%", y_label="percent closed",
                      desc="Of the action items due in each quarter (up to today), the share now done or dropped.")
-    table = ["| Quarter due | Items due | Closed | Share closed |", "|---|---|---|---|"]
-    for q, label, rate in zip(quarters, labels, rates):
-        if due[q]:
-            table.append(f"| {label} | {len(due[q])} | {sum(due[q])} | {rate:.0f}% |")
-    return ["## Action-item closure", "", *figure, *_details("Numbers", table)]
+    table = [[label, len(due[q]), sum(due[q]), f"{rate:.0f}%"] for q, label, rate in zip(quarters, labels, rates)
+             if due[q]]
+    return ["## Action-item closure", "", *figure, *_numbers(["Quarter due", "Items due", "Closed", "Share closed"], table)]
 
 
 def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
@@ -196,5 +189,4 @@ def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
                f"in {_count(sources, 'report')})")
     figure = _figure(horizontal_bars, caption, [name for _, name in rows], [float(n) for n, _ in rows],
                      desc="How many contributing factors across all reports sit in each layer, largest first.")
-    table = ["| Layer | Factors |", "|---|---|"] + [f"| {md(name)} | {n} |" for n, name in rows]
-    return ["## Contributing-factor layers", "", *figure, *_details("Numbers", table)]
+    return ["## Contributing-factor layers", "", *figure, *_numbers(["Layer", "Factors"], [[name, n] for n, name in rows])]
