@@ -1,15 +1,27 @@
-"""Markdown tables that restate the taxonomy in the handbook (used through mkdocs-macros)."""
+"""Tables that restate the taxonomy in the handbook (used through mkdocs-macros).
+
+Each is HTML from an autoescaped template (templates/handbook-table.html): handbook.yml's text is
+shown as text whatever it holds, and the table is the same responsive one as the generated pages'.
+"""
 
 from __future__ import annotations
 
+from typing import Union
+
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.markup import md
+from handbook.rendering.templating import render_html
+
+Cell = Union[str, dict[str, str], None]
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(cell or "—" for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+def _code(text: str) -> dict[str, str]:
+    """A cell showing `text` as it is typed in a report."""
+    return {"code": text}
+
+
+def _table(head: list[str], rows: list[list[Cell]]) -> str:
+    # Blank lines around: Markdown passes the table through as one block of HTML.
+    return "\n" + render_html("handbook-table.html", head=head, rows=rows).strip() + "\n\n"
 
 
 def _days(n: int | None, unit: str = "business day") -> str:
@@ -30,7 +42,7 @@ class HandbookTables:
     def severity_table(self) -> str:
         """The severity levels as a Markdown table."""
         return _table(["Severity", "Name", "When it applies", "Review meeting due"],
-                      [[md(s.id), md(s.name), md(s.description),
+                      [[s.id, s.name, s.description,
                         "optional" if s.review_deadline_business_days is None else
                         f"within {_days(s.review_deadline_business_days)} of resolution"]
                        for s in self.tax.severities])
@@ -45,41 +57,41 @@ class HandbookTables:
     def priority_table(self) -> str:
         """The priorities and their due windows as a Markdown table."""
         return _table(["Priority", "Impact", "Effort", "Horizon", "Due within"],
-                      [[md(p.id), md(p.impact), md(p.effort), md(p.horizon),
+                      [[p.id, p.impact, p.effort, p.horizon,
                         f"{_days(p.window_days, 'day')} of resolution"] for p in self.tax.priorities])
 
     def category_table(self) -> str:
         """The action-item categories as a Markdown table."""
         return _table(["Category", "Id in front matter", "What it does"],
-                      [[md(c.name), f"`{c.id}`", md(c.description)] for c in self.tax.action_categories])
+                      [[c.name, _code(c.id), c.description] for c in self.tax.action_categories])
 
     def layer_table(self) -> str:
         """The contributing-factor layers as a Markdown table."""
         return _table(["Layer", "Id in front matter", "What it covers"],
-                      [[md(t.name), f"`{t.id}`", md(t.description)] for t in self.tax.contributing_factor_layers])
+                      [[t.name, _code(t.id), t.description] for t in self.tax.contributing_factor_layers])
 
     def status_table(self) -> str:
         """The report statuses as a Markdown table."""
-        rows = []
+        rows: list[list[Cell]] = []
         for s in self.tax.statuses:
             checks = "problems are errors" if s.enforced else "problems are warnings"
             if s.requires_no_open_actions:
                 checks += "; no open action items"
-            rows.append([f"`{s.id}`", md(s.description), checks])
+            rows.append([_code(s.id), s.description, checks])
         return _table(["Status", "Meaning", "Validation"], rows)
 
     def section_table(self) -> str:
         """The required sections as a Markdown table."""
-        rows = []
+        rows: list[list[Cell]] = []
         for s in self.tax.sections:
             content = "generated from front matter" if s.generated else "written by the authors"
             if s.subsections:
-                content += "; with " + ", ".join(f"`### {md(t)}`" for t in s.subsections)
-            rows.append([f"`## {md(s.title)}`", f"`{s.required_from}`", content])
+                content += "; with " + ", ".join(f"### {t}" for t in s.subsections)
+            rows.append([_code(f"## {s.title}"), _code(s.required_from), content])
         return _table(["Section", "Required from status", "Content"], rows)
 
     def role_table(self) -> str:
         """The response roles as a Markdown table."""
-        return _table(["Role", "Key under `roles:`", "Required", "Value"],
-                      [[md(r.name), f"`{r.id}`", "yes" if r.required else "no",
+        return _table(["Role", "Key under roles", "Required", "Value"],
+                      [[r.name, _code(r.id), "yes" if r.required else "no",
                         "a list of names" if r.many else "a name"] for r in self.tax.roles])
