@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve preview build test validate bench fuzz lock clean node-tools
+.PHONY: serve preview build test validate bench fuzz lock clean node-tools screenshots
 
 ## Create .venv and install the pinned dependencies (re-run when requirements.lock changes).
 $(STAMP): requirements.lock pyproject.toml
@@ -50,6 +50,10 @@ bench: $(STAMP)
 ## Fuzz: 100,000 generated reports through reading, checks and every renderer; failures go to fuzz-failures/.
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz.run --reports $(or $(REPORTS),100000) --seed $(or $(SEED),1) --failures fuzz-failures
+
+## The README's screenshots of the example site (Debian's chromium), into docs/assets/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 ## Re-pin dependencies after editing requirements.in (needs network to the package index).
 lock:
