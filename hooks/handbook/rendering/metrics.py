@@ -175,7 +175,8 @@ def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
                      desc="Of the action items due in each quarter (up to today), the share now done or dropped.")
     table = [[label, len(due[q]), sum(due[q]), f"{rate:.0f}%"] for q, label, rate in zip(quarters, labels, rates)
              if due[q]]
-    return ["## Action-item closure", "", *figure, *_numbers(["Quarter due", "Items due", "Closed", "Share closed"], table)]
+    return ["## Action-item closure", "", *figure,
+            *_numbers(["Quarter due", "Items due", "Closed", "Share closed"], table)]
 
 
 def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
@@ -189,4 +190,5 @@ def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
                f"in {_count(sources, 'report')})")
     figure = _figure(horizontal_bars, caption, [name for _, name in rows], [float(n) for n, _ in rows],
                      desc="How many contributing factors across all reports sit in each layer, largest first.")
-    return ["## Contributing-factor layers", "", *figure, *_numbers(["Layer", "Factors"], [[name, n] for n, name in rows])]
+    return ["## Contributing-factor layers", "", *figure,
+            *_numbers(["Layer", "Factors"], [[name, n] for n, name in rows])]

@@ -59,7 +59,8 @@ def _clock(report: Report) -> list[dict[str, str | None]]:
     """Started, detected, mitigated and resolved as one line: each later time without the date (and
     zone) it shares with the start, detection and mitigation with how long after the start they came."""
     start = report.started
-    marks = [("Started", report.started, None, None), ("Detected", report.detected, "time to detect", report.time_to_detect),
+    marks = [("Started", report.started, None, None),
+             ("Detected", report.detected, "time to detect", report.time_to_detect),
              ("Mitigated", report.mitigated, "time to mitigate", report.time_to_mitigate),
              ("Resolved", report.resolved, None, None)]  # time to resolve: a key number
     clock = []
