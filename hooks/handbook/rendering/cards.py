@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Pillow is imported when a card is drawn, not by every build that finds them cached
+    from PIL import Image
     from PIL.ImageFont import FreeTypeFont
 
 WIDTH, HEIGHT = 1200, 630
@@ -166,6 +167,7 @@ def _draw_all(missing: list[tuple[str, Card]], folder: Path) -> list[tuple[str, 
             jobs = 1
     if jobs == 1:
         return _draw_some(missing, folder)
+    _warm_up({card.site for _, card in missing})
     chunks = [missing[i::jobs] for i in range(jobs)]
     with mp.get_context("fork").Pool(jobs - 1) as pool:
         others = pool.starmap_async(_draw_some, [(chunk, folder) for chunk in chunks[1:]])
@@ -341,13 +343,13 @@ def severity_colours(rank: int) -> tuple[str, str]:
 
 def draw_card(card: Card) -> bytes:
     """The card as PNG bytes: 1200x630, a palette image of about 30 KB."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
     severity, on_severity = severity_colours(card.rank)
-    image = Image.new("P", (WIDTH, HEIGHT), PAPER_I)
+    image = _background(card.site).copy()
     image.putpalette(_palette(severity, on_severity))
     draw = ImageDraw.Draw(image)
-    draw.fontmode = "L"  # antialiased: see _palette
+    draw.fontmode = "L"  # antialiased: see PAPER_I
     left, width = MARGIN, WIDTH - MARGIN - 64
     draw.rectangle((0, 0, BAR - 1, HEIGHT - BAND - 1), fill=SEVERITY_I if card.rank else MUTED_I)
 
@@ -362,9 +364,7 @@ def draw_card(card: Card) -> bytes:
         draw.text((left, 150), fit(ident, _font(96), width), font=_font(96), fill=INK_I)
 
     text = _font(36)
-    label = "Customer impact "
-    offset = text.getlength(label)
-    draw.text((left, 366), label, font=text, fill=MUTED_I)
+    offset = text.getlength(IMPACT_LABEL)
     impact = fit(drawable(card.impact) or "not known", text, int(width - offset))
     draw.text((left + offset, 366), impact, font=text, fill=INK_I)
 
@@ -379,14 +379,38 @@ def draw_card(card: Card) -> bytes:
     draw.rounded_rectangle((start, top, right, top + height), radius=height // 2, outline=MUTED_I, width=3)
     draw.text((start + pad, top + height // 2), status, font=text, fill=INK_I, anchor="lm")
 
-    draw.rectangle((0, HEIGHT - BAND, WIDTH - 1, HEIGHT - 1), fill=BRAND_I)
-    site = drawable(card.site)
-    if site:
-        draw.text((left, HEIGHT - BAND // 2), fit(site, _font(32), width), font=_font(32), fill=ON_BRAND_I,
-                  anchor="lm")
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=COMPRESSION)
     return buffer.getvalue()
+
+
+IMPACT_LABEL = "Customer impact "
+
+
+@functools.lru_cache(maxsize=4)
+def _background(site: str) -> Image.Image:
+    """What every card of a site has: the paper, the label of the impact and the band with the
+    site's name (drawn once, copied for each card)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("P", (WIDTH, HEIGHT), PAPER_I)
+    draw = ImageDraw.Draw(image)
+    draw.fontmode = "L"
+    draw.text((MARGIN, 366), IMPACT_LABEL, font=_font(36), fill=MUTED_I)
+    draw.rectangle((0, HEIGHT - BAND, WIDTH - 1, HEIGHT - 1), fill=BRAND_I)
+    name = drawable(site)
+    if name:
+        draw.text((MARGIN, HEIGHT - BAND // 2), fit(name, _font(32), WIDTH - MARGIN - 64), font=_font(32),
+                  fill=ON_BRAND_I, anchor="lm")
+    return image
+
+
+def _warm_up(sites: set[str]) -> None:
+    """Load Pillow, the fonts and the backgrounds once, before other processes copy this one."""
+    for size in (32, 36, 40, 96, TITLE_SIZE):
+        _font(size)
+    for site in sites:
+        _background(site)
 
 
 @functools.cache
