@@ -88,7 +88,7 @@ TARGET_BYTES = 3800  # before padding to whole sentences: about 4 KiB on average
 MAX_PER_YEAR = 999  # ids are INC-<year>-<nnn>
 PROJECTS = {"a": "full site (hooks)", "b": "plain Material", "c": "handbook validate",
             "d": "full, cold cards"}
-CARDS_LINE = re.compile(r"link-preview cards: (\d+) drawn, (\d+) from the cache \(([\d.]+) s\)")
+CARDS_LINE = re.compile(r"link-preview cards: (\d+) drawn, (\d+) from the cache \(([\d.]+) s, ([\d.]+) s CPU\)")
 
 # -- the synthetic reports -----------------------------------------------------------------------
 
@@ -589,8 +589,9 @@ class Result:
     n: int
     report_bytes: int
     samples: dict[str, list[Sample]] = field(default_factory=lambda: {k: [] for k in PROJECTS})
-    cards: dict[str, list[tuple[int, int, float]]] = field(default_factory=lambda: {"a": [], "d": []})
-    """Per build of a and d: the cards drawn, found in the cache, and the seconds the build logged."""
+    cards: dict[str, list[tuple[int, int, float, float]]] = field(default_factory=lambda: {"a": [], "d": []})
+    """Per build of a and d: the cards drawn, found in the cache, and the wall and CPU seconds the
+    build logged for them."""
 
     def seconds(self, key: str) -> float:
         return statistics.median(s.seconds for s in self.samples[key])
@@ -646,7 +647,7 @@ def bench_size(n: int, rounds: int, work: Path) -> Result:
                 found = CARDS_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
                 if found is None:
                     fail(f"N={n} round {number}: {PROJECTS[key]} did not log its link-preview cards:", log)
-                result.cards[key].append((int(found[1]), int(found[2]), float(found[3])))
+                result.cards[key].append((int(found[1]), int(found[2]), float(found[3]), float(found[4])))
             progress(f"N={n} round {number}/{rounds}: {key} {PROJECTS[key]:<18} {sample.seconds:7.2f} s wall "
                      f"{sample.cpu:7.2f} s cpu {sample.peak_kib / 1024:7.1f} MiB")
     return result
@@ -674,16 +675,15 @@ def print_results(results: list[Result], rounds: int) -> None:
     if big and mid and growth is not None:
         print(f"  a(2000)/a(500) = {growth:.2f} wall, {big.cpu('a') / mid.cpu('a'):.2f} cpu  (linear: 4.00)")
     print("\nLink-preview cards: d = a with the cards' cache emptied first (every card drawn), a = every card "
-          "found;\n  'logged' is the time the build itself reports for finding, drawing and storing them")
-    print(f"  {'N':>6}{'drawn d':>9}{'logged d (s)':>14}{'ms/card':>9}{'found a':>9}{'logged a (s)':>14}"
-          f"{'d-a wall (s)':>14}{'d-a cpu (s)':>13}{'cpu ms/card':>13}")
+          "found.\n  'logged': the time the build itself reports for finding, drawing and storing them (wall, and "
+          "CPU of\n  every process that drew); d-a: the same seen from outside, as the difference of two builds")
+    print(f"  {'N':>6}{'drawn d':>9}{'logged d wall':>15}{'cpu':>8}{'cpu ms/card':>13}{'found a':>9}"
+          f"{'logged a wall':>15}{'d-a wall':>10}{'d-a cpu':>9}")
     for r in results:
-        drawn, _, logged_d = min(r.cards["d"], key=lambda c: c[2])
-        _, found, logged_a = min(r.cards["a"], key=lambda c: c[2])
-        extra_cpu = r.cpu("d") - r.cpu("a")
-        print(f"  {r.n:>6}{drawn:>9}{logged_d:>14.2f}{1000 * logged_d / max(drawn, 1):>9.1f}{found:>9}"
-              f"{logged_a:>14.2f}{r.seconds('d') - r.seconds('a'):>14.2f}{extra_cpu:>13.2f}"
-              f"{1000 * extra_cpu / max(drawn, 1):>13.1f}")
+        drawn, _, wall_d, cpu_d = min(r.cards["d"], key=lambda c: c[3])
+        _, found, wall_a, _ = min(r.cards["a"], key=lambda c: c[3])
+        print(f"  {r.n:>6}{drawn:>9}{wall_d:>13.2f} s{cpu_d:>6.2f} s{1000 * cpu_d / max(drawn, 1):>10.1f} ms"
+              f"{found:>9}{wall_a:>13.2f} s{r.seconds('d') - r.seconds('a'):>8.2f} s{r.cpu('d') - r.cpu('a'):>7.2f} s")
     print("\nTargets (from the issue)")
     rows: list[tuple[str, float | None, str, float, str]] = [
         ("time a/b at N=2000", big and big.seconds("a") / big.seconds("b"), "", 1.15, "<= 1.15"),
@@ -691,8 +691,8 @@ def print_results(results: list[Result], rounds: int) -> None:
         ("validate at N=2000", big and big.seconds("c"), " s", 2.0, "<= 2 s"),
     ]
     rows += [(f"peak memory a/b at N={r.n}", r.mib("a") / r.mib("b"), "", 1.3, "<= 1.3") for r in results]
-    rows += [(f"card cpu ms/card at N={r.n}", 1000 * (r.cpu("d") - r.cpu("a")) / max(r.cards["d"][0][0], 1),
-              " ms", 10.0, "< 10 ms") for r in results]
+    rows += [(f"card cpu time at N={r.n}", 1000 * min(c[3] / max(c[0], 1) for c in r.cards["d"]), " ms", 10.0,
+              "<= 10 ms") for r in results]
     for label, value, unit, limit, shown in rows:
         figure = f"{value:.2f}{unit}" if value is not None else "(not run)"
         print(f"  {label:<28}{figure:>12}   target {shown:<9} {verdict(value, limit)}")

@@ -168,7 +168,7 @@ def test_cards_are_drawn_once_and_again_only_for_the_report_that_changed(tmp_pat
     stamps = {p: p.stat().st_mtime_ns for p in cached}
     second = mkdocs(project, "build", "--strict", "-d", "site2", env=env)
     assert second.code == 0, second.output
-    assert f"link-preview cards: 0 drawn, {drawn} from the cache" in second.output
+    assert f"link-preview cards: 0 drawn, {drawn} from the cache (" in second.output
     assert {p.name: p.read_bytes() for p in (project / "site2" / "assets" / "cards").iterdir()} == {
         p.name: p.read_bytes() for p in (project / "site" / "assets" / "cards").iterdir()}
     # a change to something the card does not show draws nothing; a new title draws that card only
@@ -176,11 +176,11 @@ def test_cards_are_drawn_once_and_again_only_for_the_report_that_changed(tmp_pat
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace("## Summary\n", "## Summary\n\nOne more sentence.\n", 1), encoding="utf-8")
     third = mkdocs(project, "build", "--strict", "-d", "site3", env=env)
-    assert f"link-preview cards: 0 drawn, {drawn} from the cache" in third.output, third.output
+    assert f"link-preview cards: 0 drawn, {drawn} from the cache (" in third.output, third.output
     front_title = _front(source)["title"]
     source.write_text(text.replace(f"title: {front_title}", "title: A new title for the card"), encoding="utf-8")
     fourth = mkdocs(project, "build", "--strict", "-d", "site4", env=env)
-    assert f"link-preview cards: 1 drawn, {drawn - 1} from the cache" in fourth.output, fourth.output
+    assert f"link-preview cards: 1 drawn, {drawn - 1} from the cache (" in fourth.output, fourth.output
     assert all(p.stat().st_mtime_ns >= stamps[p] for p in cached)  # none rewritten, only marked as used
     assert len(list((tmp_path / "user-cache" / "postmortem-handbook" / "cards").glob("*.png"))) == drawn + 1
 

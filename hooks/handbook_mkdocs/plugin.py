@@ -135,8 +135,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             else:
                 files.append(File.generated(config, name, content=output))
         if plan.cards is not None:
-            log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s)",
-                     plan.cards.drawn, plan.cards.cached, plan.cards.seconds)
+            log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
+                     plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop
         # the reports, then move what is left out of the cyclic collector's way, so it is not
         # rescanned at every collection during the build.

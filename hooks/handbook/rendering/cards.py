@@ -115,6 +115,8 @@ class CardSet:
     cached: int = 0
     seconds: float = 0.0
     """Wall time spent finding, drawing and storing them."""
+    cpu_seconds: float = 0.0
+    """CPU time spent on it, in this process and the ones that drew cards with it."""
 
 
 # -- the cache ------------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ def ensure_cards(cards: Mapping[str, Card], folder: Path) -> CardSet:
     """Every card of `cards` (by `Card.key`) in `folder`, drawing those not found there. Never
     raises: a card that cannot be stored stays in memory, one that cannot be drawn is in `failed`."""
     result = CardSet()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_time()
     missing: list[tuple[str, Card]] = []
     for key, card in cards.items():
         path = folder / f"{key}.png"
@@ -144,8 +146,16 @@ def ensure_cards(cards: Mapping[str, Card], folder: Path) -> CardSet:
         else:
             result.data[key] = outcome
     _prune(folder, set(result.files))
-    result.seconds = time.perf_counter() - started
+    result.seconds, result.cpu_seconds = time.perf_counter() - started, _cpu_time() - cpu
     return result
+
+
+def _cpu_time() -> float:
+    """CPU time of this process and of the children it has waited for (the drawing processes)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 PARALLEL_FROM = 100
