@@ -6,6 +6,7 @@ tests/test_audience.py (no card for a report the audience may not read)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -17,8 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from handbook.reading.settings import Settings
 from handbook.rendering import cards
 from handbook.rendering.cards import HEIGHT, WIDTH, Card, draw_card, drawable, ensure_cards, wrap
+from handbook.rendering.site import plan_site
+from handbook_mkdocs.links import MkDocsLinks
 
 from .conftest import ROOT
 
@@ -147,6 +151,24 @@ def test_many_cards_are_drawn_by_several_processes_alike(tmp_path):
     assert made.drawn == len(many) and set(made.files) == set(many) and not made.failed
     some = sorted(many)[:3]
     assert [made.files[key].read_bytes() for key in some] == [draw_card(many[key]) for key in some]
+
+
+def test_a_card_that_fails_is_the_reports_internal_error_and_its_link_shows_the_site_image(
+        tmp_path, monkeypatch, valid_text, taxonomy):
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "report.md").write_text(valid_text, encoding="utf-8")
+    settings = Settings(root=tmp_path, config=ROOT / "handbook.yml", postmortems=tmp_path / "postmortems",
+                        audience="internal", today=dt.date(2026, 11, 20), site_url="https://pm.example.org/",
+                        repo_url="", card_cache=tmp_path / "cards")
+    monkeypatch.setattr(cards, "draw_card", lambda card: 1 / 0)
+    plan = plan_site(settings, taxonomy, MkDocsLinks(use_directory_urls=True), site_name="Handbook")
+    assert [(p.file, p.rule) for p in plan.collection.problems] == [("postmortems/report.md", "internal-error")]
+    head = {key: content for _, key, content in plan.meta["incidents/INC-2026-101.md"]["handbook_head"]}
+    assert head["og:image"] == "https://pm.example.org/assets/images/incident-card.png"
+    assert not plan.copies and not [name for name in plan.files if name.startswith("assets/cards/")]
+    monkeypatch.undo()
+    plan = plan_site(settings, taxonomy, MkDocsLinks(use_directory_urls=True), site_name="Handbook")
+    assert not plan.collection.problems and list(plan.copies) == ["assets/cards/INC-2026-101.png"]
 
 
 def test_an_unwritable_cache_keeps_the_cards_in_memory(tmp_path):

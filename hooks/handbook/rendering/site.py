@@ -90,7 +90,7 @@ def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) ->
     """Each report page's link-preview card, drawn or found in the cache, to be copied to
     `assets/cards/<key>.png`: report page source -> the card's site path. Only the reports this
     build publishes are here, so a hidden report leaves no card."""
-    wanted = {src: report_card(report, tax, site_name) for src, report in plan.report_sources.items()}
+    wanted = {src: report_card(report, tax, site_name) for src, report in plan.report_sources.items() if report.id}
     keys = {src: card.key for src, card in wanted.items()}
     made = plan.cards = ensure_cards({keys[src]: card for src, card in wanted.items()}, settings.cards_dir)
     names: dict[str, str] = {}
@@ -107,6 +107,7 @@ def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) ->
             plan.collection.problems.append(failure)
             continue
         names[src] = name
+    made.data.clear()  # the site's files hold them now
     return names
 
 
