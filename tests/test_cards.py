@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import time
 from dataclasses import replace
 
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from handbook.reading.settings import Settings
-from handbook.rendering import cards
+from handbook.rendering import cards, charts
 from handbook.rendering.cards import HEIGHT, WIDTH, Card, draw_card, drawable, ensure_cards, wrap
 from handbook.rendering.site import plan_site
 from handbook_mkdocs.links import MkDocsLinks
@@ -111,11 +110,8 @@ def test_drawing_version_is_part_of_the_key(monkeypatch):
     assert CARD.key != before
 
 
-def test_severity_colours_are_the_stylesheets():
-    css = (ROOT / "docs" / "assets" / "stylesheets" / "handbook.css").read_text(encoding="utf-8")
-    light = css.split(":root", 1)[1].split("}", 1)[0]  # the light palette, before the slate one
-    found = dict(re.findall(r"--pm-sev-(\d+):\s*(#[0-9a-fA-F]{6})", light))
-    assert tuple(found[str(rank)].lower() for rank in range(1, len(found) + 1)) == cards.SEVERITY_COLOURS
+def test_severity_colours_are_the_sites_one_scale():
+    assert cards.SEVERITY_COLOURS is charts.SEVERITY_COLOURS  # tests/test_charts.py compares it with handbook.css
     assert cards.severity_colours(2) == ("#c2410c", "#ffffff")
     assert cards.severity_colours(0) == cards.severity_colours(6) == (cards.NEUTRAL, cards.ON_NEUTRAL)
 

@@ -36,6 +36,8 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from handbook.rendering.charts import SEVERITY_COLOURS
+
 if TYPE_CHECKING:  # Pillow is imported when a card is drawn, not by every build that finds them cached
     from PIL import Image
     from PIL.ImageFont import FreeTypeFont
@@ -47,10 +49,9 @@ DRAWING_VERSION = 1
 KEEP_DAYS = 30
 """A cached card no build used for this long is removed."""
 
-SEVERITY_COLOURS = ("#b3261e", "#c2410c", "#a16207", "#4b5563", "#4b5563")
-"""The severity scale, most severe first: `--pm-sev-1` to `--pm-sev-5` of the light palette in
-docs/assets/stylesheets/handbook.css (tests/test_cards.py fails when the two differ). A severity
-ranked below these is drawn in the neutral colours, as the site's `.pm-sev` pill is."""
+# The severity scale is the site's one (charts.SEVERITY_COLOURS, handbook.css's light `--pm-sev-1`
+# to `--pm-sev-5`; tests/test_charts.py keeps the two equal). A severity ranked below these is drawn
+# in the neutral colours, as the site's `.pm-sev` pill is.
 ON_SEVERITY = "#ffffff"
 NEUTRAL, ON_NEUTRAL = "#e8eaed", "#1e2029"
 PAPER, INK = "#ffffff", "#1e2029"
