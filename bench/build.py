@@ -20,12 +20,18 @@ then times three projects built in temporary folders from those same N reports:
                  meta) as ordinary pages under docs/reports/, the search plugin, the same
                  markdown_extensions, no hooks, no macros, a nav of the home page only
     c  validate  `handbook validate` on the N reports, without building
+    d  cold      (a) with the link-preview cards' cache emptied first: every card is drawn, as in a
+                 first build or in CI without a kept cache; (a) runs right after it and finds
+                 every card, as any later build does
 
-Every run is a subprocess (`mkdocs build -q -d <fresh folder>`, env HANDBOOK_TODAY=2026-11-20
-NO_MKDOCS_2_WARNING=1). Each round runs a, b, c in turn, for --rounds rounds. The tables show the
+Every run is a subprocess (`mkdocs build -d <fresh folder>`, -q for b; env HANDBOOK_TODAY=2026-11-20
+NO_MKDOCS_2_WARNING=1, XDG_CACHE_HOME in the workspace, so the cards drawn are never kept in the
+user's own cache). Each round runs d, a, b, c in turn, for --rounds rounds. The tables show the
 median wall time, the median CPU time (user + system: steadier when other work shares the
-machine) and the largest peak RSS of each (the child's own ru_maxrss, from os.wait4), the
-ratios a/b, a(2000)/a(500), and the issue's targets (on wall time) with PASS or MISS.
+machine; a child's includes the processes it waited for) and the largest peak RSS of each (the
+child's own ru_maxrss, from os.wait4), the ratios a/b, a(2000)/a(500), the cards' cost (cards
+drawn and the seconds the build logs for them, d - a in wall and CPU time, per card), and the
+issue's targets (on wall time) with PASS or MISS.
 
 --serve-latency N starts `mkdocs serve` on a free port over the full site with N reports, waits
 for the home page, then three times appends a marker to one report's title and polls its page
@@ -80,7 +86,9 @@ YEARS = tuple(range(2021, 2027))
 LAST_START = dt.date(2026, 11, 10)  # every 2026 incident is over before TODAY
 TARGET_BYTES = 3800  # before padding to whole sentences: about 4 KiB on average
 MAX_PER_YEAR = 999  # ids are INC-<year>-<nnn>
-PROJECTS = {"a": "full site (hooks)", "b": "plain Material", "c": "handbook validate"}
+PROJECTS = {"a": "full site (hooks)", "b": "plain Material", "c": "handbook validate",
+            "d": "full, cold cards"}
+CARDS_LINE = re.compile(r"link-preview cards: (\d+) drawn, (\d+) from the cache \(([\d.]+) s, ([\d.]+) s CPU\)")
 
 # -- the synthetic reports -----------------------------------------------------------------------
 
@@ -492,9 +500,16 @@ _children: dict[int, subprocess.Popen] = {}
 """Children started and not yet reaped, by pid: stopped on Ctrl-C."""
 
 
+USER_CACHE: list[Path] = []
+"""The children's user cache folder (XDG_CACHE_HOME), inside the workspace: the link-preview cards
+a build draws are kept there, never in the cache of whoever runs the benchmark."""
+
+
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDBOOK_")}
     env.update({"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1"})
+    if USER_CACHE:
+        env["XDG_CACHE_HOME"] = str(USER_CACHE[0])
     return env
 
 
@@ -574,6 +589,9 @@ class Result:
     n: int
     report_bytes: int
     samples: dict[str, list[Sample]] = field(default_factory=lambda: {k: [] for k in PROJECTS})
+    cards: dict[str, list[tuple[int, int, float, float]]] = field(default_factory=lambda: {"a": [], "d": []})
+    """Per build of a and d: the cards drawn, found in the cache, and the wall and CPU seconds the
+    build logged for them."""
 
     def seconds(self, key: str) -> float:
         return statistics.median(s.seconds for s in self.samples[key])
@@ -606,19 +624,30 @@ def bench_size(n: int, rounds: int, work: Path) -> Result:
     plain = plain_project(work / "plain", reports)
     check_valid(full, work, n)
     result = Result(n, sum(len(r.text.encode("utf-8")) for r in reports))
+    # d and a are the same build, d with the link-preview cards' cache emptied first (a first build,
+    # or CI without a kept cache), a right after it with every card found (any later build). Without
+    # -q, so that the build's own line on the cards is in the log.
     commands = {
-        "a": (full, [BIN / "mkdocs", "build", "-q", "-d", work / "site-a"]),
+        "d": (full, [BIN / "mkdocs", "build", "-d", work / "site-d"]),
+        "a": (full, [BIN / "mkdocs", "build", "-d", work / "site-a"]),
         "b": (plain, [BIN / "mkdocs", "build", "-q", "-d", work / "site-b"]),
         "c": (full, [BIN / "handbook", "validate"]),
     }
     for number in range(1, rounds + 1):
         for key, (cwd, args) in commands.items():
             shutil.rmtree(work / f"site-{key}", ignore_errors=True)  # every build starts from nothing
+            if key == "d":
+                shutil.rmtree(USER_CACHE[0] / "postmortem-handbook" / "cards", ignore_errors=True)
             log = work / f"{key}-{number}.log"
             sample = measure(args, cwd, log)
             if sample.code != 0:
                 fail(f"N={n} round {number}: {PROJECTS[key]} exited {sample.code}:", log)
             result.samples[key].append(sample)
+            if key in result.cards:
+                found = CARDS_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
+                if found is None:
+                    fail(f"N={n} round {number}: {PROJECTS[key]} did not log its link-preview cards:", log)
+                result.cards[key].append((int(found[1]), int(found[2]), float(found[3]), float(found[4])))
             progress(f"N={n} round {number}/{rounds}: {key} {PROJECTS[key]:<18} {sample.seconds:7.2f} s wall "
                      f"{sample.cpu:7.2f} s cpu {sample.peak_kib / 1024:7.1f} MiB")
     return result
@@ -645,6 +674,16 @@ def print_results(results: list[Result], rounds: int) -> None:
     growth = big.seconds("a") / mid.seconds("a") if big and mid else None
     if big and mid and growth is not None:
         print(f"  a(2000)/a(500) = {growth:.2f} wall, {big.cpu('a') / mid.cpu('a'):.2f} cpu  (linear: 4.00)")
+    print("\nLink-preview cards: d = a with the cards' cache emptied first (every card drawn), a = every card "
+          "found.\n  'logged': the time the build itself reports for finding, drawing and storing them (wall, and "
+          "CPU of\n  every process that drew); d-a: the same seen from outside, as the difference of two builds")
+    print(f"  {'N':>6}{'drawn d':>9}{'logged d wall':>15}{'cpu':>8}{'cpu ms/card':>13}{'found a':>9}"
+          f"{'logged a wall':>15}{'d-a wall':>10}{'d-a cpu':>9}")
+    for r in results:
+        drawn, _, wall_d, cpu_d = min(r.cards["d"], key=lambda c: c[3])
+        _, found, wall_a, _ = min(r.cards["a"], key=lambda c: c[3])
+        print(f"  {r.n:>6}{drawn:>9}{wall_d:>13.2f} s{cpu_d:>6.2f} s{1000 * cpu_d / max(drawn, 1):>10.1f} ms"
+              f"{found:>9}{wall_a:>13.2f} s{r.seconds('d') - r.seconds('a'):>8.2f} s{r.cpu('d') - r.cpu('a'):>7.2f} s")
     print("\nTargets (from the issue)")
     rows: list[tuple[str, float | None, str, float, str]] = [
         ("time a/b at N=2000", big and big.seconds("a") / big.seconds("b"), "", 1.15, "<= 1.15"),
@@ -652,6 +691,8 @@ def print_results(results: list[Result], rounds: int) -> None:
         ("validate at N=2000", big and big.seconds("c"), " s", 2.0, "<= 2 s"),
     ]
     rows += [(f"peak memory a/b at N={r.n}", r.mib("a") / r.mib("b"), "", 1.3, "<= 1.3") for r in results]
+    rows += [(f"card cpu time at N={r.n}", 1000 * min(c[3] / max(c[0], 1) for c in r.cards["d"]), " ms", 10.0,
+              "<= 10 ms") for r in results]
     for label, value, unit, limit, shown in rows:
         figure = f"{value:.2f}{unit}" if value is not None else "(not run)"
         print(f"  {label:<28}{figure:>12}   target {shown:<9} {verdict(value, limit)}")
@@ -846,8 +887,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, work: Path) -> None:
+    USER_CACHE[:] = [work / "user-cache"]
     print(machine_info())
-    print(f"Seed {SEED}, HANDBOOK_TODAY={TODAY}, rounds {args.rounds} (a b c alternating)")
+    print(f"Seed {SEED}, HANDBOOK_TODAY={TODAY}, rounds {args.rounds} (d a b c alternating)")
     results = []
     for n in args.sizes:
         folder = work / f"n{n}"

@@ -56,7 +56,8 @@ def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], ta
     failures: list[str] = []
     settings = Settings(root=root, config=Path(__file__).resolve().parent.parent / "handbook.yml",
                         postmortems=folder, audience="internal", today=TODAY,
-                        site_url="https://handbook.example", repo_url="https://git.example/handbook")
+                        site_url="https://handbook.example", repo_url="https://git.example/handbook",
+                        card_cache=root / "cards")  # every card drawn, in the set's folder, removed with it
     plan = plan_site(settings, tax, MkDocsLinks(use_directory_urls=True), show_problems=True,
                      site_name="Fuzz handbook")
     lines = {f"postmortems/{p.name}": line_count(p.read_bytes().decode("utf-8", "replace")) for p in paths}

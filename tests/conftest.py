@@ -23,6 +23,16 @@ COPIED = ["mkdocs.yml", "handbook.yml", "docs", "postmortems", "templates", "sch
 
 
 RANK = {"public": 0, "internal": 1, "restricted": 2}
+USER_CACHE: list[Path] = []
+"""The user cache folder (XDG_CACHE_HOME) of the commands the tests run, unless a test names its
+own: builds keep their link-preview cards there, not in the cache of whoever runs the tests."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("user-cache")
+    USER_CACHE[:] = [folder]
+    return folder
 
 
 def example_reports() -> list[dict]:
@@ -96,6 +106,8 @@ class Run:
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> Run:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HANDBOOK_")}
+    if USER_CACHE:
+        environment["XDG_CACHE_HOME"] = str(USER_CACHE[0])
     environment.update({"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
     done = subprocess.run(args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
     return Run(done.returncode, done.stdout, done.stderr)

@@ -54,6 +54,9 @@ def test_hidden_reports_leave_no_trace(tmp_path, audience):
             leaks = [name for name, text in outputs.items() if needle in text]
             assert not leaks, f"{needle!r} of {report['id']} leaks into {leaks} ({audience} build)"
         assert not (site / "incidents" / report["id"]).exists()
+    # a link-preview card for each report shown, and none for a hidden one (its pixels hold its title)
+    cards = {p.name for p in (site / "assets" / "cards").iterdir()}
+    assert cards == {f"{report['id']}.png" for report in shown}
     for report in shown:
         assert (site / "incidents" / report["id"] / "index.html").exists()
         assert report["id"] in outputs["incidents.json"]

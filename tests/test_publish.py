@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import time
@@ -12,6 +13,7 @@ import xml.etree.ElementTree as ET
 
 import yaml
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from .conftest import BIN, ROOT, TODAY, copy_project, handbook, mkdocs
 
@@ -107,26 +109,80 @@ def test_address_is_built_from_the_id_and_survives_a_rename(tmp_path):
         assert soup.select_one('link[rel="canonical"]')["href"].endswith(f"/incidents/{report_id}/")
 
 
-def test_report_pages_unfurl_with_escaped_open_graph_tags(tmp_path, valid_text):
+def _preview_tags(html: str) -> dict[str, str]:
+    soup = BeautifulSoup(html, "html.parser")
+    return {m.get("property") or m.get("name"): m["content"] for m in soup.select("meta[content]")
+            if (m.get("property") or m.get("name") or "").startswith(("og:", "twitter:", "article:"))}
+
+
+def test_report_pages_unfurl_with_escaped_open_graph_tags_and_their_own_card(tmp_path, valid_text):
     project = copy_project(tmp_path)
     hostile = valid_text.replace("title: Checkout requests timed out after a connection-pool change",
                                  "title: '\"><img src=x onerror=alert(1)> & <script>alert(2)</script>'")
     (project / "postmortems" / "hostile.md").write_text(hostile, encoding="utf-8")
     result = mkdocs(project, "build", "--strict", "-d", "site", env={"HANDBOOK_SITE_URL": "https://pm.example.org/"})
     assert result.code == 0, result.output
-    html = (project / "site" / "incidents" / "INC-2026-101" / "index.html").read_text(encoding="utf-8")
+    site = project / "site"
+    html = (site / "incidents" / "INC-2026-101" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(2)" not in html and "<img src=x" not in html
-    soup = BeautifulSoup(html, "html.parser")
-    meta = {m.get("property") or m.get("name"): m["content"] for m in soup.select("meta[content]")}
-    assert meta["og:title"] == "INC-2026-101: \"><img src=x onerror=alert(1)> & <script>alert(2)</script>"
+    meta = _preview_tags(html)
+    title = "INC-2026-101: \"><img src=x onerror=alert(1)> & <script>alert(2)</script>"
+    assert meta["og:title"] == meta["twitter:title"] == title
     assert meta["og:type"] == "article"
     assert meta["og:url"] == "https://pm.example.org/incidents/INC-2026-101/"
-    assert meta["og:image"] == "https://pm.example.org/assets/images/incident-card.png"
-    assert len(meta["og:description"]) <= 200 and meta["og:description"].startswith("A configuration change")
+    assert meta["og:image"] == meta["twitter:image"] == "https://pm.example.org/assets/cards/INC-2026-101.png"
+    assert (meta["og:image:width"], meta["og:image:height"], meta["og:image:type"]) == ("1200", "630", "image/png")
+    assert meta["og:image:alt"].startswith(title + ". Severity SEV2 · Major; status reviewed;")
+    assert meta["twitter:card"] == "summary_large_image"
+    assert len(meta["og:description"]) <= 200
+    assert meta["og:description"].startswith("Status: reviewed. A configuration change")
     assert meta["twitter:label1"] == "Severity" and meta["twitter:data1"] == "SEV2 · Major"
     assert meta["twitter:label2"] == "Customer impact" and meta["twitter:data2"] == "40 min"
+    soup = BeautifulSoup(html, "html.parser")
     assert soup.select_one('link[rel="canonical"]')["href"] == "https://pm.example.org/incidents/INC-2026-101/"
-    assert (project / "site" / "assets" / "images" / "incident-card.png").exists()
+    # the card: a 1200x630 PNG of this report, not the site's image, and another report's is another
+    card = site / "assets" / "cards" / "INC-2026-101.png"
+    with Image.open(card) as image:
+        assert (image.format, image.size) == ("PNG", (1200, 630))
+    cards = sorted((site / "assets" / "cards").glob("*.png"))
+    pages = sorted(p.parent.name for p in (site / "incidents").glob("INC-*/index.html"))
+    assert [p.stem for p in cards] == pages
+    assert len({p.read_bytes() for p in cards}) == len(cards)  # one drawing per report
+    assert card.read_bytes() != (site / "assets" / "images" / "incident-card.png").read_bytes()
+    # the file-name address redirects, and unfurls as the report does (its tags escaped the same way)
+    redirect = (site / "incidents" / "hostile" / "index.html").read_text(encoding="utf-8")
+    assert "Redirecting…" in redirect and "<script>alert(2)" not in redirect and "<img src=x" not in redirect
+    assert _preview_tags(redirect) == meta
+
+
+def test_cards_are_drawn_once_and_again_only_for_the_report_that_changed(tmp_path):
+    project = copy_project(tmp_path)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    count = len(list((project / "postmortems").rglob("*.md")))
+    first = mkdocs(project, "build", "--strict", "-d", "site", env=env)
+    assert first.code == 0, first.output
+    drawn = int(re.search(r"link-preview cards: (\d+) drawn, 0 from the cache", first.output).group(1))
+    assert 0 < drawn <= count
+    cached = sorted((tmp_path / "user-cache" / "postmortem-handbook" / "cards").glob("*.png"))
+    assert len(cached) == drawn
+    stamps = {p: p.stat().st_mtime_ns for p in cached}
+    second = mkdocs(project, "build", "--strict", "-d", "site2", env=env)
+    assert second.code == 0, second.output
+    assert f"link-preview cards: 0 drawn, {drawn} from the cache (" in second.output
+    assert {p.name: p.read_bytes() for p in (project / "site2" / "assets" / "cards").iterdir()} == {
+        p.name: p.read_bytes() for p in (project / "site" / "assets" / "cards").iterdir()}
+    # a change to something the card does not show draws nothing; a new title draws that card only
+    source = next((project / "postmortems").rglob("*edge-proxy*.md"))
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("## Summary\n", "## Summary\n\nOne more sentence.\n", 1), encoding="utf-8")
+    third = mkdocs(project, "build", "--strict", "-d", "site3", env=env)
+    assert f"link-preview cards: 0 drawn, {drawn} from the cache (" in third.output, third.output
+    front_title = _front(source)["title"]
+    source.write_text(text.replace(f"title: {front_title}", "title: A new title for the card"), encoding="utf-8")
+    fourth = mkdocs(project, "build", "--strict", "-d", "site4", env=env)
+    assert f"link-preview cards: 1 drawn, {drawn - 1} from the cache (" in fourth.output, fourth.output
+    assert all(p.stat().st_mtime_ns >= stamps[p] for p in cached)  # none rewritten, only marked as used
+    assert len(list((tmp_path / "user-cache" / "postmortem-handbook" / "cards").glob("*.png"))) == drawn + 1
 
 
 def test_no_page_loads_anything_from_another_host(example_site):

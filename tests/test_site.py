@@ -371,6 +371,14 @@ def test_every_link_resolves_without_directory_urls(tmp_path):
     # the permanent address used in Slack, feeds and incidents.json still leads to the report
     redirect = (site / "incidents" / "INC-2026-004" / "index.html").read_text(encoding="utf-8")
     assert "../INC-2026-004.html" in redirect
+    # and unfurls as the report does, with its card
+    tags = ("og:title", "og:description", "og:image", "twitter:card", "twitter:image", "twitter:data1")
+    heads = [{m.get("property") or m.get("name"): m["content"] for m in BeautifulSoup(html, "html.parser").select(
+             "meta[content]") if (m.get("property") or m.get("name")) in tags} for html in
+             (redirect, (site / "incidents" / "INC-2026-004.html").read_text(encoding="utf-8"))]
+    assert heads[0] == heads[1] and len(heads[0]) == len(tags)
+    assert heads[0]["og:image"].endswith("/assets/cards/INC-2026-004.png")
+    assert (site / "assets" / "cards" / "INC-2026-004.png").is_file()
 
 
 def test_report_header_shows_what_is_not_known_and_what_is_overdue(tmp_path, valid_text):

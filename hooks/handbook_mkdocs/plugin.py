@@ -123,16 +123,25 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 generated.edit_uri = quote(os.path.relpath(report.path, docs_dir).replace(os.sep, "/"), safe="/.")
             files.append(generated)
         taken = {f.dest_uri for f in files}
-        for name, content in plan.files.items():
-            # incidents.json, the feed and the redirects from each report's file name, as MkDocs files
+        for name, output in [*plan.files.items(), *plan.copies.items()]:
+            # incidents.json, the feed, the redirects from each report's file name and the preview
+            # cards (copied from their cache), as MkDocs files
             if not inside(name):
                 raise PluginError(f"handbook: refusing to write outside the site: {name!r}.")
-            if name not in taken:  # a redirect never replaces a real page
-                files.append(File.generated(config, name, content=content))
+            if name in taken:  # a redirect never replaces a real page
+                continue
+            if isinstance(output, Path):
+                files.append(File.generated(config, name, abs_src_path=str(output)))
+            else:
+                files.append(File.generated(config, name, content=output))
+        if plan.cards is not None:
+            log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
+                     plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop
         # the reports, then move what is left out of the cyclic collector's way, so it is not
         # rescanned at every collection during the build.
         plan.files.clear()
+        plan.copies.clear()
         plan.release()
         gc.freeze()
         return files

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 
-from handbook.reading.report_cache import checkout_cache_dir
+from handbook.reading.report_cache import checkout_cache_dir, user_cache_root
 from handbook.reading.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -37,12 +37,21 @@ class Settings:
     """The one report being written, in preview mode (`handbook preview`); None for a full build."""
     directory_urls: bool = True
     """MkDocs' `use_directory_urls`: `incidents/INC-1/` (True) or `incidents/INC-1.html` (False)."""
+    card_cache: Path | None = None
+    """Where the link-preview cards are kept, when not in the user's cache folder (see `cards_dir`)."""
 
     @property
     def cache_dir(self) -> Path:
         """The preview's cache folder: outside the checkout, in the user's cache folder (see
         `report_cache`), so nothing a pull request commits is ever read as a cache."""
         return checkout_cache_dir(self.root)
+
+    @property
+    def cards_dir(self) -> Path:
+        """The link-preview cards' cache (`rendering.cards`): `card_cache`, else in the user's cache
+        folder, never in a checkout, and shared by every checkout, as a card's file name is a hash of
+        what it shows."""
+        return self.card_cache or user_cache_root() / "cards"
 
     def load_taxonomy(self) -> Taxonomy:
         """handbook.yml, read and checked (TaxonomyError with located problems when invalid)."""

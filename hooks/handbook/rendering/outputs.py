@@ -1,5 +1,6 @@
-"""Machine-readable outputs and link previews: incidents.json, the Atom feed, OpenGraph tags,
-and redirect pages from other addresses to a report's permanent one.
+"""Machine-readable outputs and link previews: incidents.json, the Atom feed, OpenGraph tags and
+what each report's preview card shows, and redirect pages from other addresses to a report's
+permanent one (with the same preview tags: a link to them unfurls as the report's does).
 
 Every value a report author wrote is escaped for where it goes (HTML attributes, XML text,
 JSON strings), and all of it is built from the reports one build publishes: a report left out
@@ -12,15 +13,18 @@ import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 
-from handbook.core.text import drop_bad
+from handbook.core.text import clip, drop_bad
 from handbook.core.timestamps import format_duration
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
-from handbook.rendering.markup import attr, safe_url
+from handbook.rendering.cards import HEIGHT, WIDTH, Card
+from handbook.rendering.markup import safe_url
 from handbook.rendering.report_page import report_description
 from handbook.rendering.routes import report_url
+from handbook.rendering.templating import render_html
 
 CARD_IMAGE = "assets/images/incident-card.png"
+"""The site's own preview image (1200x630): for a report whose card could not be drawn."""
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -117,44 +121,64 @@ def atom_feed(reports: list[Report], tax: Taxonomy, site_url: str, site_name: st
     return '<?xml version="1.0" encoding="utf-8"?>\n' + drop_bad(ET.tostring(feed, encoding="unicode")) + "\n"
 
 
-def open_graph(report: Report, tax: Taxonomy, site_url: str, site_name: str) -> list[tuple[str, str, str]]:
+def _impact(report: Report) -> str | None:
+    duration = report.impact_duration
+    shown = format_duration(duration) if duration is not None else "—"
+    return None if shown == "—" else shown
+
+
+def report_card(report: Report, tax: Taxonomy, site_name: str) -> Card:
+    """What the report's link-preview card shows (`rendering.cards` draws it)."""
+    severity = tax.severity(report.severity)
+    rank = [s.id for s in tax.severities].index(severity.id) + 1 if severity else 0
+    return Card(id=report.id, title=report.title, severity=report.severity,
+                severity_name=severity.name if severity else "", rank=rank, status=report.status,
+                impact=_impact(report) or "not known", site=site_name)
+
+
+def open_graph(report: Report, tax: Taxonomy, site_url: str, site_name: str,
+               card: str | None = None) -> list[tuple[str, str, str]]:
     """The meta tags that make a report's link unfurl in Slack and elsewhere, as data: (attribute,
     key, content) for `<meta {attribute}="{key}" content="{content}">`, which the theme's template
-    (overrides/main.html) writes, escaped."""
+    (overrides/main.html) and `redirect_page` write, escaped. `card` is the site path of the
+    report's own preview card (`assets/cards/<id>.png`); without it, the site's image is shown."""
     severity = tax.severity(report.severity)
     title = f"{report.id}: {report.title}" if report.id else report.title
-    description = report_description(report, 200)
+    status = report.status or "not known"
+    description = clip(f"Status: {status}. {report_description(report, 0)}".rstrip(), 200)
+    sev_label = f"{report.severity} · {severity.name}" if severity else (report.severity or "not known")
     tags = [
         ("property", "og:type", "article"),
         ("property", "og:site_name", site_name),
         ("property", "og:title", title),
         ("property", "og:description", description),
-        ("name", "twitter:card", "summary"),
+        ("name", "twitter:card", "summary_large_image"),
         ("name", "twitter:title", title),
         ("name", "twitter:description", description),
         ("name", "twitter:label1", "Severity"),
-        ("name", "twitter:data1", f"{report.severity} · {severity.name}" if severity else report.severity),
+        ("name", "twitter:data1", sev_label),
     ]
-    if report.impact_duration is not None:  # what a reader wants first; else how long it took to resolve
-        tags += [("name", "twitter:label2", "Customer impact"),
-                 ("name", "twitter:data2", format_duration(report.impact_duration))]
+    if (impact := _impact(report)) is not None:  # what a reader wants first; else how long it took to resolve
+        tags += [("name", "twitter:label2", "Customer impact"), ("name", "twitter:data2", impact)]
     elif report.time_to_resolve is not None:
         tags += [("name", "twitter:label2", "Time to resolve"),
                  ("name", "twitter:data2", format_duration(report.time_to_resolve))]
     if site_url and report.id:
         url = report_url(site_url, report.id)
-        image = f"{site_url.rstrip('/')}/{CARD_IMAGE}"
-        tags += [("property", "og:url", url), ("property", "og:image", image), ("name", "twitter:image", image)]
+        image = f"{site_url.rstrip('/')}/{card or CARD_IMAGE}"
+        alt = (f"{report.id}: {clip(report.title, 200)}. Severity {sev_label}; status {status}; "
+               f"customer impact {_impact(report) or 'not known'}.") if card else site_name
+        tags += [("property", "og:url", url), ("property", "og:image", image),
+                 ("property", "og:image:type", "image/png"), ("property", "og:image:width", str(WIDTH)),
+                 ("property", "og:image:height", str(HEIGHT)), ("property", "og:image:alt", alt),
+                 ("name", "twitter:image", image), ("name", "twitter:image:alt", alt)]
     if report.started:
         tags.append(("property", "article:published_time", report.started.isoformat()))
     return tags
 
 
-def redirect_page(target: str, canonical: str = "") -> str:
-    """A static page that sends the browser on to `target` (a relative or absolute URL)."""
-    href = attr(target)
-    link = f'<link rel="canonical" href="{attr(canonical)}">' if canonical else ""
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Redirecting…</title>{link}<meta name=\"robots\" content=\"noindex\">"
-            f"<meta http-equiv=\"refresh\" content=\"0; url={href}\"></head>"
-            f"<body><p>This report has moved to <a href=\"{href}\">{href}</a>.</p></body></html>\n")
+def redirect_page(target: str, canonical: str = "", head: list[tuple[str, str, str]] | None = None) -> str:
+    """A static page that sends the browser on to `target` (a relative or absolute URL). `head` is
+    the report's preview tags (`open_graph`): Slack and other unfurlers do not follow a refresh, so
+    the page itself says what the link is (templates/redirect.html, every value escaped)."""
+    return render_html("redirect.html", target=target, canonical=canonical, head=head or [])

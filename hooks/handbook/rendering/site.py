@@ -7,6 +7,7 @@ those the build's audience may read, and fill in the pages. It does not import M
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from handbook.checks.collection import Collection, find_reports, internal_error, load_collection
@@ -21,7 +22,8 @@ from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
 from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
-from handbook.rendering.outputs import atom_feed, incidents_json, open_graph, redirect_page
+from handbook.rendering.cards import CardSet, ensure_cards
+from handbook.rendering.outputs import atom_feed, incidents_json, open_graph, redirect_page, report_card
 from handbook.rendering.page import Page
 from handbook.rendering.report_page import render_report_page
 from handbook.rendering.routes import PageLinks, Routes
@@ -43,8 +45,12 @@ class SitePlan:
     """Docs-relative source path of each report page -> its report."""
     fragments: dict[str, dict[str, str]] = field(default_factory=dict)
     """Docs-relative source path -> generated HTML to put back into the rendered page."""
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | bytes] = field(default_factory=dict)
     """Site-relative path -> content of the files written after the pages (JSON, feed, redirects)."""
+    copies: dict[str, Path] = field(default_factory=dict)
+    """Site-relative path -> file copied into the site (the link-preview cards, from their cache)."""
+    cards: CardSet | None = None
+    """The link-preview cards of this build: how many were drawn and found, and the time it took."""
 
     def release(self) -> None:
         """Forget everything MkDocs now holds itself or that was turned into text: with thousands
@@ -58,8 +64,10 @@ class SitePlan:
 def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str) -> None:
     """Link previews, incidents.json, the feed and the redirects, computed while the reports are here."""
     site_url = settings.site_url
+    cards = _cards(plan, tax, settings, site_name) if site_url else {}  # previews need absolute URLs
     for src, report in plan.report_sources.items():
-        plan.meta[src]["handbook_head"] = open_graph(report, tax, site_url, site_name)  # overrides/main.html
+        head = open_graph(report, tax, site_url, site_name, card=cards.get(src))
+        plan.meta[src]["handbook_head"] = head  # overrides/main.html
         if report.id and report.id == report.key:
             canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
             # The file's own name is the other address people use (they see it in the repository
@@ -68,14 +76,39 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
             # Each redirect is a page of its own folder: the link from there is MkDocs' (Routes.href).
             if stem and stem != report.key:  # a name that is not a safe file name gets no second address
                 page = routes.href(f"incidents/{stem}/index.md", src)
-                plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical)
+                plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
             if not settings.directory_urls:
                 # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json,
                 # keeps working when the site is built without directory URLs.
                 page = routes.href(f"incidents/{report.key}/index.md", src)
-                plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical)
+                plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
     plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
     plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+
+
+def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> dict[str, str]:
+    """Each report page's link-preview card, drawn or found in the cache, to be copied to
+    `assets/cards/<key>.png`: report page source -> the card's site path. Only the reports this
+    build publishes are here, so a hidden report leaves no card."""
+    wanted = {src: report_card(report, tax, site_name) for src, report in plan.report_sources.items() if report.id}
+    keys = {src: card.key for src, card in wanted.items()}
+    made = plan.cards = ensure_cards({keys[src]: card for src, card in wanted.items()}, settings.cards_dir)
+    names: dict[str, str] = {}
+    for src, key in keys.items():
+        name = f"assets/cards/{PurePosixPath(src).stem}.png"
+        if key in made.files:
+            plan.copies[name] = made.files[key]
+        elif key in made.data:
+            plan.files[name] = made.data[key]
+        else:  # a bug of ours: the report's problem; its link shows the site's image meanwhile
+            report = plan.report_sources[src]
+            failure = internal_error(report.rel, made.failed[key])
+            report.problems.append(failure)
+            plan.collection.problems.append(failure)
+            continue
+        names[src] = name
+    made.data.clear()  # the site's files hold them now
+    return names
 
 
 def _shown(problems: list[Problem], visible: set[str]) -> list[Problem]:
