@@ -255,7 +255,7 @@ def test_severity_series_take_the_sites_severity_scale() -> None:
         assert f"fill:var(--pm-sev-{rank},{colour})" in rect.get("style")  # with it: the theme's
     swatches = [p for p in root.iter(f"{SVG}path") if "h10v10" in (p.get("d") or "")]
     assert [p.get("style") for p in swatches] == [
-        "fill:var(--pm-sev-1,#b3261e)", "fill:var(--pm-sev-2,#c2410c)", "fill:var(--pm-sev-5,#4b5563)"]
+        "fill:var(--pm-sev-1,#9f1239)", "fill:var(--pm-sev-2,#c2410c)", "fill:var(--pm-sev-5,#4b5563)"]
 
 
 def test_other_series_keep_the_palette_and_lines_their_dashes() -> None:

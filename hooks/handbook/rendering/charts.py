@@ -40,7 +40,7 @@ MAX_INTERVALS = 6
 """The most gridlines above 0 on a value axis."""
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8E6BBF", "#A6761D")
 DASHES = ("", "6 3", "2 3", "8 3 2 3")
-SEVERITY_COLOURS = ("#b3261e", "#c2410c", "#a16207", "#4b5563", "#4b5563")
+SEVERITY_COLOURS = ("#9f1239", "#c2410c", "#a16207", "#4b5563", "#4b5563")
 """handbook.css's light `--pm-sev-1` … `--pm-sev-5`: the fallback where the site's CSS is absent."""
 SEPARATOR = "var(--md-default-bg-color,#fff)"
 """The line between stacked segments: the page's background colour."""
