@@ -10,8 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from handbook.rendering.markup import fragment
+
+NOT_KNOWN = Markup('<span class="pm-unknown">not known</span>')
+
+
+def known(value: Any) -> Any:
+    """A value the report may not give, as the page shows it: "not known", never a silent blank.
+    (A filter, not a macro: it runs for every field of every page, and a filter is a plain call.)"""
+    return NOT_KNOWN if value is None or value == "" else value
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("handbook.rendering", "templates"),
@@ -20,6 +29,7 @@ _ENVIRONMENT = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENVIRONMENT.filters["known"] = known
 
 
 def render_html(name: str, **context: Any) -> str:
