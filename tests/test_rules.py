@@ -317,7 +317,7 @@ def test_a_timed_entry_after_resolved_is_refused_with_the_date_only_form(tmp_pat
     text = valid_text.replace(LAST, LAST + "- 2026-10-06 10:00 — The postmortem is published.\n", 1)
     _, problems = _timeline_problems(tmp_path, taxonomy, text)
     assert [p.rule for p in problems] == ["timeline-window"]
-    assert "after `resolved`" in problems[0].message and "`- 2026-03-06 — Postmortem" in problems[0].hint
+    assert "after `resolved`" in problems[0].message and "(`- 2026-10-06 — Postmortem published.`)" in problems[0].hint
     assert "`started`" not in problems[0].hint
 
 

@@ -336,8 +336,8 @@ class ReportChecker:
                          f"This entry ({entry.when.isoformat(timespec='minutes')}) is after `resolved` "
                          f"({end.isoformat(timespec='minutes')}).",
                          "Check its date and time zone. An event after the incident, such as the postmortem's "
-                         "publication, takes its date only, on a later day: `- 2026-03-06 — Postmortem "
-                         "published.`. Move `resolved` only if the incident really ended later.")
+                         f"publication, takes its date only, on a later day (`- {end.date() + dt.timedelta(days=1)}"
+                         " — Postmortem published.`). Move `resolved` only if the incident really ended later.")
             previous = entry
         dated = [e for e in report.timeline if e.when is not None]
         if start is not None and dated and all(_before_start(e, start) for e in dated):
