@@ -240,3 +240,102 @@ def test_placeholders_in_code_are_not_flagged(tmp_path, taxonomy, valid_text):
                               "```\n# TODO: not ours\n...\n```\n")
     collection, _ = check_text(tmp_path, taxonomy, text)
     assert collection.problems == []
+
+
+# -- timeline: lead-up, approximate times, date-only entries -----------------------------------
+
+FIRST = "- 2026-10-05 09:00 — The pool-size change reaches every checkout-api pod.\n"
+LAST = "- 11:00 — The incident is resolved after an hour of normal traffic.\n"
+
+
+def _timeline_problems(tmp_path, taxonomy, text):
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    return collection, [p for p in collection.problems if p.rule.startswith("timeline")]
+
+
+@pytest.mark.parametrize("before", [
+    "- 2026-10-05 08:59 — The pool-size change is merged.\n",  # one minute before `started`
+    "- 2026-10-04 — The pool-size change is reviewed and merged.\n",  # a date only, the day before
+    "### Lead-up\n\n- 2026-10-01 16:00 — The pool-size change is proposed.\n- ~17:30 — It is merged.\n\n"
+    "### The incident\n\n",
+], ids=["one-minute-before", "date-only-day-before", "lead-up-heading"])
+def test_entries_before_started_are_the_lead_up(tmp_path, taxonomy, valid_text, before):
+    collection, problems = _timeline_problems(tmp_path, taxonomy, valid_text.replace(FIRST, before + FIRST, 1))
+    assert problems == [] and collection.problems == []
+    report = collection.reports[0]
+    assert report.started.isoformat() == "2026-10-05T09:00:00+00:00"  # the lead-up never moves `started`
+    assert report.timeline[0].when < report.started
+
+
+def test_an_entry_exactly_at_started_is_the_incident(tmp_path, taxonomy, valid_text):
+    collection, problems = _timeline_problems(tmp_path, taxonomy, valid_text)
+    assert problems == []
+    assert collection.reports[0].timeline[0].when == collection.reports[0].started
+
+
+@pytest.mark.parametrize("stamp", ["~09:25", "~ 09:25", "≈09:25", "09:25 (approx.)", "09:25 (approx)",
+                                   "2026-10-05 ~09:25", "~2026-10-05 09:25", "09:25 UTC (approx.)",
+                                   "**~09:25**"])
+def test_approximate_times_are_read_and_marked(tmp_path, taxonomy, valid_text, stamp):
+    text = valid_text.replace("- 09:25 — The change", f"- {stamp} — The change", 1)
+    collection, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert problems == []
+    entry = next(e for e in collection.reports[0].timeline if e.text.startswith("The change"))
+    assert entry.approximate and not entry.date_only
+    assert entry.when.isoformat() == "2026-10-05T09:25:00+00:00"
+    assert not any(e.approximate for e in collection.reports[0].timeline if e is not entry)
+
+
+@pytest.mark.parametrize("stamp", ["about 09:25", "9.25", "~", "09:25ish", "(approx.) 09:25"])
+def test_malformed_times_are_refused_naming_the_forms(tmp_path, taxonomy, valid_text, stamp):
+    text = valid_text.replace("- 09:25 — The change", f"- {stamp} — The change", 1)
+    _, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert [p.rule for p in problems] == ["timeline-no-timestamp"]
+    assert problems[0].line == _line_of(text, f"- {stamp} — The change")
+    assert "a form the handbook reads" in problems[0].message
+    for form in ("`2026-03-04 14:02`", "`14:02`", "`~14:02`", "`14:02 (approx.)`", "`2026-03-04`"):
+        assert form in problems[0].hint
+
+
+def test_a_date_only_entry_after_the_resolution_day_is_a_follow_up(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace(LAST, LAST + "- 2026-10-06 — The postmortem is published.\n", 1)
+    collection, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert problems == []
+    assert collection.reports[0].timeline[-1].date_only
+
+
+def test_a_date_only_entry_on_the_resolution_day_is_refused(tmp_path, taxonomy, valid_text):
+    day = "2026-10-05"  # `resolved` is 11:00 that day: before or after it cannot be read
+    text = valid_text.replace(LAST, LAST + f"- {day} — The postmortem is published.\n", 1)
+    _, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert [p.rule for p in problems] == ["timeline-no-timestamp"]
+    assert problems[0].line == _line_of(text, f"- {day} — The postmortem")
+    assert "date only" in problems[0].message and f"`- {day} ~14:00 — ...`" in problems[0].hint
+
+
+def test_a_timed_entry_after_resolved_is_refused_with_the_date_only_form(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace(LAST, LAST + "- 2026-10-06 10:00 — The postmortem is published.\n", 1)
+    _, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert [p.rule for p in problems] == ["timeline-window"]
+    assert "after `resolved`" in problems[0].message and "(`- 2026-10-06 — Postmortem published.`)" in problems[0].hint
+    assert "`started`" not in problems[0].hint
+
+
+def test_a_timeline_of_lead_up_only_is_refused_without_moving_started(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace(FIRST, FIRST.replace("2026-10-05", "2026-10-04"), 1)  # a typo in the date
+    _, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert [p.rule for p in problems] == ["timeline-window"]
+    assert problems[0].line == _line_of(text, "- 2026-10-04 09:00")
+    assert "lead-up" in problems[0].message
+    assert "move `started`" not in problems[0].hint.lower()
+
+
+def test_a_date_only_entry_keeps_its_day_in_the_order(tmp_path, taxonomy, valid_text):
+    # a timed entry later on the same day as a date-only entry is in order; an earlier day is not
+    lead_up = "- 2026-10-04 — The change is merged.\n- 2026-10-04 17:00 — It is approved for rollout.\n"
+    _, problems = _timeline_problems(tmp_path, taxonomy, valid_text.replace(FIRST, lead_up + FIRST, 1))
+    assert problems == []
+    lead_up = "- 2026-10-04 — The change is merged.\n- 2026-10-03 17:00 — It is approved for rollout.\n"
+    text = valid_text.replace(FIRST, lead_up + FIRST, 1)
+    _, problems = _timeline_problems(tmp_path, taxonomy, text)
+    assert [(p.rule, p.line) for p in problems] == [("timeline-order", _line_of(text, "- 2026-10-03 17:00"))]

@@ -7,6 +7,7 @@ errors from the first enforced status on.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from typing import Any
@@ -20,7 +21,7 @@ from handbook.reading.schemacheck import SchemaCheck
 from handbook.reading.sections import normalise, parse_body
 from handbook.reading.source import Source
 from handbook.reading.taxonomy import Taxonomy
-from handbook.reading.timeline import parse_timeline
+from handbook.reading.timeline import FORMS, Entry, parse_timeline
 
 RULES: dict[str, str] = {
     # reading the file
@@ -59,10 +60,11 @@ RULES: dict[str, str] = {
     "missing-section": "A required section is missing.",
     "empty-section": "A required section is empty.",
     "placeholder": "A template placeholder (TODO, TBD, ...) is left in past draft.",
-    "timeline-no-timestamp": "A timeline entry does not start with a timestamp.",
+    "timeline-no-timestamp": "A timeline entry does not start with a timestamp (or gives a date only, inside the "
+                             "incident).",
     "timeline-empty": "The timeline has no entries.",
     "timeline-order": "Timeline entries are out of order.",
-    "timeline-window": "A timeline entry falls outside started to resolved.",
+    "timeline-window": "A timeline entry is after resolved, or every entry is before started (lead-up only).",
     # analysis
     "too-few-factors": "Fewer contributing factors than rules.contributing_factors.min_count.",
     "too-few-layers": "Contributing factors span fewer layers than rules.contributing_factors.min_layers.",
@@ -314,24 +316,56 @@ class ReportChecker:
         report.timeline = parse_timeline(lines, report.started)
         if not report.timeline and not block.is_empty():
             sink.add(block.line, "timeline-empty", "The timeline has no entries.",
-                     "Write each event as a list item that starts with its time: `- 2026-03-04 14:02 — what happened`.")
-        previous = None
+                     f"Write each event as a list item that starts with its time: `- 2026-03-04 14:02 — what "
+                     f"happened`. The forms read: {FORMS}.")
+        previous: Entry | None = None
         start, end = report.started, report.resolved
         for entry in report.timeline:
             if entry.when is None:
                 sink.add(entry.line, "timeline-no-timestamp", f"This timeline entry has no timestamp: {entry.problem}.",
-                         "Start the entry with its time: `- 2026-03-04 14:02 — ...`, or `- 14:09 — ...` "
-                         "after an entry that has a date.")
+                         f"Start the entry with its time, then ` — ` and the event: {FORMS}.")
                 continue
-            if previous is not None and entry.when < previous:
+            if previous is not None and _earlier(entry, previous):
                 sink.add(entry.line, "timeline-order", "This entry is earlier than the one before it.",
-                         "Put entries in time order; after midnight, write the new date in full.")
-            if start is not None and entry.when < start or end is not None and entry.when > end:
+                         "Put entries in time order; after midnight, write the new date in full "
+                         "(`- 2026-03-05 00:10 — ...`).")
+            if entry.date_only:
+                self._date_only(entry, report, sink)
+            elif end is not None and entry.when > end:
                 sink.add(entry.line, "timeline-window",
-                         f"This entry ({entry.when.isoformat(timespec='minutes')}) is outside the incident, "
-                         f"from `started` to `resolved`.",
-                         "Check the date and time zone, or move `started`/`resolved` if they are wrong.")
-            previous = entry.when
+                         f"This entry ({entry.when.isoformat(timespec='minutes')}) is after `resolved` "
+                         f"({end.isoformat(timespec='minutes')}).",
+                         "Check its date and time zone. An event after the incident, such as the postmortem's "
+                         f"publication, takes its date only, on a later day (`- {end.date() + dt.timedelta(days=1)}"
+                         " — Postmortem published.`). Move `resolved` only if the incident really ended later.")
+            previous = entry
+        dated = [e for e in report.timeline if e.when is not None]
+        if start is not None and dated and all(_before_start(e, start) for e in dated):
+            sink.add(dated[0].line, "timeline-window",
+                     f"Every timeline entry is before `started` ({start.isoformat(timespec='minutes')}): "
+                     "the timeline has a lead-up but not the incident.",
+                     "Check the dates and time zone (an entry with a time only takes the date of the entry "
+                     "before it), and add the events from `started` on. Entries before `started` stay as "
+                     "the lead-up; they never change the durations.")
+
+    def _date_only(self, entry: Entry, report: Report, sink: ProblemSink) -> None:
+        # A day alone cannot be placed among timed entries of the same day: accepted only on a day
+        # wholly before `started` (lead-up) or wholly after `resolved` (follow-up).
+        assert entry.when is not None
+        zone = entry.when.tzinfo
+        first = report.started.astimezone(zone).date() if report.started else None
+        last = report.resolved.astimezone(zone).date() if report.resolved else None
+        if first is None and last is None:
+            return
+        day = entry.when.date()
+        if (first is None or day >= first) and (last is None or day <= last):
+            span = f"{first or '?'} to {last or 'not resolved'}"
+            sink.add(entry.line, "timeline-no-timestamp",
+                     f"This entry gives a date only ({day}), on a day of the incident ({span}), so its "
+                     "place among the timed entries cannot be read.",
+                     f"Give its time too; an approximate one will do: `- {day} ~14:00 — ...` or "
+                     "`- 14:00 (approx.) — ...`. A date alone is read only before the day of `started` "
+                     "(lead-up) or after the day of `resolved` (follow-up).")
 
     def _placeholders(self, report: Report, source: Source, sink: ProblemSink) -> None:
         # One search over the whole text first: most finished reports have no placeholder.
@@ -470,3 +504,19 @@ def _strings(value: Any, path: tuple):
     elif isinstance(value, list):
         for index, inner in enumerate(value):
             yield from _strings(inner, path + (index,))
+
+
+def _earlier(entry: Entry, previous: Entry) -> bool:
+    """True when `entry` is out of order after `previous`; a date-only entry compares by its day."""
+    assert entry.when is not None and previous.when is not None
+    if entry.date_only or previous.date_only:
+        return entry.when.date() < previous.when.astimezone(entry.when.tzinfo).date()
+    return entry.when < previous.when
+
+
+def _before_start(entry: Entry, start: dt.datetime) -> bool:
+    """True when `entry` is lead-up: before `started` (a date-only entry: on an earlier day)."""
+    assert entry.when is not None
+    if entry.date_only:
+        return entry.when.date() < start.astimezone(entry.when.tzinfo).date()
+    return entry.when < start
