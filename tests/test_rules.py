@@ -195,9 +195,10 @@ def test_every_rule_has_a_failing_case():
     ("## Response\n", "## Response\n\n<!--\n#inc-bridge\n-->\n    #indented\n"),
     ("## Response\n", "## Response\n\n### First hour\n\nThe on-call engineer paged the team.\n\n#### Detail ####\n"),
     ("## Summary\n", "## Summary ##\n"),
+    ("## Response\n", "## Response\n\nTicket | State\n--- | ---\n#7 | open\n"),
 ], ids=["dated-entry", "bold-time", "vague-but-verified", "offset", "quoted-date", "restricted-security",
         "teamwork-lee", "not-stated-but-observable", "hash-not-heading", "hash-in-comment", "own-subheadings",
-        "closed-atx-heading"])
+        "closed-atx-heading", "hash-in-table-row"])
 def test_accepted_variants(tmp_path, taxonomy, valid_text, old, new):
     text = valid_text.replace(old, new, 1)
     if "security" in new:

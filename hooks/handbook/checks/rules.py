@@ -320,13 +320,19 @@ class ReportChecker:
     def _headings(self, report: Report, sink: ProblemSink) -> None:
         # What Python-Markdown, our renderer, shows as a heading: `#` to `######` at the very start of
         # a line (or after `>`), with or without a space after it; `#inc-bridge` is a level-1
-        # heading. Fenced code and HTML comments are not read; `###` and deeper are the author's own
-        # structure inside a section and are left alone.
+        # heading. Fenced code, HTML comments and table rows (`#7 | ...` after a delimiter row) are
+        # not read; `###` and deeper are the author's own structure inside a section and are left alone.
         assert report.parsed_body is not None
         code = report.parsed_body.code_lines
-        in_comment = False
+        in_comment = in_table = False
+        previous = ""
         for number, line in enumerate(report.body.split("\n"), report.body_line):
+            line_before, previous = previous, line
             if number in code:
+                continue
+            if not line.strip() or (not in_table and "|" in line_before and _TABLE_DELIMITER.match(line)):
+                in_table = bool(line.strip())
+            if in_table:
                 continue
             if in_comment:
                 in_comment = "-->" not in line
@@ -561,6 +567,7 @@ class ReportChecker:
 
 
 _RENDERED_HEADING = re.compile(r"^(?: {0,3}> ?)*(?P<marks>#{1,6})(?P<rest>.*)$")
+_TABLE_DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ANSWER_EDGES = " \t.,;:!?…\"'`*_()[]-"
 
 
