@@ -32,7 +32,7 @@ def test_build_fails_on_a_broken_report_listing_every_problem(tmp_path, valid_te
     assert result.code == 1
     assert "postmortems/report.md:4: error [unknown-value]" in result.output
     assert "postmortems/report.md:" in result.output and "[missing-section]" in result.output
-    assert "2 error(s)" in result.output
+    assert "3 error(s)" in result.output
     assert "Traceback" not in result.output
     assert not (project / "site" / "incidents" / "INC-2026-101").exists()
 
@@ -44,7 +44,7 @@ def test_draft_warnings_fail_only_strict_builds(tmp_path, valid_text, flags, cod
     result = mkdocs(_with_report(tmp_path, draft), "build", *flags, "-d", "site")
     assert result.code == code, result.output
     if code:
-        assert "1 warning(s)" in result.output
+        assert "2 warning(s)" in result.output
 
 
 def test_examples_build_strictly_with_no_warning(example_site):

@@ -71,7 +71,11 @@ CASES = [
          "description: Monitor better.\n    owner: Ben Ito\n    due: 2026-11-01\n    priority: P3\n"
          "    category: detect\n    verification: done", "Monitor better"),
     Case("unverifiable-action", "verification: The alert fires in the monthly game day when the pool is throttled.",
-         "verification: tests pass", "verification: tests pass"),
+         "verification: the alert fires", "verification: the alert fires"),
+    Case("verification-non-answer", "verification: The alert fires in the monthly game day when the pool is throttled.",
+         "verification: Not stated in the source.", "verification: Not stated"),
+    Case("not-a-person", "owner: Ada Moreau", "owner: Ops Team", "owner: Ops Team"),
+    Case("stray-heading", "## Response\n", "## Response\n\n#inc-bridge was opened at 09:08.\n", "#inc-bridge"),
     Case("open-actions-on-closed", "status: reviewed", "status: closed", "status: closed"),
     Case("visibility", "tags: [database]", "tags: [security]", "visibility:"),
     Case("control-character", "title: Checkout requests timed out after a connection-pool change",
@@ -164,6 +168,7 @@ def test_every_rule_has_a_failing_case():
     covered = {c.rule for c in CASES} | set(FILE_CASES) | {"duplicate-id", "file-too-large",
                                                             "front-matter-too-long", "unreadable"}
     covered |= {"not-a-file", "internal-error"}  # tests/test_bounded.py
+    covered |= {"unknown-person"}  # needs its own taxonomy: test_unknown_person_when_people_are_listed
     assert covered == set(RULES)
 
 
@@ -180,7 +185,20 @@ def test_every_rule_has_a_failing_case():
     ("due: 2026-10-15", "due: '2026-10-15'"),
     # a security incident that is restricted
     ("tags: [database]\n", "tags: [security]\n"),
-], ids=["dated-entry", "bold-time", "vague-but-verified", "offset", "quoted-date", "restricted-security"])
+    # group words count as whole words only: "Teamwork" is not "team"
+    ("owner: Ada Moreau", "owner: Teamwork Lee"),
+    # a non-answer is refused only as the whole verification
+    ("verification: The alert fires in the monthly game day when the pool is throttled.",
+     "verification: Not stated in the alert but visible on the dashboard within 5 minutes."),
+    # `#` lines that do not render as headings, and the author's own `###` parts of a section
+    ("## Response\n", "## Response\n\n```\n#inc-bridge\n```\n\n\\#inc-bridge and `#inc-bridge` and #inc-bridge.\n"),
+    ("## Response\n", "## Response\n\n<!--\n#inc-bridge\n-->\n    #indented\n"),
+    ("## Response\n", "## Response\n\n### First hour\n\nThe on-call engineer paged the team.\n\n#### Detail ####\n"),
+    ("## Summary\n", "## Summary ##\n"),
+    ("## Response\n", "## Response\n\nTicket | State\n--- | ---\n#7 | open\n"),
+], ids=["dated-entry", "bold-time", "vague-but-verified", "offset", "quoted-date", "restricted-security",
+        "teamwork-lee", "not-stated-but-observable", "hash-not-heading", "hash-in-comment", "own-subheadings",
+        "closed-atx-heading", "hash-in-table-row"])
 def test_accepted_variants(tmp_path, taxonomy, valid_text, old, new):
     text = valid_text.replace(old, new, 1)
     if "security" in new:
@@ -209,8 +227,9 @@ def test_draft_problems_are_warnings(tmp_path, taxonomy, valid_text):
     text = valid_text.replace("status: reviewed", "status: draft").replace("## Summary\n", "## Synopsis\n")
     text = text.replace("The rollback took three minutes", "TODO")
     collection, _ = check_text(tmp_path, taxonomy, text)
-    assert [p.rule for p in collection.problems] == ["missing-section"]  # placeholders are allowed in drafts
-    assert collection.problems[0].level is Level.WARNING and collection.errors == []
+    # placeholders are allowed in drafts; the unknown heading is named too
+    assert [p.rule for p in collection.problems] == ["missing-section", "stray-heading"]
+    assert {p.level for p in collection.problems} == {Level.WARNING} and collection.errors == []
 
 
 def test_draft_still_errors_on_unreadable_front_matter(tmp_path, taxonomy, valid_text):
@@ -339,3 +358,78 @@ def test_a_date_only_entry_keeps_its_day_in_the_order(tmp_path, taxonomy, valid_
     text = valid_text.replace(FIRST, lead_up + FIRST, 1)
     _, problems = _timeline_problems(tmp_path, taxonomy, text)
     assert [(p.rule, p.line) for p in problems] == [("timeline-order", _line_of(text, "- 2026-10-03 17:00"))]
+
+
+# -- people, non-answers and headings at their boundaries ---------------------------------------
+
+@pytest.mark.parametrize("old,new,shown", [
+    ("owner: Ada Moreau", "owner: Infrastructure team", "(`team`)"),
+    ("    owner: Dev Patel", "    owner: Company-wide initiative", "(`Company`)"),
+    ("    owner: Dev Patel", "    owner: Payments-wide rotation", "(`-wide`)"),
+    ("  scribe: Ben Ito", "  scribe: SRE on-call", "(`on-call`)"),
+    ("subject_matter_experts: [Dev Patel]", "subject_matter_experts: [Dev Patel, All Hands]", "(`All Hands`)"),
+], ids=["report-owner", "action-owner", "suffix", "role", "expert-in-list"])
+def test_groups_are_not_people(tmp_path, taxonomy, valid_text, old, new, shown):
+    text = valid_text.replace(old, new, 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    [problem] = collection.problems
+    assert problem.rule == "not-a-person" and shown in problem.message
+    assert problem.line == _line_of(text, new.strip())
+    assert "one person" in problem.hint
+
+
+def test_unknown_person_when_people_are_listed(tmp_path, taxonomy, valid_text):
+    import msgspec
+
+    listed = msgspec.structs.replace(taxonomy, rules=msgspec.structs.replace(
+        taxonomy.rules, people=("Ada Moreau", "Ben Ito", "Cleo Vance", "Dev Patel")))
+    collection, _ = check_text(tmp_path, listed, valid_text)
+    assert collection.problems == []  # everyone named in the fixture is listed
+    text = valid_text.replace("    owner: Dev Patel", "    owner: Dev Patell", 1)
+    collection, _ = check_text(tmp_path, listed, text)
+    [problem] = collection.problems
+    assert (problem.rule, problem.level) == ("unknown-person", Level.ERROR)
+    assert problem.line == _line_of(text, "owner: Dev Patell")
+    assert "Did you mean `Dev Patel`?" in problem.hint
+    collection, _ = check_text(tmp_path, listed, valid_text.replace("owner: Ada Moreau", "owner: ada  moreau", 1))
+    assert collection.problems == []  # case and spacing do not matter
+
+
+@pytest.mark.parametrize("verification", ["Not stated.", "not stated in the source", "Unknown", "N/A", "see ticket.",
+                                          "(not known yet)", "tests pass"])
+def test_non_answers_are_refused(tmp_path, taxonomy, valid_text, verification):
+    old = "verification: The alert fires in the monthly game day when the pool is throttled."
+    collection, _ = check_text(tmp_path, taxonomy, valid_text.replace(old, f'verification: "{verification}"'))
+    [problem] = collection.problems
+    assert problem.rule == "verification-non-answer" and "not ready" in problem.hint
+
+
+@pytest.mark.parametrize("new,message,hint", [
+    ("## Sumary\n", "`## Sumary` is not one of the format's sections.", "Did you mean `## Summary`?"),
+    ("##Summary\n", "there is no space after `##`", "Write `## Summary`."),
+    ("# Summary\n", "`# Summary` is a top-level heading inside the body.", "Write `## Summary`."),
+    ("#Summary\n", "the page shows it as a top-level heading", "Write it as `\\#Summary`"),
+], ids=["misspelt", "no-space", "level-1", "level-1-no-space"])
+def test_headings_that_are_not_sections(tmp_path, taxonomy, valid_text, new, message, hint):
+    text = valid_text.replace("## Summary\n", new, 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    stray = [p for p in collection.problems if p.rule == "stray-heading"]
+    assert [p.line for p in stray] == [_line_of(text, new)]
+    assert message in stray[0].message and hint in stray[0].hint
+    # the section is missing too: the heading is not read as `## Summary`
+    assert [p.rule for p in collection.problems if p.rule != "stray-heading"] == ["missing-section"]
+
+
+def test_subsection_as_a_section_names_its_section(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("## Response\n", "## Response\n\n> #inc-bridge\n\n## What went well\n\nx\n", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    stray = [p for p in collection.problems if p.rule == "stray-heading"]
+    assert [p.line for p in stray] == [_line_of(text, "> #inc"), _line_of(text, "## What went well\n\nx")]
+    assert "write `### What went well` under that section" in stray[1].hint
+
+
+def test_stray_heading_is_a_warning_in_a_draft(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("status: reviewed", "status: draft").replace(
+        "## Response\n", "## Response\n\n#inc-bridge was opened.\n", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert [(p.rule, p.level) for p in collection.problems] == [("stray-heading", Level.WARNING)]

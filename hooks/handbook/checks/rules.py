@@ -65,6 +65,8 @@ RULES: dict[str, str] = {
     "timeline-empty": "The timeline has no entries.",
     "timeline-order": "Timeline entries are out of order.",
     "timeline-window": "A timeline entry is after resolved, or every entry is before started (lead-up only).",
+    "stray-heading": "A body line renders as a heading that is not part of the format: a level-1 heading "
+                     "(`#inc-bridge` at the start of a line), or a `##` heading that is not a declared section.",
     # analysis
     "too-few-factors": "Fewer contributing factors than rules.contributing_factors.min_count.",
     "too-few-layers": "Contributing factors span fewer layers than rules.contributing_factors.min_layers.",
@@ -75,6 +77,10 @@ RULES: dict[str, str] = {
     "refused-action": "An action item asks people to try harder (\"be more careful\").",
     "vague-action": "A vague action item (\"monitor better\") has no observable verification.",
     "unverifiable-action": "An action item's verification signal is not observable.",
+    "verification-non-answer": "An action item's verification is a non-answer (\"done\", \"not stated\", "
+                               "\"see ticket\"; rules.non_signals).",
+    "not-a-person": "An owner or role names a group (\"Infrastructure team\"; rules.group_words), not one person.",
+    "unknown-person": "An owner or role is not in rules.people (checked only when that list is given).",
     "open-actions-on-closed": "A closed report still has open action items.",
     "visibility": "A report tagged as a security incident is readable beyond restricted.",
 }
@@ -114,8 +120,10 @@ class ReportChecker:
         self.schema = build_schema(taxonomy)
         self.schema_check = SchemaCheck(self.schema)
         self.id_re = re.compile(taxonomy.ids.pattern)
-        self.non_signals = {signal.lower() for signal in taxonomy.rules.non_signals}
+        self.non_signals = {_answer_key(signal) for signal in taxonomy.rules.non_signals}
         rules = taxonomy.rules
+        self.group_re = _phrases(rules.group_words)
+        self.people = {_person_key(name): name for name in rules.people}
         self.blame_re = _phrases(rules.blame_phrases)
         self.refused_re = _phrases(rules.refused_actions)
         self.vague_re = _phrases(rules.vague_actions)
@@ -123,6 +131,9 @@ class ReportChecker:
             if rules.placeholders else None
         self.draft_rank = {s.id: i for i, s in enumerate(taxonomy.statuses)}
         self.summary_title = next((s.title for s in taxonomy.sections if s.id == "summary"), "Summary")
+        self.section_titles = {normalise(s.title): s.title for s in taxonomy.sections}
+        self.subsection_of = {normalise(sub): (sub, s.title) for s in taxonomy.sections for sub in s.subsections}
+        self.draft_status = taxonomy.statuses[0].id
 
     # -- entry point ---------------------------------------------------------------------
     def check(self, source: Source, sink: ProblemSink) -> Report:
@@ -151,9 +162,11 @@ class ReportChecker:
                                  source.line_of(("contributing_factors", i, "description")))
                           for i, f in enumerate(_list(data.get("contributing_factors")))]
         self._sections(report, status, source, sink)
+        self._headings(report, sink)
         self._timeline(report, source, sink)
         self._factors(report, source, sink)
         self._actions(report, status, source, sink)
+        self._people(report, source, sink)
         if status is not None and status.enforced:
             self._placeholders(report, source, sink)
         if report.id and report.id in report.related:
@@ -306,6 +319,66 @@ class ReportChecker:
                 elif sub.is_empty():
                     sink.add(sub.line, "empty-section", f"`### {title}` is empty.", f"Write under `### {title}`.")
 
+    def _headings(self, report: Report, sink: ProblemSink) -> None:
+        # What Python-Markdown, our renderer, shows as a heading: `#` to `######` at the very start of
+        # a line (or after `>`), with or without a space after it; `#inc-bridge` is a level-1
+        # heading. Fenced code, HTML comments and table rows (`#7 | ...` after a delimiter row) are
+        # not read; `###` and deeper are the author's own structure inside a section and are left alone.
+        assert report.parsed_body is not None
+        code = report.parsed_body.code_lines
+        in_comment = in_table = False
+        previous = ""
+        for number, line in enumerate(report.body.split("\n"), report.body_line):
+            line_before, previous = previous, line
+            if number in code:
+                continue
+            if not line.strip() or (not in_table and "|" in line_before and _TABLE_DELIMITER.match(line)):
+                in_table = bool(line.strip())
+            if in_table:
+                continue
+            if in_comment:
+                in_comment = "-->" not in line
+                continue
+            if line.lstrip().startswith("<!--"):
+                in_comment = "-->" not in line[line.index("<!--") + 4:]
+                continue
+            found = _RENDERED_HEADING.match(line)
+            if found is None or len(found["marks"]) > 2:
+                continue
+            rest = found["rest"].rstrip()
+            title = re.sub(r"#+$", "", rest).strip()
+            key = normalise(title)
+            declared = self.section_titles.get(key)
+            shown = line.strip()[:60]
+            if len(found["marks"]) == 1:
+                if rest and not rest[0].isspace():
+                    word = found["marks"] + rest.split()[0]
+                    sink.add(number, "stray-heading", f"`{shown}` starts with `#`, so the page shows it as a top-level "
+                             "heading: it splits its section in two and cuts the table of contents short.",
+                             f"Write it as `\\{word}` or in backticks (`{word}`); a heading inside a report is "
+                             "`## ` for a section or `### ` within one.")
+                else:
+                    hint = (f"Write `## {declared}`." if declared else
+                            "Use `## ` for one of the format's sections or `### ` for a part of one; the page's "
+                            "only top-level heading is the report's `title`.")
+                    sink.add(number, "stray-heading", f"`{shown}` is a top-level heading inside the body.", hint)
+            elif declared and rest and not rest[0].isspace():
+                sink.add(number, "stray-heading", f"`{shown}` is shown as a heading but not read as the section "
+                         f"`## {declared}`: there is no space after `##`.", f"Write `## {declared}`.")
+            elif not declared:
+                sink.add(number, "stray-heading", f"`{shown}` is not one of the format's sections.",
+                         self._heading_hint(title, key))
+
+    def _heading_hint(self, title: str, key: str) -> str:
+        part = self.subsection_of.get(key)
+        if part:
+            return f"`{part[0]}` is a part of `## {part[1]}`: write `### {part[0]}` under that section."
+        close = difflib.get_close_matches(key, list(self.section_titles), n=1, cutoff=0.75)
+        if close:
+            return f"Did you mean `## {self.section_titles[close[0]]}`?"
+        return (f"Use `### {title or '...'}` for a part of a section; the sections are: "
+                + ", ".join(self.section_titles.values()) + ".")
+
     def _timeline(self, report: Report, source: Source, sink: ProblemSink) -> None:
         assert report.parsed_body is not None
         title = next((s.title for s in self.tax.sections if s.id == "timeline"), "Timeline")
@@ -454,7 +527,8 @@ class ReportChecker:
                              f"Bring the due date to {limit.isoformat()} or earlier, or lower the priority.")
             description = item.description
             verification = item.verification
-            observable = self._observable(verification)
+            non_answer = _answer_key(verification) in self.non_signals
+            observable = not non_answer and len(verification.split()) >= rules.min_verification_words
             refused = self.refused_re.search(description) if self.refused_re else None
             vague = self.vague_re.search(description) if self.vague_re else None
             line = source.line_of(base + ("description",))
@@ -466,6 +540,13 @@ class ReportChecker:
                 sink.add(line, "vague-action", f"{item.id} (`{vague.group(0)}`) is vague and has no observable "
                          "verification.", "Say exactly what changes and what we will observe once it is done, for "
                          "example \"an alert pages on-call when checkout p99 > 800 ms for 5 minutes\".")
+            elif verification and non_answer:
+                first_enforced = next((s.id for s in self.tax.statuses if s.enforced), "")
+                sink.add(source.line_of(base + ("verification",)), "verification-non-answer",
+                         f"{item.id}'s verification `{verification[:60]}` is a non-answer.",
+                         "A verification says how we will tell that the fix works: a test, an alert, a dashboard, a "
+                         "drill result. If that is not known yet, the item is not ready: find it out, or keep the "
+                         f"report in `{self.draft_status}` until it is (`{first_enforced}` needs a complete report).")
             elif verification and not observable:
                 sink.add(source.line_of(base + ("verification",)), "unverifiable-action",
                          f"{item.id}'s verification `{verification[:60]}` is not something we can observe.",
@@ -479,10 +560,58 @@ class ReportChecker:
                          f"{'is' if len(still_open) == 1 else 'are'} still open.",
                          "Finish or drop (status wont-do) every action item before closing the report.")
 
-    def _observable(self, verification: str) -> bool:
-        words = verification.split()
-        return (len(words) >= self.tax.rules.min_verification_words
-                and normalise(verification).strip(".") not in self.non_signals)
+    # -- people --------------------------------------------------------------------------
+    def _people(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        hints = {
+            "owner": "Name one person who drives the report; the team can be named in the summary.",
+            "action": "Name one person who answers for it; the team can be in the description.",
+            "role": "Name the one person who held the role (several experts go in `subject_matter_experts` "
+                    "as a list).",
+        }
+        for path, value, kind in self._named_people(report):
+            where = _where(path)
+            group = self.group_re.search(value) if self.group_re else None
+            if group:
+                sink.add(source.line_of(path), "not-a-person", f"`{where}` is `{value[:60]}`, which names a group "
+                         f"(`{group.group(0)}`), not a person.", hints[kind])
+            elif self.people and _person_key(value) not in self.people:
+                close = difflib.get_close_matches(_person_key(value), list(self.people), n=1)
+                hint = f"Did you mean `{self.people[close[0]]}`? " if close else ""
+                sink.add(source.line_of(path), "unknown-person", f"`{where}` is `{value[:60]}`, who is not in "
+                         "`rules.people` in handbook.yml.",
+                         hint + "Use the name as handbook.yml lists it, or add the person there.")
+
+    @staticmethod
+    def _named_people(report: Report):
+        data = report.data
+        owner = data.get("owner")
+        if isinstance(owner, str) and owner.strip():
+            yield ("owner",), owner, "owner"
+        for index, item in enumerate(_list(data.get("action_items"))):
+            value = item.get("owner") if isinstance(item, dict) else None
+            if isinstance(value, str) and value.strip():
+                yield ("action_items", index, "owner"), value, "action"
+        roles = data.get("roles")
+        for role, value in roles.items() if isinstance(roles, dict) else ():
+            names = [(("roles", role), value)] if isinstance(value, str) else \
+                [(("roles", role, i), v) for i, v in enumerate(_list(value))]
+            for path, name in names:
+                if isinstance(name, str) and name.strip():
+                    yield path, name, "role"
+
+
+_RENDERED_HEADING = re.compile(r"^(?: {0,3}> ?)*(?P<marks>#{1,6})(?P<rest>.*)$")
+_TABLE_DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_ANSWER_EDGES = " \t.,;:!?…\"'`*_()[]-"
+
+
+def _answer_key(value: str) -> str:
+    """A verification as compared with `rules.non_signals`: case, spacing and end punctuation ignored."""
+    return normalise(value).strip(_ANSWER_EDGES)
+
+
+def _person_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -148,6 +148,13 @@ class Rules(_Part, frozen=True, kw_only=True):
     vague_actions: Texts
     min_verification_words: Count
     non_signals: Texts
+    """Verifications that are no answer (`done`, `not stated`, `see ticket`): compared with the
+    whole verification, regardless of case, spacing and punctuation at either end."""
+    group_words: Texts = ()
+    """Words that mark a group, not a person (`team`, `-wide`), matched as whole words regardless
+    of case in owners and roles."""
+    people: Texts = ()
+    """When not empty, every owner and role holder must be one of these names."""
     placeholders: Texts
     review_warning_business_days: Count
 
