@@ -11,6 +11,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 from PIL import Image
@@ -22,6 +23,29 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def _front(path):
     return yaml.load(path.read_text(encoding="utf-8").split("---\n")[1], Loader=yaml.BaseLoader)
+
+
+@pytest.mark.parametrize("title,name", [
+    ("Checkout requests timed out after a slow ledger query optimisation",  # 66: cut before `optimisation`
+     "checkout-requests-timed-out-after-a-slow-ledger-query"),
+    ("a" * 61 + " b", "a" * 60),                                  # one word longer than the limit: cut in it
+    ("Exactly sixty characters of title text here for the limit x", None),  # 60: kept whole
+])
+def test_new_cuts_a_long_title_after_a_whole_word(tmp_path, title, name):
+    project = copy_project(tmp_path, examples=False)
+    result = handbook(project, "new", "--no-input", "--title", title, "--severity", "SEV3",
+                      "--services", "api", "--started", "2026-11-03T09:12:00Z", "--owner", "Ada Moreau")
+    assert result.code == 0, result.output
+    [path] = (project / "postmortems" / "2026").glob("*.md")
+    slug = path.stem.removeprefix("2026-11-03-")
+    words = title.lower().replace(" ", "-")
+    assert len(slug) <= 60 and words.startswith(slug)
+    if name is not None:
+        assert slug == name
+    elif len(words) <= 60:
+        assert slug == words
+    else:
+        assert words[len(slug)] == "-", f"{slug!r} ends mid-word"
 
 
 def test_new_creates_a_draft_with_the_next_id_that_validates(tmp_path):

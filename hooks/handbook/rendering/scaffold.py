@@ -53,13 +53,23 @@ def _yaml_text(value: str) -> str:
     return value
 
 
+def file_slug(title: str, limit: int = 60) -> str:
+    """The title as a file name's readable part: at most `limit` characters, cut after a whole word
+    (a single word longer than that is cut where it must be)."""
+    name = slug(title).strip("-") if title else ""
+    if len(name) > limit:
+        cut = name.rfind("-", 0, limit + 1)
+        name = name[:cut] if cut > 0 else name[:limit]
+    return name.strip("-") or "incident"
+
+
 def render_draft(tax: Taxonomy, template: str, folder: Path, *, title: str, severity: str, services: list[str],
                  started: dt.datetime | None, owner: str, commander: str, slack: str, visibility: str,
                  used: set[str], report_id: str | None = None) -> Draft:
     """A new report's text from the template, as a valid draft, with `report_id` or else the next free id."""
     when = started or dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
     rid = report_id or next_id(tax, used, when.year)
-    name = f"{when.date().isoformat()}-{slug(title)[:60].strip('-') or 'incident'}.md"
+    name = f"{when.date().isoformat()}-{file_slug(title)}.md"
     values = {
         "id": _yaml_text(rid),
         "title": _yaml_text(title or "TODO"),
