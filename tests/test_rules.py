@@ -433,3 +433,23 @@ def test_stray_heading_is_a_warning_in_a_draft(tmp_path, taxonomy, valid_text):
         "## Response\n", "## Response\n\n#inc-bridge was opened.\n", 1)
     collection, _ = check_text(tmp_path, taxonomy, text)
     assert [(p.rule, p.level) for p in collection.problems] == [("stray-heading", Level.WARNING)]
+
+
+# -- impact that outlasts the mitigation ------------------------------------------------------------
+
+@pytest.mark.parametrize("ended,problem", [
+    ("2026-10-05T09:40:00Z", None),               # = mitigated: allowed, the same as leaving it out
+    ("2026-10-05T10:04:00Z", None),               # after mitigated, before resolved
+    ("2026-10-05T11:00:00Z", None),               # = resolved
+    ("2026-10-05T09:39:00Z", "timestamp-order"),  # a minute before mitigated
+    ("2026-10-05T11:01:00Z", "timestamp-order"),  # a minute after resolved
+])
+def test_impact_ended_keeps_its_place_between_mitigated_and_resolved(tmp_path, taxonomy, valid_text, ended, problem):
+    text = valid_text.replace("resolved: 2026-10-05T11:00:00Z", f"impact_ended: {ended}\nresolved: 2026-10-05T11:00:00Z")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert [p.rule for p in collection.problems] == ([problem] if problem else [])
+    [report] = collection.reports
+    minutes = report.impact_duration.total_seconds() / 60 if report.impact_duration else None
+    if problem is None:
+        assert minutes == (int(ended[11:13]) - 9) * 60 + int(ended[14:16])  # started 09:00
+    assert report.time_to_mitigate.total_seconds() / 60 == 33  # detected 09:07 to mitigated 09:40, unchanged

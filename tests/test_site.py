@@ -15,7 +15,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT, TODAY, copy_project, mkdocs, visible_examples
+from .conftest import ROOT, TODAY, copy_project, handbook, mkdocs, visible_examples
 
 OPEN = {"open", "in-progress"}
 
@@ -495,3 +495,28 @@ def test_pages_outside_the_navigation_sit_under_their_listing(example_site):
         sidebar = [a.get_text(strip=True) for a in soup.select("nav.md-nav--primary .md-nav__link")]
         assert "Services" in sidebar and "Review queue" in sidebar, page
         assert not soup.select('nav.md-nav--primary a[href*="INC-"]'), page
+
+
+def test_impact_ended_is_the_customer_impact_everywhere(tmp_path, valid_text):
+    """Mitigated at 09:40, customers affected until 10:04: every output says 1 h 04 min of customer
+    impact, and the handbook's metrics page defines it from the one declaration of durations."""
+    project = copy_project(tmp_path, examples=False)
+    text = valid_text.replace("resolved: 2026-10-05T11:00:00Z",
+                              "impact_ended: 2026-10-05T10:04:00Z\nresolved: 2026-10-05T11:00:00Z")
+    (project / "postmortems" / "report.md").write_text(text, encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+    header = _soup(site, "incidents/INC-2026-101/index.html").select_one(".pm-card")
+    numbers = {d.select_one("dt").get_text(strip=True): d.select_one("dd").get_text(strip=True)
+               for d in header.select(".pm-numbers > div")}
+    assert numbers["Customer impact"] == "1 h 04 min"
+    assert "Impact ended 10:04" in " ".join(header.select_one(".pm-clock").get_text(" ", strip=True).split())
+    record = json.loads((site / "incidents.json").read_text(encoding="utf-8"))["incidents"][0]
+    assert record["impact_ended"] == "2026-10-05T10:04:00+00:00"
+    assert record["durations_seconds"]["customer_impact"] == 64 * 60
+    assert record["durations_seconds"]["time_to_mitigate"] == 33 * 60
+    announce = handbook(project, "announce", "INC-2026-101")
+    assert announce.code == 0 and "1 h 04 min" in announce.out, announce.output
+    table = _article(site, "handbook/metrics/index.html").get_text(" ", strip=True)
+    assert "Customer impact started impact_ended or else mitigated" in " ".join(table.split())

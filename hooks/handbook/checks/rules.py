@@ -279,7 +279,8 @@ class ReportChecker:
             if b < a:
                 sink.add(source.line_of((second,)), "timestamp-order",
                          f"`{second}` ({data.get(second)}) is before `{first}` ({data.get(first)}).",
-                         "The order is started ≤ detected ≤ mitigated ≤ resolved; check the time zones too.")
+                         "The order is started ≤ detected ≤ mitigated ≤ impact_ended (when given) ≤ resolved; "
+                         "check the time zones too.")
         for index, item in enumerate(_list(data.get("action_items"))):
             if isinstance(item, dict) and isinstance(item.get("due"), str):
                 try:

@@ -100,7 +100,9 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "tags": _texts("Free-form tags."),
             "started": _timestamp("When impact began."),
             "detected": _timestamp("When we knew something was wrong."),
-            "mitigated": _timestamp("When impact on users ended."),
+            "mitigated": _timestamp("When the mitigation that stopped the harm took effect."),
+            "impact_ended": _timestamp("When customer impact ended, when that is later than `mitigated` "
+                                       "(caches refilling, queues draining); optional."),
             "resolved": _timestamp("When the incident was closed."),
             "impact": {
                 "type": "object",

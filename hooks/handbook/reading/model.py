@@ -16,11 +16,13 @@ from typing import Any
 from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.core.timestamps import BadValue, parse_date, parse_timestamp
+from handbook.reading.durations import BY_KEY
 from handbook.reading.sections import Body
 from handbook.reading.source import line_of
 from handbook.reading.timeline import Entry
 
-TIMESTAMP_FIELDS = ("started", "detected", "mitigated", "resolved")
+TIMESTAMP_FIELDS = ("started", "detected", "mitigated", "impact_ended", "resolved")
+"""The report's timestamps, in the order they must keep (`impact_ended` is optional)."""
 
 
 def text(value: Any) -> str:
@@ -248,23 +250,35 @@ class Report:
 
     @property
     def time_to_detect(self) -> dt.timedelta | None:
-        """From start to detection, or None when either is unknown."""
-        return _span(self.started, self.detected)
+        """See `durations.DURATIONS`; None when a timestamp it needs is unknown."""
+        return self.duration("time_to_detect")
 
     @property
     def time_to_mitigate(self) -> dt.timedelta | None:
-        """From start to mitigation, or None when either is unknown."""
-        return _span(self.detected, self.mitigated)
+        """See `durations.DURATIONS`; None when a timestamp it needs is unknown."""
+        return self.duration("time_to_mitigate")
 
     @property
     def time_to_resolve(self) -> dt.timedelta | None:
-        """From start to resolution, or None when either is unknown."""
-        return _span(self.detected, self.resolved)
+        """See `durations.DURATIONS`; None when a timestamp it needs is unknown."""
+        return self.duration("time_to_resolve")
 
     @property
     def impact_duration(self) -> dt.timedelta | None:
-        """How long customers were affected (start to mitigation), or None."""
-        return _span(self.started, self.mitigated)
+        """Customer impact (see `durations.DURATIONS`); None when unknown."""
+        return self.duration("customer_impact")
+
+    @property
+    def impact_ended(self) -> dt.datetime | None:
+        """When customer impact ended, when the report says so apart from `mitigated`, or None."""
+        return _timestamp(self.data.get("impact_ended"))
+
+    def duration(self, key: str) -> dt.timedelta | None:
+        """The duration `key` of `durations.DURATIONS`, from this report's timestamps."""
+        spec = BY_KEY[key]
+        start = _timestamp(self.data.get(spec.start))
+        end = next((t for t in (_timestamp(self.data.get(name)) for name in spec.ends) if t is not None), None)
+        return _span(start, end)
 
     def release_content(self) -> None:
         """Drop the text and parse trees once the pages are written: a build keeps thousands."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Union
 
+from handbook.reading.durations import DURATIONS
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.templating import render_html
 
@@ -34,7 +35,7 @@ class HandbookTables:
     """One method per macro; each returns a Markdown table built from the taxonomy."""
 
     MACROS = ("severity_table", "priority_table", "category_table", "layer_table", "status_table",
-              "section_table", "role_table", "review_deadline")
+              "section_table", "role_table", "review_deadline", "duration_table")
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.tax = taxonomy
@@ -95,3 +96,8 @@ class HandbookTables:
         return _table(["Role", "Key under roles", "Required", "Value"],
                       [[r.name, _code(r.id), "yes" if r.required else "no",
                         "a list of names" if r.many else "a name"] for r in self.tax.roles])
+
+    def duration_table(self) -> str:
+        """The durations every page, message and metric uses, with how each is measured."""
+        return _table(["Duration", "From", "To", "What it measures"],
+                      [[d.label, _code(d.start), _code(" or else ".join(d.ends)), d.meaning] for d in DURATIONS])

@@ -51,6 +51,7 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
         "started": _iso(report.started),
         "detected": _iso(report.detected),
         "mitigated": _iso(report.mitigated),
+        "impact_ended": _iso(report.impact_ended),
         "resolved": _iso(report.resolved),
         "durations_seconds": {
             "time_to_detect": _seconds(report.time_to_detect),

@@ -13,6 +13,7 @@ from typing import Any
 
 from handbook.core.timestamps import format_duration
 from handbook.queries.worklists import days_overdue
+from handbook.reading.durations import BY_KEY
 from handbook.reading.model import Report, text
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.markup import safe_url, url_label
@@ -56,21 +57,23 @@ def _duration(value: dt.timedelta | None) -> str | None:
 
 
 def _clock(report: Report) -> list[dict[str, str | None]]:
-    """Started, detected, mitigated and resolved as one line: each later time without the date (and
-    zone) it shares with the start, detection and mitigation with how long after the start they came."""
+    """Started, detected, mitigated, impact ended (when the report gives it apart from mitigation)
+    and resolved as one line: each later time without the date (and zone) it shares with the start,
+    detection and mitigation with how long they took (durations.DURATIONS)."""
     start = report.started
-    marks = [("Started", report.started, None, None),
-             ("Detected", report.detected, "time to detect", report.time_to_detect),
-             ("Mitigated", report.mitigated, "time to mitigate", report.time_to_mitigate),
-             ("Resolved", report.resolved, None, None)]  # time to resolve: a key number
+    marks = [("Started", "started", None), ("Detected", "detected", "time_to_detect"),
+             ("Mitigated", "mitigated", "time_to_mitigate"),
+             *([("Impact ended", "impact_ended", None)] if report.impact_ended else []),
+             ("Resolved", "resolved", None)]  # time to resolve and customer impact: key numbers
     clock = []
-    for label, parsed, since_label, since in marks:
-        when = _when(parsed, report.data.get(label.lower()))
-        if parsed is not None and start is not None and parsed is not start and \
+    for label, field, since in marks:
+        parsed = getattr(report, field)
+        when = _when(parsed, report.data.get(field))
+        if parsed is not None and start is not None and field != "started" and \
                 parsed.date() == start.date() and parsed.utcoffset() == start.utcoffset():
             when = parsed.strftime("%H:%M")
-        clock.append({"label": label, "when": when, "since_label": since_label,
-                      "since": _duration(since) if since_label else None})
+        clock.append({"label": label, "when": when, "since_label": BY_KEY[since].label.lower() if since else None,
+                      "since": _duration(report.duration(since)) if since else None})
     return clock
 
 
