@@ -520,3 +520,32 @@ def test_impact_ended_is_the_customer_impact_everywhere(tmp_path, valid_text):
     assert announce.code == 0 and "1 h 04 min" in announce.out, announce.output
     table = _article(site, "handbook/metrics/index.html").get_text(" ", strip=True)
     assert "Customer impact started impact_ended or else mitigated" in " ".join(table.split())
+
+
+def test_severity_estimate_source_label_and_references_are_recorded_not_invented(tmp_path, valid_text, taxonomy):
+    """A severity the author had to estimate says so; the source's own label and references that
+    are not web addresses (a bug number, a chat channel) have a place, shown as written."""
+    extra = ("severity_estimated: true\nseverity_label: Severity 1 (the source's scale)\nreferences:\n"
+             "  - text: The company's public write-up\n    url: https://status.example.com/incidents/42\n"
+             "  - Bug 1234567\n  - text: '#ops-incident channel <script>'\n")
+    project = copy_project(tmp_path, examples=False)
+    (project / "postmortems" / "report.md").write_text(valid_text.replace("related: []\n", "related: []\n" + extra),
+                                                      encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+    header = _soup(site, "incidents/INC-2026-101/index.html").select_one(".pm-card")
+    assert header.select_one(".pm-sev").get_text(" ", strip=True).endswith("(estimated)")
+    facts = " ".join(header.get_text(" ", strip=True).split())
+    assert "Source's severity Severity 1 (the source's scale)" in facts
+    assert "References The company's public write-up · Bug 1234567 · #ops-incident channel <script>" in facts
+    assert [a["href"] for a in header.select(".pm-facts a") if "status.example" in a["href"]] == \
+        ["https://status.example.com/incidents/42"]
+    record = json.loads((site / "incidents.json").read_text(encoding="utf-8"))["incidents"][0]
+    assert record["severity_estimated"] is True and record["severity_label"] == "Severity 1 (the source's scale)"
+    assert record["references"][1] == {"text": "Bug 1234567", "url": None}
+    # an address that is not http(s) is refused where it is written
+    bad = valid_text.replace("related: []\n", "related: []\nreferences:\n  - text: x\n    url: javascript:alert(1)\n")
+    (project / "postmortems" / "report.md").write_text(bad, encoding="utf-8")
+    check = handbook(project, "validate")
+    assert check.code == 1 and "report.md:" in check.output and "references" in check.output, check.output

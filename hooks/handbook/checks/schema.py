@@ -127,6 +127,20 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
                 },
             },
             "related": {"type": "array", "items": _text("Id of a related report.", pattern=tax.ids.pattern)},
+            "severity_estimated": {"type": "boolean",
+                                   "description": "True when the severity is an estimate (the source does not say)."},
+            "severity_label": _text("The severity as the source or the team first called it, in its own words "
+                                    "(\"P1\", \"Severity 2\"), when that differs from `severity`."),
+            "references": {
+                "type": "array",
+                "description": "What the report draws on: an article, a bug number, a chat channel. Text, "
+                               "with an address when there is one.",
+                "items": {"oneOf": [
+                    _text("A reference as text."),
+                    {"type": "object", "required": ["text"], "additionalProperties": False,
+                     "properties": {"text": _text("What it is."), "url": _url("Where to read it.")}},
+                ]},
+            },
             "contributing_factors": {"type": "array", "items": factor,
                                      "description": "What in the system allowed the incident."},
             "action_items": {"type": "array", "items": action_item, "description": "Follow-up commitments."},

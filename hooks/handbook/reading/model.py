@@ -216,6 +216,27 @@ class Report:
         return impact if isinstance(impact, dict) else {}
 
     @property
+    def severity_estimated(self) -> bool:
+        """Whether the severity is an estimate (`severity_estimated: true`)."""
+        return self.data.get("severity_estimated") is True
+
+    @property
+    def severity_label(self) -> str:
+        """The source's own severity label, or ""."""
+        return text(self.data.get("severity_label"))
+
+    @property
+    def references(self) -> list[dict[str, str]]:
+        """The `references` as {"text", "url"} ("" when a reference has no address)."""
+        found = []
+        for item in self.data.get("references") or []:
+            if isinstance(item, dict):
+                found.append({"text": text(item.get("text")), "url": text(item.get("url"))})
+            elif item is not None:
+                found.append({"text": text(item), "url": ""})
+        return [r for r in found if r["text"]]
+
+    @property
     def links(self) -> dict[str, Any]:
         """The `links` mapping ({} when missing or not a mapping)."""
         links = self.data.get("links")

@@ -42,6 +42,10 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
         "title": report.title,
         "url": report_url(site_url, report.id),
         "severity": report.severity,
+        "severity_estimated": report.severity_estimated,
+        "severity_label": report.severity_label or None,
+        "references": [{"text": r["text"], "url": safe_url(r["url"]) if r["url"] else None}
+                       for r in report.references],
         "status": report.status,
         "published": tax.is_published(report.status),
         "visibility": report.visibility,

@@ -34,6 +34,10 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
             "id": severity.id, "name": severity.name, "href": routes.href(src, routes.severity(severity.id)),
             "rank": tax.severity_rank(severity.id)},
         "severity_text": report.severity or None,
+        "severity_estimated": report.severity_estimated,
+        "severity_label": report.severity_label or None,
+        "references": [{"text": r["text"], "href": safe_url(r["url"]) if r["url"] else None}
+                       for r in report.references],
         "status": report.status or None,
         "draft": report.status == "draft",
         "numbers": [("Customer impact", _duration(report.impact_duration)),
