@@ -53,6 +53,9 @@ FIELDS = {
     "action_items[1].description": "ol.pm-actions",
     "action_items[1].owner": "ol.pm-actions",
     "action_items[1].verification": "ol.pm-actions",
+    "severity_label": ".pm-card",
+    "references[0].text": ".pm-card",
+    "references[1]": ".pm-card",
 }
 
 
@@ -61,6 +64,7 @@ def hostile_site(tmp_path_factory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("hostile-fields"), examples=False)
     text = (Path(__file__).parent / "fixtures" / "valid.md").read_text(encoding="utf-8")
     front = yaml.safe_load(text.split("---\n")[1])
+    front["references"] = [{"text": "", "url": "https://example.com/write-up"}, ""]  # optional: filled below
     for field in FIELDS:
         _set(front, field, payload(field))
     front["action_items"][1]["status"] = "open"  # on the action items page and in the digest too
