@@ -549,3 +549,35 @@ def test_severity_estimate_source_label_and_references_are_recorded_not_invented
     (project / "postmortems" / "report.md").write_text(bad, encoding="utf-8")
     check = handbook(project, "validate")
     assert check.code == 1 and "report.md:" in check.output and "references" in check.output, check.output
+
+
+def test_a_case_study_is_kept_for_learning_not_counted_as_ours(tmp_path, valid_text):
+    """`kind: case-study` (not counted in handbook.yml): its page and the library list it; the
+    incident lists, the metrics, the action items, the review queue and the digest do not."""
+    project = copy_project(tmp_path, examples=False)
+    ours = valid_text.replace("status: reviewed", "status: in-review")  # late for review, items open
+    study = ours.replace("id: INC-2026-101", "id: INC-2026-102\nkind: case-study").replace(
+        "title: Checkout requests timed out after a connection-pool change", "title: Another company's outage")
+    (project / "postmortems" / "ours.md").write_text(ours, encoding="utf-8")
+    (project / "postmortems" / "study.md").write_text(study, encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+
+    def ids(page: str) -> set[str]:
+        return {a.get_text(strip=True) for a in _article(site, page).select("td a") if "INC-" in a.get_text()}
+
+    assert ids("incidents/index.html") == {"INC-2026-101"}
+    assert ids("library/index.html") == {"INC-2026-102"}
+    assert ids("actions/index.html") == {"INC-2026-101"} and ids("review/index.html") == {"INC-2026-101"}
+    assert "from 1 report," in _article(site, "metrics/index.html").get_text(" ")
+    assert "Case study" in _soup(site, "incidents/INC-2026-102/index.html").select_one(".pm-card").get_text()
+    records = {r["id"]: r for r in json.loads((site / "incidents.json").read_text(encoding="utf-8"))["incidents"]}
+    assert (records["INC-2026-101"]["kind"], records["INC-2026-102"]["kind"]) == ("incident", "case-study")
+    assert records["INC-2026-102"]["counted"] is False
+    digest = handbook(project, "digest")
+    assert digest.code == 0 and "INC-2026-101" in digest.out and "INC-2026-102" not in digest.out, digest.output
+    (project / "postmortems" / "study.md").write_text(study.replace("kind: case-study", "kind: casestudy"),
+                                                      encoding="utf-8")
+    check = handbook(project, "validate")
+    assert check.code == 1 and "study.md:3" in check.output and "kind" in check.output, check.output

@@ -127,6 +127,8 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
                 },
             },
             "related": {"type": "array", "items": _text("Id of a related report.", pattern=tax.ids.pattern)},
+            "kind": _enum("What the report is about (default: the first of handbook.yml's `kinds`).",
+                          [k.id for k in tax.kinds]),
             "severity_estimated": {"type": "boolean",
                                    "description": "True when the severity is an estimate (the source does not say)."},
             "severity_label": _text("The severity as the source or the team first called it, in its own words "

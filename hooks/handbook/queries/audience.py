@@ -20,6 +20,17 @@ def check_audience(tax: Taxonomy, audience: str) -> None:
                             "(the handbook plugin's audience option in mkdocs.yml, or HANDBOOK_AUDIENCE).")
 
 
+def counted(reports: list[Report], tax: Taxonomy) -> list[Report]:
+    """The organisation's own incidents among `reports`: the kinds handbook.yml counts (case studies
+    and drills are kept for learning, not counted in metrics, worklists or the digest)."""
+    return [r for r in reports if tax.kind(r.kind).counted]
+
+
+def learning(reports: list[Report], tax: Taxonomy) -> list[Report]:
+    """The reports of kinds that are not counted, for the library page."""
+    return [r for r in reports if not tax.kind(r.kind).counted]
+
+
 def readable_by(reports: list[Report], tax: Taxonomy, audience: str) -> list[Report]:
     """The reports `audience` may read: those at its level or less restricted."""
     check_audience(tax, audience)

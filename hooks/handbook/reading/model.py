@@ -216,6 +216,11 @@ class Report:
         return impact if isinstance(impact, dict) else {}
 
     @property
+    def kind(self) -> str:
+        """The `kind` as written ("" when the report does not say: the taxonomy's first kind)."""
+        return text(self.data.get("kind"))
+
+    @property
     def severity_estimated(self) -> bool:
         """Whether the severity is an estimate (`severity_estimated: true`)."""
         return self.data.get("severity_estimated") is True

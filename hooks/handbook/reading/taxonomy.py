@@ -80,6 +80,21 @@ class Term(_Part, frozen=True, kw_only=True):
     description: str = ""
 
 
+class Kind(_Part, frozen=True, kw_only=True):
+    """What a report is about: the organisation's own incident, or something kept for learning."""
+
+    id: Id
+    name: str
+    description: str = ""
+    counted: bool = True
+    """Counted as the organisation's own incident: in the incident lists, metrics, the action-items
+    register, the review queue and the digest. Kinds that are not (another company's outage kept as
+    a case study, a drill) are listed on the library page instead."""
+
+
+_DEFAULT_KINDS = (Kind(id="incident", name="Incident", counted=True),)
+
+
 class ActionStatus(_Part, frozen=True, kw_only=True):
     """Where an action item stands."""
 
@@ -173,6 +188,8 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     statuses: Annotated[tuple[Status, ...], msgspec.Meta(min_length=1)]
     roles: Annotated[tuple[Role, ...], msgspec.Meta(min_length=1)]
     visibilities: Visibilities
+    kinds: Annotated[tuple[Kind, ...], msgspec.Meta(min_length=1)] = _DEFAULT_KINDS
+    """The first is the kind of a report that does not say."""
     sections: Annotated[tuple[Section, ...], msgspec.Meta(min_length=1)]
     rules: Rules
     limits: Limits = msgspec.field(default_factory=Limits)
@@ -197,6 +214,11 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     def status_rank(self, status_id: str) -> int:
         """The status's position in the declared order (unknown statuses first)."""
         return next((i for i, s in enumerate(self.statuses) if s.id == status_id), -1)
+
+    def kind(self, kind_id: str) -> Kind:
+        """The kind `kind_id` ("" for a report that does not say: the first declared); an unknown id,
+        which validation refuses, reads as the first kind too."""
+        return next((k for k in self.kinds if k.id == kind_id), self.kinds[0])
 
     def is_published(self, status_id: str) -> bool:
         """A report is published (in feeds, announcements) from the first enforced status on."""

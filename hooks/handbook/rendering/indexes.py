@@ -161,3 +161,13 @@ def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
                  rows=rows, today=today.isoformat(), warning_days=tax.rules.review_warning_business_days,
                  deadlines=[(s.id, s.review_deadline_business_days) for s in tax.severities
                             if s.review_deadline_business_days is not None])
+
+
+def library_page(reports: list[Report], tax: Taxonomy, routes: Routes) -> Page:
+    """Reports kept for learning (the kinds handbook.yml does not count), by kind, newest first."""
+    src = routes.LIBRARY
+    kinds = [{"name": k.name, "description": k.description,
+              "rows": incident_rows([r for r in reports if tax.kind(r.kind).id == k.id], tax, routes, src)}
+             for k in tax.kinds if not k.counted]
+    return _page("Library", "Case studies and drills: incidents kept to learn from, not counted as our own.",
+                 "library.html", kinds=kinds, count=len(reports))

@@ -41,6 +41,8 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
         "id": report.id,
         "title": report.title,
         "url": report_url(site_url, report.id),
+        "kind": tax.kind(report.kind).id,
+        "counted": tax.kind(report.kind).counted,
         "severity": report.severity,
         "severity_estimated": report.severity_estimated,
         "severity_label": report.severity_label or None,

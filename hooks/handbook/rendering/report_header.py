@@ -39,6 +39,7 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
         "references": [{"text": r["text"], "href": safe_url(r["url"]) if r["url"] else None}
                        for r in report.references],
         "status": report.status or None,
+        "kind": None if tax.kind(report.kind).counted else tax.kind(report.kind).name,
         "draft": report.status == "draft",
         "numbers": [("Customer impact", _duration(report.impact_duration)),
                     ("Time to resolve", _duration(report.time_to_resolve)),

@@ -45,6 +45,7 @@ class Routes:
     REVIEW = "review/index.md"
     METRICS = "metrics/index.md"
     SERVICES = "services/index.md"
+    LIBRARY = "library/index.md"
 
     def report(self, key: str) -> str:
         """The source path of the report page with key `key`."""

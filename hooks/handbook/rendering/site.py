@@ -15,7 +15,7 @@ from handbook.checks.preview import load_for_preview
 from handbook.core.memory import collector_paused
 from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
-from handbook.queries.audience import check_audience, readable_by
+from handbook.queries.audience import check_audience, counted, learning, readable_by
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
@@ -166,14 +166,16 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             pages[src].lines += render_fragment("page-failed.html", path=report.rel)
         plan.report_sources[src] = report
         report.release_content()  # its page is drawn: nothing after this reads its body or timeline
-    services = sorted({s for r in readable for s in r.services}, key=str.lower)
-    pages[Routes.INCIDENTS] = indexes.incidents_page(readable, tax, routes, services)
-    pages[Routes.ACTIONS] = indexes.actions_page(readable, tax, routes, today)
-    pages[Routes.REVIEW] = indexes.review_page(readable, tax, routes, today)
-    pages[Routes.METRICS] = metrics_page(readable, tax, routes, today)
-    pages.update(indexes.services_pages(readable, tax, routes, today))
-    pages.update(indexes.severity_pages(readable, tax, routes))
-    pages.update(indexes.year_pages(readable, tax, routes))
+    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
+    services = sorted({s for r in own for s in r.services}, key=str.lower)
+    pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
+    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today)
+    pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
+    pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
+    pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
+    pages.update(indexes.services_pages(own, tax, routes, today))
+    pages.update(indexes.severity_pages(own, tax, routes))
+    pages.update(indexes.year_pages(own, tax, routes))
     for src in list(pages):  # in order; each page's lines are freed as its Markdown is made
         page = pages.pop(src)
         plan.pages[src], found = split_fragments(page.markdown)

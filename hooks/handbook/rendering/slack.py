@@ -20,6 +20,7 @@ from handbook.checks.collection import Collection
 from handbook.core.problems import ProblemSink
 from handbook.core.timestamps import format_duration
 from handbook.queries.audience import audience_may_read
+from handbook.queries.audience import counted
 from handbook.queries.worklists import SOON_DAYS, OpenItem, ReviewDue, group_by_due, open_items, review_queue
 from handbook.reading.model import Report, text
 from handbook.reading.source import parse_source
@@ -193,7 +194,9 @@ class Digest:
 
 
 def collect_digest(reports: list[Report], tax: Taxonomy, today: dt.date) -> Digest:
-    """What the digest lists. `reports` must already be only those the audience may read."""
+    """What the digest lists. `reports` must already be only those the audience may read; reports
+    kept for learning (kinds handbook.yml does not count) are left out here."""
+    reports = counted(reports, tax)
     groups = group_by_due(open_items(reports, tax), today)
     late = [due for due in review_queue(reports, tax, today) if due.business_days_left < 0]
     return Digest(today, groups["overdue"], groups["soon"], late)
