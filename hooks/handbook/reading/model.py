@@ -17,6 +17,7 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.core.timestamps import BadValue, parse_date, parse_timestamp
 from handbook.reading.sections import Body
+from handbook.reading.taxonomy import NOT_STATED, is_not_stated
 from handbook.reading.source import line_of
 from handbook.reading.timeline import Entry
 
@@ -73,13 +74,21 @@ class ActionItem:
 
     @property
     def owner(self) -> str:
-        """The one person who owns the item."""
-        return text(self.raw.get("owner"))
+        """The one person who owns the item (`not stated` as written in handbook.yml when so stated)."""
+        return self._stated("owner")
 
     @property
     def priority(self) -> str:
-        """The priority id (P1…)."""
-        return text(self.raw.get("priority"))
+        """The priority id (P1…), or `not stated`."""
+        return self._stated("priority")
+
+    def _stated(self, key: str) -> str:
+        value = self.raw.get(key)
+        return NOT_STATED if is_not_stated(value) else text(value)
+
+    def not_stated(self, key: str) -> bool:
+        """Whether the report says explicitly that no source gives `key` (`due: not stated`)."""
+        return is_not_stated(self.raw.get(key))
 
     @property
     def category(self) -> str:
@@ -108,6 +117,12 @@ class ActionItem:
             return parse_date(self.raw.get("due"))
         except BadValue:
             return None
+
+    @property
+    def due_text(self) -> str | None:
+        """The due date as pages show it: YYYY-MM-DD, `not stated`, the text as written, or None."""
+        due = self.due
+        return due.isoformat() if due else self._stated("due") or None
 
 
 @dataclass(frozen=True, slots=True)
