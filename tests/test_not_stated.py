@@ -2,7 +2,7 @@
 
 One project, one report: AI-2 states none of the three, AI-3 has a real due date in the past. AI-2 is
 accepted at `reviewed`, shows as "not stated" everywhere, is never overdue and stays out of the
-closure rate; AI-3 is overdue as before.
+closure rate; AI-3 is overdue as before. AI-4 is due `long-term`: the same, with its own label.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ AI_3 = """  - id: AI-3
     priority: P3
     category: detect
     verification: A resize outside the window in staging pages the database owner within a minute.
+    status: open
+  - id: AI-4
+    description: Move the pool settings into the service's own repository, reviewed like code.
+    owner: Dev Patel
+    due: Long-Term
+    priority: P5
+    category: prevent
+    verification: A pool-size change appears as a pull request on the checkout-api repository.
     status: open
 """
 
@@ -60,6 +68,8 @@ def test_the_report_is_valid_at_reviewed(project):
 
 def test_the_report_page_shows_not_stated_and_no_overdue_badge(site):
     article = _article(site, "incidents/INC-2026-101/index.html")
+    ai4 = article.select_one("#action-ai-4")
+    assert "Due: long-term" in _text(ai4) and not ai4.select(".pm-overdue")
     ai2, ai3 = article.select_one("#action-ai-2"), article.select_one("#action-ai-3")
     assert "pm-action--overdue" not in ai2["class"] and not ai2.select(".pm-overdue")
     facts = _text(ai2.select_one(".pm-action__facts"))
@@ -74,9 +84,10 @@ def test_the_actions_page_lists_it_without_a_due_date(site):
         return [[_text(td) for td in tr.select("td")] for tr in article.select(f"#{anchor} + table tbody tr")]
 
     assert [(r[2], r[0]) for r in rows("overdue")] == [("AI-3", "2026-10-20 31 days overdue")]
-    [undated] = rows("undated")
-    assert undated[2] == "AI-2" and undated[0] == "not stated" and "overdue" not in " ".join(undated)
-    assert "1 overdue" in _text(article.select_one("p")) and "1 without a due date" in _text(article.select_one("p"))
+    undated = rows("undated")
+    assert [(r[2], r[0]) for r in undated] == [("AI-4", "long-term"), ("AI-2", "not stated")]
+    assert "overdue" not in str(undated)
+    assert "1 overdue" in _text(article.select_one("p")) and "2 without a due date" in _text(article.select_one("p"))
 
 
 def test_incidents_json_gives_null_with_the_keys_not_stated(site):
@@ -87,20 +98,22 @@ def test_incidents_json_gives_null_with_the_keys_not_stated(site):
     assert items["AI-2"]["not_stated"] == ["owner", "due", "priority"]
     assert items["AI-2"]["owner"] == "not stated" and items["AI-2"]["priority"] == "not stated"
     assert items["AI-3"]["overdue"] is True and items["AI-3"]["not_stated"] == []
+    assert items["AI-4"]["due"] is None and items["AI-4"]["long_term"] is True and items["AI-4"]["overdue"] is False
+    assert items["AI-2"]["long_term"] is False
 
 
 def test_the_closure_rate_leaves_it_out_and_says_so(site):
     article = _article(site, "metrics/index.html")
     text = _text(article)
-    assert "1 item whose due date is not stated left out" in text
-    # AI-3 (2026 Q4, open) is the only item due in the last quarters that is still open; AI-2 is in no quarter
-    assert "Items whose due date is not stated have no quarter" in text
+    assert "1 item whose due date is not stated left out; 1 long-term item left out" in text
+    assert "n = 2 items due;" in text  # AI-1 and AI-3; AI-2 and AI-4 have no quarter
 
 
 def test_slack_counts_only_real_dates_as_overdue(project):
     announce = handbook(project, "announce", "INC-2026-101")
     assert announce.code == 0, announce.output
-    assert "2 (1 overdue, 1 due date not stated)" in announce.out
+    assert "3 (1 overdue, 1 due date not stated, 1 long-term)" in announce.out
     digest = handbook(project, "digest")
     assert digest.code == 0, digest.output
-    assert "Overdue action items (1)" in digest.out and "AI-3" in digest.out and "AI-2" not in digest.out
+    assert "Overdue action items (1)" in digest.out and "AI-3" in digest.out
+    assert "AI-2" not in digest.out and "AI-4" not in digest.out

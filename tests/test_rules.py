@@ -488,12 +488,21 @@ def test_a_not_stated_owner_is_not_checked_against_the_people_list(tmp_path, tax
     assert flagged and not any("action_items[1]" in m for m in flagged)
 
 
+def test_a_long_term_item_has_no_due_date_and_is_accepted_at_reviewed(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("due: 2026-11-01", "due: Long-Term", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert collection.problems == []
+    item = collection.reports[0].actions[1]
+    assert item.due is None and item.long_term and item.due_text == "long-term"
+
+
 def test_other_words_for_a_missing_due_date_or_priority_are_refused(tmp_path, taxonomy, valid_text):
     text = valid_text.replace("due: 2026-11-01", "due: unknown", 1).replace("priority: P3", "priority: none", 1)
     collection, _ = check_text(tmp_path, taxonomy, text)
     rules = {p.rule: p for p in collection.problems}
     assert set(rules) == {"bad-date", "unknown-value"}
-    assert "not stated" in rules["bad-date"].hint and "not stated" in rules["unknown-value"].hint
+    assert "not stated" in rules["bad-date"].hint and "long-term" in rules["bad-date"].hint
+    assert "not stated" in rules["unknown-value"].hint
     assert rules["unknown-value"].line == _line_of(text, "priority: none")
 
 

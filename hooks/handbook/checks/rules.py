@@ -20,7 +20,7 @@ from handbook.reading.model import TIMESTAMP_FIELDS, ActionItem, Factor, Report,
 from handbook.reading.schemacheck import SchemaCheck
 from handbook.reading.sections import normalise, parse_body
 from handbook.reading.source import Source
-from handbook.reading.taxonomy import NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
+from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
 from handbook.reading.timeline import FORMS, Entry, parse_timeline
 
 RULES: dict[str, str] = {
@@ -255,8 +255,8 @@ class ReportChecker:
                          "or 2026-03-04T15:02:00+01:00.")
         elif last == "due":
             sink.add(line, "bad-date", f"`{where}` is `{value}`, which is not a date.",
-                     f"Write the due date as YYYY-MM-DD, for example 2026-12-01, or `{NOT_STATED}` when no "
-                     "source gives one.")
+                     f"Write the due date as YYYY-MM-DD, for example 2026-12-01; `{NOT_STATED}` when no "
+                     f"source gives one, `{LONG_TERM}` when the source calls the item long-term.")
         elif last in ("slack", "ticket") or (len(path) >= 2 and path[-2] in ("tickets", "dashboards")):
             sink.add(line, "bad-url", f"`{where}` is not an http or https link.",
                      "Use a full address starting with https://.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from handbook.core.timestamps import DATE_PATTERN, TIMESTAMP_PATTERN
-from handbook.reading.taxonomy import NOT_STATED, Taxonomy
+from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, Taxonomy
 
 URL_PATTERN = r"^https?://[^\s<>\"]+$"
 
@@ -19,7 +19,8 @@ REQUIRED = ["id", "title", "severity", "status", "owner", "roles", "services", "
 
 NOT_STATED_PATTERN = r"\s*" + r"\s+".join("".join(f"[{c.upper()}{c}]" for c in word) for word in NOT_STATED.split()) + r"\s*"
 """`not stated` in any case and spacing, as a JSON Schema (ECMA-262) pattern can say it."""
-DUE_PATTERN = f"^(?:{DATE_PATTERN[1:-1]}|{NOT_STATED_PATTERN})$"
+LONG_TERM_PATTERN = r"\s*" + "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in LONG_TERM) + r"\s*"
+DUE_PATTERN = f"^(?:{DATE_PATTERN[1:-1]}|{NOT_STATED_PATTERN}|{LONG_TERM_PATTERN})$"
 
 
 def action_required(tax: Taxonomy) -> list[str]:
@@ -78,8 +79,9 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "description": _text("The concrete change to make."),
             "owner": _text(f"One person who answers for it, or `{NOT_STATED}`."),
             "due": {"type": "string", "pattern": DUE_PATTERN,
-                    "description": f"Due date, YYYY-MM-DD, or `{NOT_STATED}` when no source gives one.",
-                    "examples": ["2026-12-01", NOT_STATED]},
+                    "description": f"Due date, YYYY-MM-DD; `{NOT_STATED}` when no source gives one, "
+                                   f"`{LONG_TERM}` when the source calls it long-term (neither is ever overdue).",
+                    "examples": ["2026-12-01", NOT_STATED, LONG_TERM]},
             "priority": {"anyOf": [{"enum": [p.id for p in tax.priorities]},
                                    {"type": "string", "pattern": f"^{NOT_STATED_PATTERN}$"}],
                          "description": f"How urgent it is; sets the latest due date. `{NOT_STATED}` when no "

@@ -17,7 +17,7 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.core.timestamps import BadValue, parse_date, parse_timestamp
 from handbook.reading.sections import Body
-from handbook.reading.taxonomy import NOT_STATED, is_not_stated
+from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, is_long_term, is_not_stated
 from handbook.reading.source import line_of
 from handbook.reading.timeline import Entry
 
@@ -119,10 +119,17 @@ class ActionItem:
             return None
 
     @property
+    def long_term(self) -> bool:
+        """Whether the item is due `long-term`: no date, never overdue."""
+        return is_long_term(self.raw.get("due"))
+
+    @property
     def due_text(self) -> str | None:
-        """The due date as pages show it: YYYY-MM-DD, `not stated`, the text as written, or None."""
+        """The due date as pages show it: YYYY-MM-DD, `not stated`, `long-term`, the text as written, or None."""
         due = self.due
-        return due.isoformat() if due else self._stated("due") or None
+        if due:
+            return due.isoformat()
+        return LONG_TERM if self.long_term else self._stated("due") or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,15 @@ def is_not_stated(value: object) -> bool:
     return isinstance(value, str) and " ".join(value.split()).casefold() == NOT_STATED
 
 
+LONG_TERM = "long-term"
+"""The `due` of an item its source calls long-term: no date, so never overdue, shown as "long-term"."""
+
+
+def is_long_term(value: object) -> bool:
+    """Whether `value` is `long-term` (any case)."""
+    return isinstance(value, str) and value.strip().casefold() == LONG_TERM
+
+
 class ActionField(_Part, frozen=True, kw_only=True):
     """An action item key and the first report status from which every item must give it."""
 

@@ -67,6 +67,7 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
              "due": a.due.isoformat() if a.due else None, "priority": a.priority, "category": a.category,
              "status": a.status, "overdue": bool(a.due and a.due < today),
              "not_stated": [key for key in NOT_STATED_KEYS if a.not_stated(key)],
+             "long_term": a.long_term,
              "ticket": safe_url(a.ticket) if a.ticket else None}
             for a in report.open_actions
         ],
