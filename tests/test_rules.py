@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import msgspec
 import pytest
 
 from handbook import RULES, Level, load_collection
@@ -453,3 +454,93 @@ def test_impact_ended_keeps_its_place_between_mitigated_and_resolved(tmp_path, t
     if problem is None:
         assert minutes == (int(ended[11:13]) - 9) * 60 + int(ended[14:16])  # started 09:00
     assert report.time_to_mitigate.total_seconds() / 60 == 33  # detected 09:07 to mitigated 09:40, unchanged
+
+
+# -- action item fields required per status (handbook.yml `action_item_fields`) ----------------
+
+def _without_priority(text: str) -> str:
+    return text.replace("    priority: P3\n", "", 1)
+
+
+def test_an_item_may_be_proposed_without_priority_in_review(tmp_path, taxonomy, valid_text):
+    text = _without_priority(valid_text).replace("status: reviewed", "status: in-review", 1)
+    text = text.replace("    owner: Ben Ito\n", "", 1).replace("    due: 2026-11-01\n", "", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert collection.problems == []
+
+
+def test_a_missing_priority_is_an_error_at_the_items_line_from_reviewed(tmp_path, taxonomy, valid_text):
+    text = _without_priority(valid_text)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    [problem] = collection.problems
+    assert problem.rule == "missing-key" and problem.level is Level.ERROR
+    assert problem.line == _line_of(text, "- id: AI-2")
+    assert "`priority`" in problem.message and "action_items[1]" in problem.message
+    assert "from status `reviewed`" in problem.hint and "priority: not stated" in problem.hint
+
+
+def test_a_draft_gets_nothing_for_later_fields_and_a_warning_for_draft_ones(tmp_path, taxonomy, valid_text):
+    text = _without_priority(valid_text).replace("status: reviewed", "status: draft", 1)
+    text = text.replace("    category: detect\n", "", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert [(p.rule, p.level, "`category`" in p.message) for p in collection.problems] == [
+        ("missing-key", Level.WARNING, True)]
+
+
+@pytest.mark.parametrize("spelling", ["not stated", "Not Stated", "NOT  STATED"])
+def test_not_stated_is_accepted_for_owner_due_and_priority_at_every_status(tmp_path, taxonomy, valid_text,
+                                                                           spelling):
+    text = valid_text.replace("due: 2026-11-01", f"due: {spelling}", 1).replace("priority: P3", f"priority: {spelling}", 1)
+    text = text.replace("owner: Ben Ito\n    due", f"owner: {spelling}\n    due", 1)
+    for status in ("reviewed", "closed"):
+        body = text.replace("status: reviewed", f"status: {status}", 1).replace("status: open", "status: done", 1)
+        collection, _ = check_text(tmp_path, taxonomy, body)
+        assert collection.problems == [], status
+    [report] = collection.reports
+    assert report.actions[1].due is None
+
+
+def test_a_not_stated_owner_is_not_checked_against_the_people_list(tmp_path, taxonomy, valid_text):
+    strict = msgspec.structs.replace(taxonomy, rules=msgspec.structs.replace(taxonomy.rules, people=("Ada Moreau",)))
+    text = valid_text.replace("owner: Ben Ito\n    due", "owner: not stated\n    due", 1)
+    collection, _ = check_text(tmp_path, strict, text)
+    flagged = [p.message for p in collection.problems if p.rule == "unknown-person"]
+    assert flagged and not any("action_items[1]" in m for m in flagged)
+
+
+def test_a_long_term_item_has_no_due_date_and_is_accepted_at_reviewed(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("due: 2026-11-01", "due: Long-Term", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert collection.problems == []
+    item = collection.reports[0].actions[1]
+    assert item.due is None and item.long_term and item.due_text == "long-term"
+
+
+def test_other_words_for_a_missing_due_date_or_priority_are_refused(tmp_path, taxonomy, valid_text):
+    text = valid_text.replace("due: 2026-11-01", "due: unknown", 1).replace("priority: P3", "priority: none", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    rules = {p.rule: p for p in collection.problems}
+    assert set(rules) == {"bad-date", "unknown-value"}
+    assert "not stated" in rules["bad-date"].hint and "long-term" in rules["bad-date"].hint
+    assert "not stated" in rules["unknown-value"].hint
+    assert rules["unknown-value"].line == _line_of(text, "priority: none")
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("  - id: priority\n    required_from: reviewed", "  - id: priorty\n    required_from: reviewed",
+     "Did you mean `priority`?"),
+    ("  - id: owner\n    required_from: reviewed", "  - id: owner\n    required_from: approved", "Use one of: draft"),
+])
+def test_action_item_fields_are_checked_in_handbook_yml(tmp_path, old, new, expected):
+    from handbook import TaxonomyError, load_taxonomy
+
+    from .conftest import ROOT
+    text = (ROOT / "handbook.yml").read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new, 1)
+    (tmp_path / "handbook.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(TaxonomyError) as raised:
+        load_taxonomy(tmp_path / "handbook.yml")
+    [problem] = raised.value.problems
+    assert expected in problem.hint
+    assert problem.line in (_line_of(text, new), _line_of(text, new) + 1)

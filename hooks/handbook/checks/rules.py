@@ -20,7 +20,7 @@ from handbook.reading.model import TIMESTAMP_FIELDS, ActionItem, Factor, Report,
 from handbook.reading.schemacheck import SchemaCheck
 from handbook.reading.sections import normalise, parse_body
 from handbook.reading.source import Source
-from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
 from handbook.reading.timeline import FORMS, Entry, parse_timeline
 
 RULES: dict[str, str] = {
@@ -188,9 +188,11 @@ class ReportChecker:
                 key = match.group(1) if match else "?"
                 description = error.schema.get("properties", {}).get(key, {}).get("description", "")
                 inside = f" in `{where}`" if where else ""
-                sink.add(line, "missing-key", f"The key `{key}` is missing{inside}.",
-                         f"Add `{key}:`{' — ' + description if description else ''} "
-                         "See templates/postmortem.md.", always_error=key in ("id", "status"))
+                hint = f"Add `{key}:`{' — ' + description if description else ''} See templates/postmortem.md."
+                if len(path) == 2 and path[0] == "action_items":
+                    hint = self._action_key_hint(key)
+                sink.add(line, "missing-key", f"The key `{key}` is missing{inside}.", hint,
+                         always_error=key in ("id", "status"))
             elif kind == "additionalProperties":
                 known = list(error.schema.get("properties", {}))
                 for extra in sorted(set(error.instance) - set(known)):
@@ -216,12 +218,31 @@ class ReportChecker:
                 hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}."
                 sink.add(line, "unknown-value", f"`{where}` is `{text(error.instance)}`, which handbook.yml does not "
                          "declare.", hint + " (The list is declared in handbook.yml.)", always_error=always)
+            elif kind == "anyOf" and path and path[-1] == "priority":
+                allowed = [p.id for p in self.tax.priorities]
+                close = difflib.get_close_matches(str(error.instance), allowed, n=1)
+                hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}, " \
+                    f"or `{NOT_STATED}` when no source gives it. (The list is declared in handbook.yml.)"
+                sink.add(line, "unknown-value", f"`{where}` is `{text(error.instance)}`, which handbook.yml does not "
+                         "declare.", hint)
             elif kind == "pattern":
                 self._pattern(path, where, line, error.instance, sink)
             elif kind in ("minLength", "minItems"):
                 sink.add(line, "empty-value", f"`{where}` is empty.", f"Fill in `{where}`.", always_error=always)
             else:
                 sink.add(line, "wrong-type", f"`{where}`: {error.message}.", "See templates/postmortem.md.")
+
+    def _action_key_hint(self, key: str) -> str:
+        """How to fix an action item without `key`: what it holds, and from which status it is needed."""
+        described = self.schema["properties"]["action_items"]["items"]["properties"].get(key, {})
+        description = described.get("description", "")
+        since = next((f.required_from for f in self.tax.action_item_fields if f.id == key), "")
+        hint = f"Add `{key}:`{' — ' + description if description else ''}"
+        if since:
+            hint += f" Every action item needs it from status `{since}` on (`action_item_fields` in handbook.yml)."
+        if key in NOT_STATED_KEYS:
+            hint += f" If no source gives it, write `{key}: {NOT_STATED}`: never invent one."
+        return hint
 
     def _pattern(self, path: tuple, where: str, line: int, value: Any, sink: ProblemSink) -> None:
         last = path[-1] if path else ""
@@ -234,7 +255,8 @@ class ReportChecker:
                          "or 2026-03-04T15:02:00+01:00.")
         elif last == "due":
             sink.add(line, "bad-date", f"`{where}` is `{value}`, which is not a date.",
-                     "Write the due date as YYYY-MM-DD, for example 2026-12-01.")
+                     f"Write the due date as YYYY-MM-DD, for example 2026-12-01; `{NOT_STATED}` when no "
+                     f"source gives one, `{LONG_TERM}` when the source calls the item long-term.")
         elif last in ("slack", "ticket") or (len(path) >= 2 and path[-2] in ("tickets", "dashboards")):
             sink.add(line, "bad-url", f"`{where}` is not an http or https link.",
                      "Use a full address starting with https://.")
@@ -590,7 +612,7 @@ class ReportChecker:
             yield ("owner",), owner, "owner"
         for index, item in enumerate(_list(data.get("action_items"))):
             value = item.get("owner") if isinstance(item, dict) else None
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and value.strip() and not is_not_stated(value):
                 yield ("action_items", index, "owner"), value, "action"
         roles = data.get("roles")
         for role, value in roles.items() if isinstance(roles, dict) else ():

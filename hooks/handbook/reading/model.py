@@ -18,6 +18,7 @@ from handbook.core.problems import Problem
 from handbook.core.timestamps import BadValue, parse_date, parse_timestamp
 from handbook.reading.durations import BY_KEY
 from handbook.reading.sections import Body
+from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, is_long_term, is_not_stated
 from handbook.reading.source import line_of
 from handbook.reading.timeline import Entry
 
@@ -75,13 +76,21 @@ class ActionItem:
 
     @property
     def owner(self) -> str:
-        """The one person who owns the item."""
-        return text(self.raw.get("owner"))
+        """The one person who owns the item (`not stated` as written in handbook.yml when so stated)."""
+        return self._stated("owner")
 
     @property
     def priority(self) -> str:
-        """The priority id (P1…)."""
-        return text(self.raw.get("priority"))
+        """The priority id (P1…), or `not stated`."""
+        return self._stated("priority")
+
+    def _stated(self, key: str) -> str:
+        value = self.raw.get(key)
+        return NOT_STATED if is_not_stated(value) else text(value)
+
+    def not_stated(self, key: str) -> bool:
+        """Whether the report says explicitly that no source gives `key` (`due: not stated`)."""
+        return is_not_stated(self.raw.get(key))
 
     @property
     def category(self) -> str:
@@ -110,6 +119,19 @@ class ActionItem:
             return parse_date(self.raw.get("due"))
         except BadValue:
             return None
+
+    @property
+    def long_term(self) -> bool:
+        """Whether the item is due `long-term`: no date, never overdue."""
+        return is_long_term(self.raw.get("due"))
+
+    @property
+    def due_text(self) -> str | None:
+        """The due date as pages show it: YYYY-MM-DD, `not stated`, `long-term`, the text as written, or None."""
+        due = self.due
+        if due:
+            return due.isoformat()
+        return LONG_TERM if self.long_term else self._stated("due") or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,43 @@ class Section(_Part, frozen=True, kw_only=True):
     subsections: Texts = ()
 
 
+ACTION_ITEM_KEYS = ("id", "description", "owner", "due", "priority", "category", "verification", "status", "ticket")
+"""The keys an action item may have (the report schema describes each); `action_item_fields` says
+from which status each one is required."""
+
+NOT_STATED = "not stated"
+"""The one explicit value for a fact no source gives: accepted for an action item's `owner`, `due` and
+`priority` at every status (compared regardless of case and spacing), and shown as "not stated"."""
+
+NOT_STATED_KEYS = ("owner", "due", "priority")
+"""The action item keys that may say `not stated`."""
+
+
+def is_not_stated(value: object) -> bool:
+    """Whether `value` is the explicit "not stated" (any case, any spacing)."""
+    return isinstance(value, str) and " ".join(value.split()).casefold() == NOT_STATED
+
+
+LONG_TERM = "long-term"
+"""The `due` of an item its source calls long-term: no date, so never overdue, shown as "long-term"."""
+
+
+def is_long_term(value: object) -> bool:
+    """Whether `value` is `long-term` (any case)."""
+    return isinstance(value, str) and value.strip().casefold() == LONG_TERM
+
+
+class ActionField(_Part, frozen=True, kw_only=True):
+    """An action item key and the first report status from which every item must give it."""
+
+    id: Id
+    """One of the action item keys: id, description, owner, due, priority, category, verification,
+    status, ticket."""
+    required_from: str
+    """The first status at which every action item must have this key (before it, an item may leave
+    it out: a proposed item has no owner yet). Keys not listed are optional."""
+
+
 class FactorRule(_Part, frozen=True, kw_only=True):
     """How many contributing factors a review needs."""
 
@@ -191,6 +228,8 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     kinds: Annotated[tuple[Kind, ...], msgspec.Meta(min_length=1)] = _DEFAULT_KINDS
     """The first is the kind of a report that does not say."""
     sections: Annotated[tuple[Section, ...], msgspec.Meta(min_length=1)]
+    action_item_fields: tuple[ActionField, ...]
+    """The keys every action item must give, each from its status on."""
     rules: Rules
     limits: Limits = msgspec.field(default_factory=Limits)
 
@@ -230,6 +269,13 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
         if not isinstance(status_id, str):
             return True
         return next((s.open for s in self.action_statuses if s.id == status_id), True)
+
+    def required_action_keys(self, status_id: str | None) -> list[str]:
+        """The action item keys a report in `status_id` must give (for an unknown status: all declared)."""
+        rank = self.status_rank(status_id) if status_id is not None else -1
+        if rank < 0:
+            rank = len(self.statuses)
+        return [f.id for f in self.action_item_fields if self.status_rank(f.required_from) <= rank]
 
     def restricted_by_tags(self, tags: list[str]) -> list[str]:
         """The tags among `tags` that put a report on the protected track (matched as `tag_key` does)."""
@@ -371,6 +417,16 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
             sink.add(_line(lines, ("sections", index, "required_from")), "taxonomy",
                      f"Section `{section.title}` is required from unknown status `{section.required_from}`.",
                      f"Use one of: {', '.join(status_ids)}.")
+    for index, field in enumerate(tax.action_item_fields):
+        if field.required_from not in status_ids:
+            sink.add(_line(lines, ("action_item_fields", index, "required_from")), "taxonomy",
+                     f"Action item field `{field.id}` is required from unknown status `{field.required_from}`.",
+                     f"Use one of: {', '.join(status_ids)}.")
+        if field.id not in ACTION_ITEM_KEYS:
+            close = difflib.get_close_matches(field.id, ACTION_ITEM_KEYS, n=1)
+            sink.add(_line(lines, ("action_item_fields", index, "id")), "taxonomy",
+                     f"`{field.id}` is not an action item key.",
+                     (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(ACTION_ITEM_KEYS)}.")
     if tax.visibilities.default not in tax.visibilities.levels:
         sink.add(_line(lines, ("visibilities", "default")), "taxonomy",
                  f"The default visibility `{tax.visibilities.default}` is not one of the levels.",
@@ -384,7 +440,8 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
     listed: tuple[tuple[str, tuple[Any, ...]], ...] = (
         ("severities", tax.severities), ("priorities", tax.priorities), ("action_categories", tax.action_categories),
         ("action_statuses", tax.action_statuses), ("contributing_factor_layers", tax.contributing_factor_layers),
-        ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections))
+        ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections),
+        ("action_item_fields", tax.action_item_fields))
     for name, entries in listed:
         seen: set[str] = set()
         for index, entry in enumerate(entries):

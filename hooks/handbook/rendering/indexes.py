@@ -17,7 +17,7 @@ from handbook.core.paths import stable_name
 from handbook.core.timestamps import format_duration
 from handbook.queries.worklists import (SOON_DAYS, OpenItem, by_owner, days_overdue, group_by_due, newest_first,
                                         open_items, review_queue)
-from handbook.reading.model import Report, text
+from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.page import Page
 from handbook.rendering.report_page import action_anchor
@@ -54,7 +54,7 @@ def item_rows(items: list[OpenItem], routes: Routes, src: str, today: dt.date) -
     for o in items:
         report_href = routes.href(src, routes.report(o.report.key))
         item = o.item
-        rows.append({"due": item.due.isoformat() if item.due else (text(item.raw.get("due")) or None),
+        rows.append({"due": item.due_text,
                      "overdue_days": days_overdue(item, today), "report": o.report.key, "report_href": report_href,
                      "id": item.id, "href": f"{report_href}#{action_anchor(item.id)}",
                      "description": item.description, "owner": item.owner or None,

@@ -163,16 +163,23 @@ def _hours_text(hours: float) -> str:
 def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
     quarters = _quarters(today, QUARTERS)
     due: dict[tuple[int, int], list[bool]] = {q: [] for q in quarters}
+    unstated = long_term = 0  # `due: not stated` or `long-term`: no date, so in no quarter's denominator
     for r in reports:
         for a in r.actions:
+            unstated += a.not_stated("due")
+            long_term += a.long_term
             if a.due and _quarter(a.due) in due and a.due <= today:
                 due[_quarter(a.due)].append(not a.open)
     labels = [f"{y} Q{q}" for y, q in quarters]
     rates = [100 * sum(v) / len(v) if v else math.nan for v in (due[q] for q in quarters)]
     items = sum(len(v) for v in due.values())
-    figure = _figure(line_chart, f"Action items closed, by quarter due (n = {_count(items, 'item')} due)",
+    left_out = "".join([f"; {_count(unstated, 'item')} whose due date is not stated left out"] * bool(unstated)
+                       + [f"; {_count(long_term, 'long-term item')} left out"] * bool(long_term))
+    figure = _figure(line_chart, f"Action items closed, by quarter due (n = {_count(items, 'item')} due{left_out})",
                      labels, [Series("Closed share", rates)], unit="%", y_label="percent closed",
-                     desc="Of the action items due in each quarter (up to today), the share now done or dropped.")
+                     desc="Of the action items due in each quarter (up to today), the share now done or dropped. "
+                          "Items whose due date is not stated, and long-term items, have no quarter and are not "
+                          "counted.")
     table = [[label, len(due[q]), sum(due[q]), f"{rate:.0f}%"] for q, label, rate in zip(quarters, labels, rates)
              if due[q]]
     return ["## Action-item closure", "", *figure,

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from handbook.core.text import clip, drop_bad
 from handbook.core.timestamps import format_duration
 from handbook.reading.model import Report
-from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.taxonomy import NOT_STATED_KEYS, Taxonomy
 from handbook.rendering.cards import HEIGHT, WIDTH, Card
 from handbook.rendering.markup import safe_url
 from handbook.rendering.report_page import report_description
@@ -73,6 +73,8 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
             {"id": a.id, "description": a.description, "owner": a.owner,
              "due": a.due.isoformat() if a.due else None, "priority": a.priority, "category": a.category,
              "status": a.status, "overdue": bool(a.due and a.due < today),
+             "not_stated": [key for key in NOT_STATED_KEYS if a.not_stated(key)],
+             "long_term": a.long_term,
              "ticket": safe_url(a.ticket) if a.ticket else None}
             for a in report.open_actions
         ],

@@ -8,7 +8,7 @@ from typing import Any
 from handbook.core.problems import Level, Problem
 from handbook.core.paths import stable_name
 from handbook.core.text import clip
-from handbook.reading.model import ActionItem, Report, text
+from handbook.reading.model import ActionItem, Report
 from handbook.queries.worklists import days_overdue
 from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
@@ -90,7 +90,7 @@ def action_view(item: ActionItem, tax: Taxonomy, today: dt.date) -> dict[str, An
         "id": item.id, "anchor": action_anchor(item.id), "description": item.description,
         "status": item.status or None, "verification": item.verification or None, "owner": item.owner or None,
         "priority": item.priority or None, "category": tax.label("category", item.category) if item.category else None,
-        "due": item.due.isoformat() if item.due else (text(item.raw.get("due")) or None),
+        "due": item.due_text,
         "overdue_days": days_overdue(item, today),
         "ticket_text": item.ticket or None, "ticket": ticket,
         "ticket_label": (url_label(ticket) or "ticket") if ticket else None,

@@ -150,7 +150,11 @@ def announcement(report: Report, tax: Taxonomy, site_url: str, today: dt.date) -
     owner = clip(report.owner, 100) or "—"
     actions = report.open_actions
     overdue = sum(1 for a in actions if a.due and a.due < today)
-    open_text = str(len(actions)) + (f" ({overdue} overdue)" if overdue else "")
+    unstated = sum(1 for a in actions if a.not_stated("due"))
+    long_term = sum(1 for a in actions if a.long_term)
+    notes = ([f"{overdue} overdue"] * bool(overdue) + [f"{unstated} due date not stated"] * bool(unstated)
+             + [f"{long_term} long-term"] * bool(long_term))
+    open_text = str(len(actions)) + (f" ({', '.join(notes)})" if notes else "")
     services = clip(", ".join(report.services), 300) or "—"
     summary = clip(report_description(report), 600)
     title = f"{report.id}: {report.title}"
@@ -209,7 +213,8 @@ def _days(count: int, unit: str = "day") -> str:
 def _item_line(o: OpenItem, site_url: str, today: dt.date) -> str:
     due = o.item.due
     if due is None:
-        when = "no due date"
+        when = "due date not stated" if o.item.not_stated("due") else "long-term" if o.item.long_term \
+            else "no due date"
     elif due < today:
         when = f"due {due.isoformat()} ({_days((today - due).days)} overdue)"
     elif due == today:
