@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from handbook.reading.links import Layout
 from handbook import Taxonomy, load_collection, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def check_text(tmp_path: Path, taxonomy: Taxonomy, text: str | bytes, name: str 
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
-    return load_collection([path], taxonomy, tmp_path), path
+    return load_collection([path], taxonomy, Layout.of(tmp_path)), path
 
 
 def copy_project(dest: Path, *, examples: bool = True) -> Path:

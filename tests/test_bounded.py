@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from handbook.reading.links import Layout
 from handbook import Level, load_collection, load_taxonomy
 from handbook.core.problems import ProblemSink
 from handbook.core.timestamps import MAX_YEAR, MIN_YEAR
@@ -77,7 +78,7 @@ def test_a_smaller_limit_from_handbook_yml_is_used(tmp_path):
     tax = load_taxonomy(tmp_path / "handbook.yml")
     assert tax.limits.max_nesting_depth == 4
     (tmp_path / "r.md").write_text("---\nx: [[[[1]]]]\n---\n", encoding="utf-8")
-    collection = load_collection([tmp_path / "r.md"], tax, tmp_path)
+    collection = load_collection([tmp_path / "r.md"], tax, Layout.of(tmp_path))
     assert "too-deep" in _rules(collection.problems)
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from handbook.reading.links import Layout
 from handbook import Level
 from handbook_mkdocs.links import MkDocsLinks
 from handbook_mkdocs.options import load_settings
@@ -248,7 +249,7 @@ def test_ids_are_compared_exactly_after_dropping_surrounding_blanks(tmp_path, ta
         "  - id: AI-2", '  - id: "AI-1\\n"'), encoding="utf-8")
     from handbook import load_collection
 
-    collection = load_collection([first, second], taxonomy, tmp_path)
+    collection = load_collection([first, second], taxonomy, Layout.of(tmp_path))
     rules = sorted((p.file, p.rule) for p in collection.problems)
     assert ("a.md", "duplicate-id") in rules and ("b.md", "duplicate-id") in rules
     assert ("b.md", "duplicate-action-id") in rules

@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from handbook.reading.links import Layout
 from handbook.checks.preview import _memory, load_for_preview
 from handbook.reading.model import Report
 from handbook.reading.report_cache import CACHE_FILE, REPORT_FIELDS, cache_key, checkout_cache_dir
@@ -51,7 +52,7 @@ def checkout(tmp_path: Path, valid_text: str, monkeypatch: pytest.MonkeyPatch) -
 
 def _load(root: Path, taxonomy, target: str = "report-1.md"):
     files = sorted((root / "postmortems").glob("*.md"))
-    return load_for_preview(files, taxonomy, root, root / "postmortems" / target, checkout_cache_dir(root))
+    return load_for_preview(files, taxonomy, Layout.of(root), root / "postmortems" / target, checkout_cache_dir(root))
 
 
 def _summary(collection) -> list[tuple]:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fuzz.check import line_count
+from handbook.reading.links import Layout
 from handbook import load_collection
 
 from .conftest import FIXTURES, copy_project, mkdocs
@@ -39,7 +40,7 @@ BODY_LINES = st.lists(st.one_of(TEXT, st.sampled_from(["## Summary", "## Timelin
 def _check(tmp_path, taxonomy, text: str):
     path = tmp_path / "generated.md"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    return load_collection([path], taxonomy, tmp_path), text
+    return load_collection([path], taxonomy, Layout.of(tmp_path)), text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

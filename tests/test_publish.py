@@ -118,6 +118,8 @@ def test_address_is_built_from_the_id_and_survives_a_rename(tmp_path):
     moved = project / "postmortems" / "renamed" / "whatever-name.md"
     moved.parent.mkdir()
     source.rename(moved)
+    for attachment in source.parent.glob("*.png"):  # what it shows moves with it, as its links are relative
+        attachment.rename(moved.parent / attachment.name)
     result = mkdocs(project, "build", "--strict", "-d", "site")
     assert result.code == 0, result.output
     site = project / "site"

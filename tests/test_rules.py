@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import msgspec
 import pytest
 
+from handbook.reading.links import Layout
 from handbook import RULES, Level, load_collection
 
 from .conftest import check_text
@@ -77,6 +78,7 @@ CASES = [
          "verification: Not stated in the source.", "verification: Not stated"),
     Case("not-a-person", "owner: Ada Moreau", "owner: Ops Team", "owner: Ops Team"),
     Case("stray-heading", "## Response\n", "## Response\n\n#inc-bridge was opened at 09:08.\n", "#inc-bridge"),
+    Case("broken-link", "## Response\n", "## Response\n\n![the graph](missing-graph.png)\n", "missing-graph"),
     Case("open-actions-on-closed", "status: reviewed", "status: closed", "status: closed"),
     Case("visibility", "tags: [database]", "tags: [security]", "visibility:"),
     Case("control-character", "title: Checkout requests timed out after a connection-pool change",
@@ -136,7 +138,7 @@ def test_file_level_rules_are_located_errors(tmp_path, taxonomy, rule):
 def test_duplicate_id_names_both_files(tmp_path, taxonomy, valid_text):
     (tmp_path / "a.md").write_text(valid_text, encoding="utf-8")
     (tmp_path / "b.md").write_text(valid_text, encoding="utf-8")
-    collection = load_collection([tmp_path / "a.md", tmp_path / "b.md"], taxonomy, tmp_path)
+    collection = load_collection([tmp_path / "a.md", tmp_path / "b.md"], taxonomy, Layout.of(tmp_path))
     dupes = [p for p in collection.problems if p.rule == "duplicate-id"]
     assert {p.file for p in dupes} == {"a.md", "b.md"}
     assert "b.md" in next(p.message for p in dupes if p.file == "a.md")
@@ -161,7 +163,7 @@ def test_unreadable_file_is_reported_not_skipped(tmp_path, taxonomy):
     from handbook import find_reports
 
     files = find_reports([tmp_path])
-    collection = load_collection(files, taxonomy, tmp_path)
+    collection = load_collection(files, taxonomy, Layout.of(tmp_path))
     assert [p.rule for p in collection.problems] == ["unreadable"]
 
 
@@ -434,6 +436,45 @@ def test_stray_heading_is_a_warning_in_a_draft(tmp_path, taxonomy, valid_text):
         "## Response\n", "## Response\n\n#inc-bridge was opened.\n", 1)
     collection, _ = check_text(tmp_path, taxonomy, text)
     assert [(p.rule, p.level) for p in collection.problems] == [("stray-heading", Level.WARNING)]
+
+
+@pytest.mark.parametrize("new,line_of,message,hint", [
+    ("## Response\n\nBridge opened\n---\n", "Bridge opened", "underlined by `---`", "leave a blank line"),
+    ("## Response\n\nResponse notes\n===\n", "Response notes", "top-level heading", "write `### Response notes`"),
+    ("## Response\n\nSummary\n---\n", "Summary\n---", "underlined by `---`", "Write `## Summary` instead."),
+    ("## Response\n\n- Paged the team.\n\n    #inc-bridge opened.\n", "    #inc-bridge",
+     "starts with `#`", "in backticks"),
+], ids=["setext-2", "setext-1", "setext-section", "in-a-list-item"])
+def test_headings_the_page_would_show_whatever_their_form(tmp_path, taxonomy, valid_text, new, line_of, message, hint):
+    text = valid_text.replace("## Response\n", new, 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    stray = [p for p in collection.problems if p.rule == "stray-heading"]
+    assert [p.line for p in stray] == [_line_of(text, line_of)], stray
+    assert message in stray[0].message and hint in stray[0].hint, (stray[0].message, stray[0].hint)
+
+
+@pytest.mark.parametrize("new", [
+    "## Response\n\nTwo lines of text\nthen a rule\n---\n",     # Python-Markdown: a paragraph, then a rule
+    "## Response\n\nText\n\n---\n",                              # a rule after a blank line
+    "## Response\n\n    #not-a-heading (indented code)\n",         # indented code outside a list
+    "## Response\n\n```\nTitle\n---\n```\n",                     # fenced code
+    "## Response\n\n- item\n  #inc-bridge continues the item\n",  # a lazy continuation, not a block
+], ids=["two-line-paragraph", "rule", "indented-code", "fenced", "lazy-list-line"])
+def test_lines_that_are_not_headings_on_the_page_pass(tmp_path, taxonomy, valid_text, new):
+    collection, _ = check_text(tmp_path, taxonomy, valid_text.replace("## Response\n", new, 1))
+    assert [p for p in collection.problems if p.rule == "stray-heading"] == []
+
+
+def test_an_action_item_without_id_or_status_is_a_warning_in_a_draft(tmp_path, taxonomy, valid_text):
+    """A report without its id or status cannot be placed, whatever its status; an action item can."""
+    text = valid_text.replace("status: reviewed", "status: draft").replace(
+        "  - id: AI-1\n    description:", "  - description:", 1).replace("    status: done\n", "", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert sorted((p.rule, p.level, p.message) for p in collection.problems) == [
+        ("missing-key", Level.WARNING, "The key `id` is missing in `action_items[0]`."),
+        ("missing-key", Level.WARNING, "The key `status` is missing in `action_items[0]`.")]
+    collection, _ = check_text(tmp_path, taxonomy, text.replace("id: INC-2026-101\n", ""))
+    assert ("missing-key", Level.ERROR) in {(p.rule, p.level) for p in collection.problems}
 
 
 # -- impact that outlasts the mitigation ------------------------------------------------------------

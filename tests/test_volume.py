@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 
 from fuzz.check import check_set, line_count
 from fuzz.generate import report_set
+from handbook.reading.links import Layout
 from handbook import load_collection
 from handbook.checks.rules import RULES
 
@@ -31,7 +32,7 @@ def test_two_thousand_generated_reports_through_the_validator(tmp_path, taxonomy
         generated = report_set(SEED, index)
         folder = tmp_path / f"set-{index}"
         paths = generated.write(folder)
-        collection = load_collection(paths, taxonomy, folder)  # raising here fails the test
+        collection = load_collection(paths, taxonomy, Layout.of(folder))  # raising here fails the test
         where = f"seed {SEED}, set {index}"
         assert len(collection.reports) == len(paths), where  # never a dropped report
         lines = {p.name: line_count(p.read_bytes().decode("utf-8", "replace")) for p in paths}

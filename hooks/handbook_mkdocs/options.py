@@ -38,10 +38,12 @@ class HandbookConfig(base.Config):
 
 
 def settings_from_config(root: Path, options: HandbookConfig, *, site_url: str, repo_url: str,
-                         directory_urls: bool = True) -> Settings:
-    """The domain's settings from validated plugin options and MkDocs' own `use_directory_urls`."""
+                         directory_urls: bool = True, docs_dir: str = "docs") -> Settings:
+    """The domain's settings from validated plugin options and MkDocs' own `use_directory_urls` and
+    `docs_dir`."""
     return settings_from_options(root, {name: options[name] for name, _ in HandbookConfig._schema},
-                                 site_url=site_url, repo_url=repo_url, directory_urls=directory_urls)
+                                 site_url=site_url, repo_url=repo_url, directory_urls=directory_urls,
+                                 docs_dir=docs_dir)
 
 
 def load_settings(mkdocs_yml: Path) -> Settings:
@@ -65,7 +67,8 @@ def load_settings(mkdocs_yml: Path) -> Settings:
         sys.stderr.write(f"{mkdocs_yml}: warning: plugins.{PLUGIN}.{name}: {visible(str(warning))}\n")
     return settings_from_config(mkdocs_yml.parent.resolve(), options, site_url=str(document.get("site_url") or ""),
                                 repo_url=str(document.get("repo_url") or ""),
-                                directory_urls=document.get("use_directory_urls", True) is not False)
+                                directory_urls=document.get("use_directory_urls", True) is not False,
+                                docs_dir=str(document.get("docs_dir") or "docs"))
 
 
 def _plugin_options(plugins: Any, mkdocs_yml: Path) -> dict[str, Any]:

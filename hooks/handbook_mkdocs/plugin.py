@@ -73,7 +73,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         try:
             settings = settings_from_config(root, self.config, site_url=config.site_url or "",
                                             repo_url=config.repo_url or "",
-                                            directory_urls=bool(config.use_directory_urls))
+                                            directory_urls=bool(config.use_directory_urls),
+                                            docs_dir=config.docs_dir)
             taxonomy = settings.load_taxonomy()
             check_audience(taxonomy, settings.audience)
         except SettingsError as exc:

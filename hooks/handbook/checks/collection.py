@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handbook.checks.links import check_links, resolver_for
 from handbook.checks.rules import ReportChecker
 from handbook.core.memory import collector_paused
 from handbook.core.problems import Level, Problem, ProblemSink
+from handbook.reading.links import Layout
 from handbook.reading.model import Report
 from handbook.reading.source import read_source
 from handbook.reading.taxonomy import Taxonomy
@@ -72,15 +74,17 @@ PARALLEL_FROM = 300  # below this, starting processes costs more than it saves
 MAX_JOBS = 4
 
 
-def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
+def load_collection(files: list[Path], taxonomy: Taxonomy, layout: Layout, *,
                     all_ids: set[str] | None = None, problems_only: bool = False) -> Collection:
-    """Read and check every file, then check them against each other.
+    """Read and check every file, then check them against each other and their links against the
+    repository's files (`layout`: where the repository, the reports and the handbook's pages are).
 
     `all_ids` are ids known to exist outside `files` (when only some files are validated),
-    so `related` may name them. With `problems_only` (the `validate` command), large sets are
+    so `related` and links may name them. With `problems_only` (the `validate` command), large sets are
     checked in parallel processes and the reports come back without their content: only what
     the problems and the checks between reports need.
     """
+    root = layout.root
     jobs = min(os.cpu_count() or 1, MAX_JOBS) if problems_only and len(files) >= PARALLEL_FROM else 1
     if jobs > 1:
         import multiprocessing as mp  # only for large sets
@@ -96,7 +100,8 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, root: Path, *,
         reports = sorted((r for part in parts for r in part), key=lambda r: r.rel)
     else:
         reports = check_files(files, taxonomy, root, problems_only)
-    cross_check(reports, all_ids or set())
+    known = cross_check(reports, all_ids or set())
+    check_links(reports, resolver_for(layout, taxonomy, known))
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
     return Collection(reports, problems)
 
@@ -151,9 +156,9 @@ def relative(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
-def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
+def cross_check(reports: list[Report], outside_ids: set[str]) -> set[str]:
     """The checks between reports: duplicate ids and action ids, and `related` ids that exist nowhere
-    (`outside_ids` are known elsewhere)."""
+    (`outside_ids` are known elsewhere). Returns every id known."""
     first: dict[str, Report] = {}
     for report in reports:
         if not report.id:
@@ -179,4 +184,5 @@ def cross_check(reports: list[Report], outside_ids: set[str]) -> None:
                                                "Check the id, or remove it."))
             elif related in first:
                 first[related].referenced_by.append(report.id)
+    return known
 

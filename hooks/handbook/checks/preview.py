@@ -16,7 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from handbook.checks.collection import Collection, check_files, cross_check, relative
+from handbook.checks.links import check_links, resolver_for
 from handbook.core.problems import Problem
+from handbook.reading.links import Layout
 from handbook.reading.model import Report
 from handbook.reading.report_cache import CACHE_FILE, Entry, Stamp, cache_key, read_entries, write_entries
 from handbook.reading.taxonomy import Taxonomy
@@ -56,10 +58,13 @@ def _fresh(entry: Entry | None, path: Path) -> bool:
     return entry is not None and entry[1].path == path and entry[0] == _stamp(path)
 
 
-def load_for_preview(files: list[Path], tax: Taxonomy, root: Path, target: Path, cache_dir: Path) -> Collection:
+def load_for_preview(files: list[Path], tax: Taxonomy, layout: Layout, target: Path, cache_dir: Path) -> Collection:
     """All reports, `target` read in full and the rest from the cache where it is still fresh.
 
-    `cache_dir` is the cache's folder; `Settings.cache_dir` puts it outside the repository."""
+    `cache_dir` is the cache's folder; `Settings.cache_dir` puts it outside the repository. Links are
+    checked again on every build, from the cached list of each report's links: the files they point at
+    may have changed."""
+    root = layout.root
     key = cache_key(tax, root)
     path_on_disk = cache_path(cache_dir)
     cached = _read_cache(path_on_disk, key)
@@ -88,6 +93,7 @@ def load_for_preview(files: list[Path], tax: Taxonomy, root: Path, target: Path,
     if changed or len(entries) != len(cached) or cached is not _memory.get(path_on_disk, ("", None))[1]:
         _write_cache(path_on_disk, key, entries)
     reports.sort(key=lambda r: r.rel)
-    cross_check(reports, set())
+    known = cross_check(reports, set())
+    check_links(reports, resolver_for(layout, tax, known))
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
     return Collection(reports, problems)

@@ -17,8 +17,9 @@ from handbook.core.problems import ProblemSink
 from handbook.core.text import plain_text
 from handbook.core.timestamps import BadValue, OutOfRange, add_days, parse_date, parse_timestamp
 from handbook.reading.model import TIMESTAMP_FIELDS, ActionItem, Factor, Report, text
+from handbook.reading.links import find_links
 from handbook.reading.schemacheck import SchemaCheck
-from handbook.reading.sections import normalise, parse_body
+from handbook.reading.sections import literal_flags, normalise, parse_body
 from handbook.reading.source import Source
 from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
 from handbook.reading.timeline import FORMS, Entry, parse_timeline
@@ -65,6 +66,8 @@ RULES: dict[str, str] = {
     "timeline-empty": "The timeline has no entries.",
     "timeline-order": "Timeline entries are out of order.",
     "timeline-window": "A timeline entry is after resolved, or every entry is before started (lead-up only).",
+    "broken-link": "A relative link or image points to no file the site publishes (a missing file, a folder, a "
+                   "file outside the repository or the site, an attachment of a type or size not allowed).",
     "stray-heading": "A body line renders as a heading that is not part of the format: a level-1 heading "
                      "(`#inc-bridge` at the start of a line), or a `##` heading that is not a declared section.",
     # analysis
@@ -151,6 +154,7 @@ class ReportChecker:
         report.visibility = self._visibility(report, source, sink)
         self._timestamps(report, source, sink)
         report.parsed_body = parse_body(source.body, source.body_line)
+        report.body_links = find_links(source.body, source.body_line)
         summary = report.parsed_body.section(self.summary_title)
         report.summary = plain_text(summary.text()) if summary else ""
         report.actions = [ActionItem(report.key, i, source.line_of(("action_items", i)),
@@ -191,8 +195,9 @@ class ReportChecker:
                 hint = f"Add `{key}:`{' — ' + description if description else ''} See templates/postmortem.md."
                 if len(path) == 2 and path[0] == "action_items":
                     hint = self._action_key_hint(key)
+                # a report without its id or status cannot be placed; an action item without them can
                 sink.add(line, "missing-key", f"The key `{key}` is missing{inside}.", hint,
-                         always_error=key in ("id", "status"))
+                         always_error=not path and key in ("id", "status"))
             elif kind == "additionalProperties":
                 known = list(error.schema.get("properties", {}))
                 for extra in sorted(set(error.instance) - set(known)):
@@ -344,16 +349,27 @@ class ReportChecker:
 
     def _headings(self, report: Report, sink: ProblemSink) -> None:
         # What Python-Markdown, our renderer, shows as a heading: `#` to `######` at the very start of
-        # a line (or after `>`), with or without a space after it; `#inc-bridge` is a level-1
-        # heading. Fenced code, HTML comments and table rows (`#7 | ...` after a delimiter row) are
-        # not read; `###` and deeper are the author's own structure inside a section and are left alone.
+        # a line (or after `>`, or indented in a list item's paragraph after a blank line), with or
+        # without a space after it (`#inc-bridge` is a level-1 heading); and a line that opens a
+        # paragraph underlined by `===` (level 1) or `---` (level 2). Code (fenced or indented), HTML
+        # comments and table rows (`#7 | ...` after a delimiter row) are not read; `###` and deeper
+        # are the author's own structure inside a section and are left alone.
         assert report.parsed_body is not None
-        code = report.parsed_body.code_lines
-        in_comment = in_table = False
+        lines = report.body.split("\n")
+        literal = literal_flags(lines)
+        in_comment = in_table = indented_block = False
         previous = ""
-        for number, line in enumerate(report.body.split("\n"), report.body_line):
+        for index, line in enumerate(lines):
+            number = report.body_line + index
             line_before, previous = previous, line
-            if number in code:
+            if not line_before.strip():  # a block starts here: inside a list item when it is indented
+                indented_block = line.startswith(("    ", "\t"))
+            if literal[index]:
+                continue
+            if (_SETEXT.match(line) and line_before.strip() and not literal[index - 1] and not in_table
+                    and not in_comment and (index < 2 or not lines[index - 2].strip())
+                    and not _RENDERED_HEADING.match(line_before.lstrip(" \t"))):
+                self._setext(line_before, line, number - 1, sink)
                 continue
             if not line.strip() or (not in_table and "|" in line_before and _TABLE_DELIMITER.match(line)):
                 in_table = bool(line.strip())
@@ -365,7 +381,7 @@ class ReportChecker:
             if line.lstrip().startswith("<!--"):
                 in_comment = "-->" not in line[line.index("<!--") + 4:]
                 continue
-            found = _RENDERED_HEADING.match(line)
+            found = _RENDERED_HEADING.match(line.lstrip(" \t") if indented_block else line)
             if found is None or len(found["marks"]) > 2:
                 continue
             rest = found["rest"].rstrip()
@@ -391,6 +407,18 @@ class ReportChecker:
             elif not declared:
                 sink.add(number, "stray-heading", f"`{shown}` is not one of the format's sections.",
                          self._heading_hint(title, key))
+
+    def _setext(self, text: str, underline: str, number: int, sink: ProblemSink) -> None:
+        """A one-line paragraph underlined by `===` or `---`: Python-Markdown shows it as a heading."""
+        title = text.strip()
+        shown, mark = title[:60], underline.strip()[:3]
+        declared = self.section_titles.get(normalise(title))
+        level = "top-level heading" if mark.startswith("=") else "section heading (`##`)"
+        fix = f"Write `## {declared}` instead." if declared else (
+            f"For a line across the page, leave a blank line between `{shown}` and `{mark}`; for a part of a "
+            f"section, write `### {shown}`.")
+        sink.add(number, "stray-heading", f"`{shown}` is underlined by `{mark}` on the next line, so the page shows "
+                 f"it as a {level} that is not read as one of the format's sections.", fix)
 
     def _heading_hint(self, title: str, key: str) -> str:
         part = self.subsection_of.get(key)
@@ -624,6 +652,7 @@ class ReportChecker:
 
 
 _RENDERED_HEADING = re.compile(r"^(?: {0,3}> ?)*(?P<marks>#{1,6})(?P<rest>.*)$")
+_SETEXT = re.compile(r"^(?:=+|-+) *$")  # Python-Markdown's underline: from the line's start, spaces after
 _TABLE_DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ANSWER_EDGES = " \t.,;:!?…\"'`*_()[]-"
 

@@ -86,7 +86,7 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
             _fail(f"{target} does not exist.")
     files = find_reports(targets)
     others = existing_ids(settings.postmortems, skip={f.resolve() for f in files}) if paths else set()
-    collection = load_collection(files, taxonomy, settings.root, all_ids=others, problems_only=True)
+    collection = load_collection(files, taxonomy, settings.layout, all_ids=others, problems_only=True)
     click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
     if summary:
         try:

@@ -80,7 +80,7 @@ def new(obj: Context, title, severity, services, started, owner, commander, slac
               "Choose another --title, or edit that file.")
     rel = relative(draft.path, settings.root)
     click.echo(f"Created {rel} as {draft.id} (status: draft).")
-    collection = load_collection([draft.path], tax, settings.root, all_ids=used)
+    collection = load_collection([draft.path], tax, settings.layout, all_ids=used)
     todo = [n for n, line in enumerate(draft.text.split("\n"), 1) if "TODO" in line]
     errors = [p for p in collection.problems if p.level is Level.ERROR]
     click.echo(f"Still to fill in: {len(todo)} line(s) marked TODO (lines {', '.join(map(str, todo[:12]))}"

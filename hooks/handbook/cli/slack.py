@@ -46,7 +46,7 @@ def _load(obj: Context, audience: str | None) -> tuple[Settings, Taxonomy, str, 
     except SettingsError as exc:
         _fail(str(exc))
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
-    return settings, tax, chosen, load_collection(files, tax, settings.root)
+    return settings, tax, chosen, load_collection(files, tax, settings.layout)
 
 
 def _webhook() -> tuple[str, float]:

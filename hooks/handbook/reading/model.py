@@ -17,6 +17,7 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.core.timestamps import BadValue, parse_date, parse_timestamp
 from handbook.reading.durations import BY_KEY
+from handbook.reading.links import Link
 from handbook.reading.sections import Body
 from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, is_long_term, is_not_stated
 from handbook.reading.source import line_of
@@ -170,6 +171,9 @@ class Report:
     """Who may read it: the declared value, or the taxonomy's default for its tags."""
     summary: str = ""
     """The Summary section as one line of plain text."""
+    body_links: list[Link] = field(default_factory=list)
+    """The body's relative links and images (`reading.links`), checked and rewritten against the
+    repository's files by the collection and the site."""
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -337,12 +341,12 @@ class Report:
 
     def slim(self) -> "Report":
         """A copy with only what problems and the checks between reports need (id, status,
-        related, their lines): cheap to send from a worker process."""
+        related, their lines, the body's links): cheap to send from a worker process."""
         keep: dict[str, Any] = {k: self.data[k] for k in ("id", "status", "related", "title") if k in self.data}
         lines = {p: n for p, n in self.lines.items() if not p or p[0] in ("id", "related")}
         return Report(path=self.path, rel=self.rel, data=keep, body="", body_line=self.body_line,
                       problems=self.problems, parsed=self.parsed, lines=lines, enforced=self.enforced,
-                      visibility=self.visibility)
+                      visibility=self.visibility, body_links=self.body_links)
 
     def line_of(self, path: tuple) -> int:
         """The file line of the front matter key or item at `path` (its nearest known parent's otherwise)."""

@@ -28,10 +28,11 @@ from typing import Any, TypeVar
 import msgspec
 
 from handbook.core.problems import Level, Problem
+from handbook.reading.links import Link
 from handbook.reading.model import ActionItem, Factor, Report
 from handbook.reading.taxonomy import Taxonomy
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Version of the JSON layout below (1 was the pickle): a change of layout must bump it."""
 FORMAT_NAME = "postmortem-handbook preview cache"
 CACHE_FILE = "reports.json"
@@ -44,7 +45,7 @@ Entry = tuple[Stamp, Report, list[Problem]]
 
 REPORT_FIELDS = frozenset({"path", "rel", "data", "body", "body_line", "parsed_body", "timeline", "actions",
                            "factors", "problems", "parsed", "referenced_by", "lines", "enforced", "visibility",
-                           "summary"})
+                           "summary", "body_links"})
 """Every field of `Report` this module knows how to store or to leave out (a test compares it with the
 model's fields, so a new field is not silently lost)."""
 
@@ -171,6 +172,8 @@ def encode_report(report: Report) -> dict[str, Any]:
         "lines": [[list(where), line] for where, line in report.lines.items()],
         "actions": [encode_action(a, report.data) for a in report.actions],
         "factors": [[f.layer, f.description, f.line] for f in report.factors],
+        "body_links": [[k.line, k.target, k.image, k.start, k.end, k.text_start, k.text_end, k.whole_start,
+                        k.whole_end] for k in report.body_links],
     }
 
 
@@ -186,6 +189,7 @@ def decode_report(value: Any) -> Report:
         lines={_path(where): _int(line) for where, line in map(_pair, _list(fields.get("lines")))},
         actions=[decode_action(a, data) for a in _list(fields.get("actions"))],
         factors=[decode_factor(f) for f in _list(fields.get("factors"))],
+        body_links=[decode_link(k) for k in _list(fields.get("body_links"))],
     )
 
 
@@ -214,6 +218,14 @@ def decode_factor(value: Any) -> Factor:
     """A contributing factor rebuilt from its `[layer, description, line]`."""
     layer, description, line = _triple(value)
     return Factor(layer=_str(layer), description=_str(description), line=_int(line))
+
+
+def decode_link(value: Any) -> Link:
+    """A link of a report's body from `encode_report`'s list."""
+    items = _list(value)
+    if len(items) != 9:
+        raise CacheFormatError("a link is nine values")
+    return Link(_int(items[0]), _str(items[1]), _bool(items[2]), *(_int(item) for item in items[3:]))
 
 
 def encode_problem(problem: Problem) -> dict[str, Any]:

@@ -96,6 +96,35 @@ def code_flags(lines: list[str]) -> list[bool]:
     return flags
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def literal_flags(lines: list[str]) -> list[bool]:
+    """For each line, whether Markdown shows it literally: fenced code (`code_flags`) or an indented
+    code block (four spaces or a tab after a blank line, outside a list, up to the next line that is
+    neither indented nor blank). Inside a list, indented lines continue the list item."""
+    flags: list[bool] = []
+    in_block = in_list = False
+    blank_before = True
+    for text, fenced in zip(lines, code_flags(lines)):
+        blank = not text.strip()
+        indented = text.startswith(("    ", "\t"))
+        if fenced:
+            in_block = False
+        elif in_block:
+            in_block = blank or indented
+        elif indented and not blank and blank_before and not in_list:
+            in_block = True
+        if not fenced and not blank and not indented:
+            if _LIST_ITEM.match(text):
+                in_list = True
+            elif blank_before:
+                in_list = False
+        flags.append(fenced or (in_block and not blank))
+        blank_before = blank
+    return flags
+
+
 def parse_body(body: str, first_line: int) -> Body:
     """The body's headings as a tree of blocks; `first_line` is the body's first line in the file."""
     sections: list[Block] = []

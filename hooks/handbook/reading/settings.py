@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 
+from handbook.reading.links import Layout
 from handbook.reading.report_cache import checkout_cache_dir, user_cache_root
 from handbook.reading.taxonomy import Taxonomy, load_taxonomy
 
@@ -39,6 +40,13 @@ class Settings:
     """MkDocs' `use_directory_urls`: `incidents/INC-1/` (True) or `incidents/INC-1.html` (False)."""
     card_cache: Path | None = None
     """Where the link-preview cards are kept, when not in the user's cache folder (see `cards_dir`)."""
+    docs: Path | None = None
+    """MkDocs' `docs_dir` (the handbook's pages); `root/docs` when not given."""
+
+    @property
+    def layout(self) -> Layout:
+        """Where the files a report may link to live."""
+        return Layout(self.root, self.postmortems, self.docs or self.root / "docs")
 
     @property
     def cache_dir(self) -> Path:
@@ -60,7 +68,7 @@ class Settings:
 
 
 def settings_from_options(root: Path, block: Mapping[str, Any], *, site_url: str = "", repo_url: str = "",
-                          directory_urls: bool = True) -> Settings:
+                          directory_urls: bool = True, docs_dir: str | Path = "docs") -> Settings:
     """Settings from the handbook plugin's validated options (`plugins: - handbook:` in mkdocs.yml)."""
     today_value = block.get("today") or os.environ.get("HANDBOOK_TODAY") or ""
     try:
@@ -78,6 +86,7 @@ def settings_from_options(root: Path, block: Mapping[str, Any], *, site_url: str
         repo_url=repo_url or "",
         preview=_preview_path(root, block.get("preview") or os.environ.get("HANDBOOK_PREVIEW") or ""),
         directory_urls=directory_urls,
+        docs=(root / docs_dir).resolve(),
     )
 
 

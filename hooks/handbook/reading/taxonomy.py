@@ -211,6 +211,20 @@ class Rules(_Part, frozen=True, kw_only=True):
     review_warning_business_days: Count
 
 
+Suffix = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,16}$", description="A file suffix, without the dot.")]
+
+
+class Attachments(_Part, frozen=True, kw_only=True):
+    """Files kept next to the reports (screenshots, graphs, exported logs) that a report links to or shows:
+    the site publishes each one a published report links to, at an address of its own."""
+
+    types: tuple[Suffix, ...] = ("png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "csv", "log")
+    """The suffixes published (regardless of case). SVG is left out on purpose: opened on its own, an SVG
+    file can run script."""
+    max_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10_485_760
+    """The largest attachment, in bytes."""
+
+
 class Taxonomy(_Part, frozen=True, kw_only=True):
     """Everything handbook.yml declares."""
 
@@ -231,6 +245,7 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     action_item_fields: tuple[ActionField, ...]
     """The keys every action item must give, each from its status on."""
     rules: Rules
+    attachments: Attachments = msgspec.field(default_factory=Attachments)
     limits: Limits = msgspec.field(default_factory=Limits)
 
     def severity(self, sev_id: str | None) -> Severity | None:

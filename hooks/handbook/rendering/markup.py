@@ -12,7 +12,7 @@ import re
 import secrets
 from urllib.parse import quote, urlsplit
 
-from handbook.reading.sections import code_flags
+from handbook.reading.sections import literal_flags
 
 # Characters that can start Markdown or HTML syntax inside a paragraph or a table cell.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "&<>\\`*_[]()|~^!{}#+=:\"'$"}
@@ -116,12 +116,9 @@ def safe_markdown(body: str) -> str:
     """
     out: list[str] = []
     lines = body.split("\n")
-    for line, in_code in zip(lines, code_flags(lines)):
-        if in_code:
+    for line, literal in zip(lines, literal_flags(lines)):
+        if literal:  # fenced or indented code
             out.append(line)
-            continue
-        if line.startswith(("    ", "\t")) and line.strip() and (not out or not out[-1].strip()):
-            out.append(line)  # indented code block
             continue
         if "<" not in line and "](" not in line and "]:" not in line:
             out.append(line)  # nothing here for `_safe_line` to change (most lines): skip its passes

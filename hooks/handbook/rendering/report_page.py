@@ -25,8 +25,9 @@ def report_description(report: Report, limit: int = 200) -> str:
 
 
 def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
-                       problems: list[Problem] | None = None) -> Page:
-    """The report's page at `src`. `problems` are shown in a box at the top (live preview)."""
+                       problems: list[Problem] | None = None, body: str | None = None) -> Page:
+    """The report's page at `src`. `problems` are shown in a box at the top (live preview); `body` is the
+    report's Markdown with its links made the site's (`report_links`), the report's own otherwise."""
     title = f"{report.id}: {report.title}" if report.id else report.title
     # The theme writes the title, then this header (overrides/partials/content.html): outside the
     # page's Markdown, so the search index is not made of it, and as one string, not a structure
@@ -40,18 +41,18 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     # Before the first heading, so Material's search shows the summary as the page's own snippet;
     # `hidden`: on the page the summary is read once, in its section.
     parts += render_fragment("search-lead.html", summary=report_description(report, 300))
-    parts += _body(report, tax, routes, src, today)
+    parts += _body(report, report.body if body is None else body, tax, today)
     parts += _related(report, routes, src)
     return page
 
 
-def _body(report: Report, tax: Taxonomy, routes: Routes, src: str, today: dt.date) -> list[str]:
+def _body(report: Report, body: str, tax: Taxonomy, today: dt.date) -> list[str]:
     """The author's Markdown, with the factors and action-item tables put under their headings."""
     factors_title = normalise(next((s.title for s in tax.sections if s.id == "contributing-factors"), ""))
     actions_title = normalise(next((s.title for s in tax.sections if s.id == "action-items"), ""))
     out: list[str] = []
     placed = {"factors": False, "actions": False}
-    lines = safe_markdown(report.body).split("\n")  # line for line the author's, so fences are where they were
+    lines = safe_markdown(body).split("\n")  # line for line the author's, so fences are where they were
     for line, in_code in zip(lines, code_flags(lines)):
         out.append(line)
         if in_code or not line.startswith("## "):

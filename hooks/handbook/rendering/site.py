@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from handbook.checks.collection import Collection, find_reports, internal_error, load_collection
+from handbook.checks.links import resolver_for
 from handbook.checks.preview import load_for_preview
 from handbook.core.memory import collector_paused
 from handbook.core.paths import path_key, stable_name
@@ -25,6 +26,7 @@ from handbook.rendering.metrics import metrics_page
 from handbook.rendering.cards import CardSet, ensure_cards
 from handbook.rendering.outputs import atom_feed, incidents_json, open_graph, redirect_page, report_card
 from handbook.rendering.page import Page
+from handbook.rendering.report_links import ReportLinks
 from handbook.rendering.report_page import render_report_page
 from handbook.rendering.routes import PageLinks, Routes
 from handbook.rendering.templating import render_fragment
@@ -48,7 +50,8 @@ class SitePlan:
     files: dict[str, str | bytes] = field(default_factory=dict)
     """Site-relative path -> content of the files written after the pages (JSON, feed, redirects)."""
     copies: dict[str, Path] = field(default_factory=dict)
-    """Site-relative path -> file copied into the site (the link-preview cards, from their cache)."""
+    """Site-relative path -> file copied into the site (the link-preview cards, from their cache, and the
+    attachments the published reports link to)."""
     cards: CardSet | None = None
     """The link-preview cards of this build: how many were drawn and found, and the time it took."""
 
@@ -132,9 +135,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     if settings.preview is not None:
-        collection = load_for_preview(files, tax, settings.root, settings.preview, settings.cache_dir)
+        collection = load_for_preview(files, tax, settings.layout, settings.preview, settings.cache_dir)
     else:
-        collection = load_collection(files, tax, settings.root)
+        collection = load_collection(files, tax, settings.layout)
     for report in collection.reports:
         report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
     readable = readable_by(collection.reports, tax, settings.audience)
@@ -150,14 +153,18 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             routes.known[report.id] = report.title
     today = settings.today
     visible = {r.rel for r in readable}
+    with_pages = [(key, report) for key, report in keyed
+                  if settings.preview is None or report.path == settings.preview]  # preview: the one being written
+    report_links = ReportLinks(resolver_for(settings.layout, tax, {r.id for r in collection.reports if r.id}),
+                        pages={report.rel: routes.report(key) for key, report in with_pages},
+                        by_id={report.id: routes.report(key) for key, report in with_pages if report.id})
     pages: dict[str, Page] = {}
-    for key, report in keyed:
-        if settings.preview is not None and report.path != settings.preview:
-            continue  # preview: only the report being written gets a page
+    for key, report in with_pages:
         src = routes.report(key)
         problems = _shown(report.problems, visible) if show_problems else None
         try:
-            pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src)
+            pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src,
+                                            body=report_links.body(report, src))
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
@@ -176,6 +183,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages.update(indexes.services_pages(own, tax, routes, today))
     pages.update(indexes.severity_pages(own, tax, routes))
     pages.update(indexes.year_pages(own, tax, routes))
+    plan.copies.update(report_links.attachments)  # only the files a published report links to
     for src in list(pages):  # in order; each page's lines are freed as its Markdown is made
         page = pages.pop(src)
         plan.pages[src], found = split_fragments(page.markdown)

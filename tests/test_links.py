@@ -1,0 +1,197 @@
+"""Relative links and images in a report: found at their lines, checked against the repository's
+files, rewritten to the site's addresses, and attachments published with the reports that link them."""
+
+from __future__ import annotations
+
+import posixpath
+import struct
+import zlib
+from pathlib import Path
+from urllib.parse import unquote
+
+import msgspec
+import pytest
+from bs4 import BeautifulSoup
+
+from .conftest import copy_project, handbook, mkdocs
+from handbook.checks.collection import load_collection
+from handbook.reading.links import Layout, find_links
+
+
+def _png(width: int = 2, height: int = 2) -> bytes:
+    """A real PNG file (grey pixels), so the browser and MkDocs see an image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+# -- finding links ---------------------------------------------------------------------------------
+def _targets(body: str) -> list[tuple[int, str, bool]]:
+    return [(link.line, link.target, link.image) for link in find_links(body, 10)]
+
+
+def test_links_and_images_are_found_with_their_lines():
+    body = ("See ![p99](graph.png \"p99 latency\") and [the last one](../2025/old.md#timeline).\n"
+            "[a page](<../../docs/handbook/severity.md>) and [nested ![icon](icon.png)](page.md)\n"
+            "[ref]: notes/log.txt \"title\"\n"
+            "[parens](a_(b).md)")
+    assert _targets(body) == [(10, "graph.png", True), (10, "../2025/old.md#timeline", False),
+                              (11, "../../docs/handbook/severity.md", False), (11, "icon.png", True),
+                              (11, "page.md", False), (12, "notes/log.txt", False), (13, "a_(b).md", False)]
+
+
+def test_addresses_anchors_and_code_are_not_links_to_files():
+    body = ("[web](https://example.com/x.png) [mail](mailto:a@b.c) [here](#timeline) [host](//cdn/x.png)\n"
+            "`[in a span](span.md)` and \\[escaped](not.md) and [unclosed](open.md\n"
+            "```\n[fenced](fenced.md)\n```\n"
+            "\n    [indented code](indented.md)\n    [still code](indented2.md)\nback to text [yes](yes.md)\n"
+            "\n- a list item\n\n    [continued item](item.md)\n")
+    assert [target for _, target, _ in _targets(body)] == ["yes.md", "item.md"]
+
+
+# -- checking them ---------------------------------------------------------------------------------
+def _repository(tmp_path: Path, valid_text: str, body_extra: str, *, status: str = "reviewed") -> Path:
+    """A repository with the report at postmortems/2026/report.md (its Summary followed by `body_extra`)
+    and a few files around it; returns the report's path."""
+    (tmp_path / "docs" / "handbook").mkdir(parents=True)
+    (tmp_path / "docs" / "handbook" / "severity.md").write_text("# Severity\n", encoding="utf-8")
+    folder = tmp_path / "postmortems" / "2026"
+    folder.mkdir(parents=True)
+    (folder / "graph.png").write_bytes(_png())
+    (folder / "diagram.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    (tmp_path / "postmortems" / "README.md").write_text("# Reports\n", encoding="utf-8")
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "code.py").write_text("", encoding="utf-8")
+    text = valid_text.replace("status: reviewed", f"status: {status}").replace(
+        "until the change was rolled back.\n", "until the change was rolled back.\n" + body_extra + "\n")
+    path = folder / "report.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _problems(tmp_path: Path, taxonomy, path: Path):
+    collection = load_collection([path], taxonomy, Layout.of(tmp_path))
+    return [p for p in collection.problems if p.rule == "broken-link"]
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if needle in line)
+
+
+def test_links_that_resolve_pass(tmp_path, taxonomy, valid_text):
+    path = _repository(tmp_path, valid_text, "![graph](graph.png) [sev](../../docs/handbook/severity.md#sev1) "
+                       "[root](/docs/handbook/severity.md) [me](report.md#summary) [by id](INC-2026-101)")
+    assert _problems(tmp_path, taxonomy, path) == []
+
+
+@pytest.mark.parametrize(("link", "message", "fix"), [
+    ("![graph](grahp.png)", "postmortems/2026/grahp.png, which does not exist", "Did you mean `graph.png`?"),
+    ("[old](../2025/old.md)", "postmortems/2025/old.md, which does not exist", "relative to the report's folder"),
+    ("[folder](../2026/)", "the folder postmortems/2026", "Link to one file in it."),
+    ("[up](../../../secret.txt)", "points outside the repository", "full https:// address"),
+    ("![d](diagram.svg)", "is a .svg file", "attachments.types"),
+    ("[readme](../README.md)", "is a .md file", "attachments.types"),
+    ("[code](../../hooks/code.py)", "hooks/code.py, which is in the repository but not published", "Git host"),
+    ("[case](Graph.png)", "does not exist", "Did you mean `graph.png`?"),
+])
+def test_a_link_that_points_nowhere_is_an_error_at_its_line(tmp_path, taxonomy, valid_text, link, message, fix):
+    path = _repository(tmp_path, valid_text, f"Before {link} after.")
+    problems = _problems(tmp_path, taxonomy, path)
+    assert len(problems) == 1, problems
+    problem = problems[0]
+    assert (problem.line, problem.level.value) == (_line_of(path, link), "error")
+    assert message in problem.message and fix in problem.hint, (problem.message, problem.hint)
+
+
+def test_an_attachment_larger_than_allowed_is_refused(tmp_path, taxonomy, valid_text):
+    path = _repository(tmp_path, valid_text, "![graph](graph.png)")
+    size = (path.parent / "graph.png").stat().st_size
+    at_size = msgspec.structs.replace(taxonomy, attachments=msgspec.structs.replace(taxonomy.attachments,
+                                                                                    max_bytes=size))
+    assert _problems(tmp_path, at_size, path) == []  # the boundary: exactly the size allowed
+    smaller = msgspec.structs.replace(taxonomy, attachments=msgspec.structs.replace(taxonomy.attachments,
+                                                                                   max_bytes=size - 1))
+    [problem] = _problems(tmp_path, smaller, path)
+    assert f"{size:,} bytes" in problem.message and "attachments.max_bytes" in problem.message
+
+
+def test_a_broken_link_in_a_draft_is_a_warning(tmp_path, taxonomy, valid_text):
+    path = _repository(tmp_path, valid_text, "![graph](missing.png)", status="draft")
+    [problem] = _problems(tmp_path, taxonomy, path)
+    assert problem.level.value == "warning"
+
+
+def test_validate_names_the_file_line_and_fix(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    folder = project / "postmortems" / "2026"
+    folder.mkdir()
+    text = valid_text.replace("until the change was rolled back.\n",
+                              "until the change was rolled back.\n\n![the graph](latency.png)\n")
+    (folder / "report.md").write_text(text, encoding="utf-8")
+    line = _line_of(folder / "report.md", "latency.png")
+    result = handbook(project, "validate")
+    assert result.code == 1 and f"postmortems/2026/report.md:{line}" in result.output, result.output
+    assert "latency.png" in result.output and "does not exist" in result.output
+    (folder / "latency.png").write_bytes(_png())
+    result = handbook(project, "validate", "--strict")
+    assert result.code == 0, result.output
+
+
+# -- the site --------------------------------------------------------------------------------------
+def _resolves(site: Path, page: str, href: str) -> Path:
+    """The file in the built site that the link `href` on the page at `page` (an index.html) opens."""
+    path = unquote(href.split("#")[0])  # as the browser asks the server for it
+    target = site / posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+    return target / "index.html" if path.endswith("/") else target
+
+
+def test_the_site_publishes_attachments_and_rewrites_links(tmp_path, valid_text):
+    """One report links an image next to it, another report by path (with an anchor) and by id, a
+    handbook page, and an internal report; it builds strictly, every link opens a file of the site, and
+    in the public build the internal report's link keeps its words only and its attachment is absent."""
+    project = copy_project(tmp_path, examples=False)
+    folder = project / "postmortems" / "2026"
+    folder.mkdir()
+    (folder / "p99 latency.png").write_bytes(_png(3, 2))
+    (folder / "internal-only.png").write_bytes(_png(4, 2))
+    (folder / "not-linked.png").write_bytes(_png(5, 2))
+    body = ("![p99 latency](<p99 latency.png>)\n\nSee [the earlier outage](earlier.md#timeline), "
+            "[the same by id](INC-2026-102), [severity levels](../../docs/handbook/severity.md) "
+            "and [the internal review](internal.md).")
+    public = valid_text.replace("visibility: internal", "visibility: public").replace(
+        "until the change was rolled back.\n", "until the change was rolled back.\n\n" + body + "\n")
+    earlier = valid_text.replace("id: INC-2026-101", "id: INC-2026-102").replace(
+        "visibility: internal", "visibility: public")
+    internal = valid_text.replace("id: INC-2026-101", "id: INC-2026-103").replace(
+        "until the change was rolled back.\n", "until the change was rolled back.\n\n![only](internal-only.png)\n")
+    for name, text in (("public.md", public), ("earlier.md", earlier), ("internal.md", internal)):
+        (folder / name).write_text(text, encoding="utf-8")
+    assert handbook(project, "validate", "--strict").code == 0
+
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+    page = "incidents/INC-2026-101/index.html"
+    article = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser").select_one("article")
+    image = article.select_one("img[alt='p99 latency']")
+    assert image is not None and _resolves(site, page, image["src"]).read_bytes() == _png(3, 2)
+    links = {a.get_text(strip=True): a["href"] for a in article.select("a[href]")}
+    assert _resolves(site, page, links["the earlier outage"]) == site / "incidents/INC-2026-102/index.html"
+    assert links["the earlier outage"].endswith("#timeline")
+    assert _resolves(site, page, links["the same by id"]) == site / "incidents/INC-2026-102/index.html"
+    assert _resolves(site, page, links["severity levels"]) == site / "handbook/severity/index.html"
+    assert _resolves(site, page, links["the internal review"]) == site / "incidents/INC-2026-103/index.html"
+    assert (site / "incidents/files/2026/internal-only.png").is_file()
+    assert not (site / "incidents/files/2026/not-linked.png").exists()  # no report shows it
+
+    public_build = mkdocs(project, "build", "--strict", "-d", "public", env={"HANDBOOK_AUDIENCE": "public"})
+    assert public_build.code == 0, public_build.output
+    site = project / "public"
+    html = (site / page).read_text(encoding="utf-8")
+    article = BeautifulSoup(html, "html.parser").select_one("article")
+    assert "the internal review" in article.get_text() and "internal.md" not in html
+    assert not [a for a in article.select("a[href]") if a.get_text(strip=True) == "the internal review"]
+    assert not (site / "incidents/files/2026/internal-only.png").exists()
+    assert (site / "incidents/files/2026/p99 latency.png").is_file()
