@@ -553,11 +553,17 @@ def test_severity_estimate_source_label_and_references_are_recorded_not_invented
 
 def test_a_case_study_is_kept_for_learning_not_counted_as_ours(tmp_path, valid_text):
     """`kind: case-study` (not counted in handbook.yml): its page and the library list it; the
-    incident lists, the metrics, the action items, the review queue and the digest do not."""
+    incident lists, the metrics, the action items, the review queue and the digest do not. Written
+    as its source gives it (`own_response: false`: no roles, items of an id and a description), it
+    builds strictly, and its page shows what is not given as not known, never as a value of ours."""
     project = copy_project(tmp_path, examples=False)
     ours = valid_text.replace("status: reviewed", "status: in-review")  # late for review, items open
     study = ours.replace("id: INC-2026-101", "id: INC-2026-102\nkind: case-study").replace(
         "title: Checkout requests timed out after a connection-pool change", "title: Another company's outage")
+    # As its source gives it: no roles, and items with only an id and a description (own_response: false).
+    not_given = ("roles:", "  commander:", "  scribe:", "  communications:", "  subject_matter_experts:",
+                 *(f"    {key}:" for key in ("owner", "due", "priority", "category", "verification", "status")))
+    study = "\n".join(line for line in study.split("\n") if not line.startswith(not_given))
     (project / "postmortems" / "ours.md").write_text(ours, encoding="utf-8")
     (project / "postmortems" / "study.md").write_text(study, encoding="utf-8")
     result = mkdocs(project, "build", "--strict", "-d", "site")
@@ -571,7 +577,15 @@ def test_a_case_study_is_kept_for_learning_not_counted_as_ours(tmp_path, valid_t
     assert ids("library/index.html") == {"INC-2026-102"}
     assert ids("actions/index.html") == {"INC-2026-101"} and ids("review/index.html") == {"INC-2026-101"}
     assert "from 1 report," in _article(site, "metrics/index.html").get_text(" ")
-    assert "Case study" in _soup(site, "incidents/INC-2026-102/index.html").select_one(".pm-card").get_text()
+    page = _soup(site, "incidents/INC-2026-102/index.html")
+    card = page.select_one(".pm-card")
+    assert "Case study" in card.get_text() and "Incident commander" not in card.get_text()
+    # its services are not ours: named, not linked to service pages that list our incidents only
+    assert [c.name for c in card.select(".pm-chip")] == ["span", "span"]
+    items = [" ".join(li.get_text(" ", strip=True).split()) for li in page.select("li.pm-action")]
+    assert len(items) == 2 and all("Owner: not known" in i and "Due: not known" in i for i in items)
+    assert [li.select_one(".pm-action__status").get_text() for li in page.select("li.pm-action")] == \
+        ["not known", "not known"]  # the source gives no status: not shown as open
     records = {r["id"]: r for r in json.loads((site / "incidents.json").read_text(encoding="utf-8"))["incidents"]}
     assert (records["INC-2026-101"]["kind"], records["INC-2026-102"]["kind"]) == ("incident", "case-study")
     assert records["INC-2026-102"]["counted"] is False
