@@ -56,6 +56,19 @@ def visible_examples(audience: str = "internal") -> list[dict]:
     return [r for r in example_reports() if RANK[r["_visibility"]] <= RANK[audience]]
 
 
+def is_counted(report: dict) -> bool:
+    """Whether an example report is of a kind handbook.yml counts as our own incident (a case study or
+    a drill is not: it is on the library page, not in the incident lists, metrics or worklists)."""
+    kinds = yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))["kinds"]
+    counted = {k["id"]: k.get("counted", True) for k in kinds}
+    return counted[report.get("kind", kinds[0]["id"])]
+
+
+def counted_examples(audience: str = "internal") -> list[dict]:
+    """The example reports an audience may read that count as our own incidents."""
+    return [r for r in visible_examples(audience) if is_counted(r)]
+
+
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
     return load_taxonomy(ROOT / "handbook.yml")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .conftest import BIN, FIXTURES, ROOT, TODAY, Run, copy_project, run, visible_examples
+from .conftest import BIN, FIXTURES, ROOT, TODAY, Run, copy_project, counted_examples, run, visible_examples
 
 GENERATOR = re.compile(r'<meta name="generator" content="[^"]*">')
 
@@ -60,7 +60,7 @@ def test_the_pinned_properdocs_builds_the_site_with_no_warning(built):
 def test_the_incidents_index_lists_every_published_report(site):
     article = _article(site, "incidents/index.html")
     rows = article.select(".pm-filterable table tbody tr")
-    visible = visible_examples()
+    visible = counted_examples()  # a case study or a drill is on the library page instead
     assert len(visible) >= 6
     assert len(rows) == len(visible)
     assert {a["href"] for a in article.select(".pm-filterable a")} == {f"{r['id']}/" for r in visible}

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT, TODAY, copy_project, handbook, mkdocs, visible_examples
+from .conftest import ROOT, TODAY, copy_project, counted_examples, handbook, is_counted, mkdocs, visible_examples
 
 OPEN = {"open", "in-progress"}
 
@@ -42,7 +42,7 @@ def test_every_published_report_has_its_page(example_site):
 def test_incidents_table_has_one_row_per_report_newest_first(example_site):
     article = _article(example_site, "incidents/index.html")
     rows = article.select(".pm-filterable table tbody tr")
-    visible = visible_examples()
+    visible = counted_examples()  # a case study or a drill is on the library page instead
     assert len(rows) == len(visible)
     ids = [row.select("td")[1].get_text(strip=True) for row in rows]
     expected = [r["id"] for r in sorted(visible, key=lambda r: r["started"], reverse=True)]
@@ -58,7 +58,7 @@ def _open_items(reports: list[dict]) -> list[tuple[str, str, dt.date]]:
 
 def test_open_action_items_page_lists_exactly_the_open_items_by_due_group(example_site):
     today = dt.date.fromisoformat(TODAY)
-    items = _open_items(visible_examples())
+    items = _open_items(counted_examples())
     assert any(due < today for _, _, due in items), "the examples need overdue items"
     article = _article(example_site, "actions/index.html")
     sections = {}
@@ -78,7 +78,7 @@ def test_open_action_items_page_lists_exactly_the_open_items_by_due_group(exampl
 
 
 def test_each_service_page_holds_the_reports_of_that_service(example_site):
-    visible = visible_examples()
+    visible = counted_examples()
     services = {s for r in visible for s in r["services"]}
     for service in services:
         slug = re.sub(r"[^a-z0-9]+", "-", service.lower()).strip("-")
@@ -88,7 +88,7 @@ def test_each_service_page_holds_the_reports_of_that_service(example_site):
 
 
 def test_severity_and_year_pages(example_site):
-    visible = visible_examples()
+    visible = counted_examples()
     for severity in {r["severity"] for r in visible}:
         article = _article(example_site, f"severities/{severity.lower()}/index.html")
         ids = {row.select("td")[1].get_text(strip=True) for row in article.select("tbody tr")}
@@ -130,7 +130,7 @@ def test_overdue_items_are_marked_on_report_pages(example_site):
         marked = {li.select_one(".pm-action__id").get_text(strip=True) for li in soup.select("li.pm-action")
                   if li.select_one(".pm-overdue")}
         expected = {a["id"] for a in report.get("action_items", [])
-                    if a["status"] in OPEN and dt.date.fromisoformat(a["due"]) < today}
+                    if a["status"] in OPEN and "due" in a and dt.date.fromisoformat(a["due"]) < today}
         assert marked == expected, report["id"]
 
 
@@ -150,7 +150,7 @@ def test_drafts_are_marked_and_incident_logs_are_not_jinja(example_site):
 def test_review_queue_lists_late_unreviewed_reports(example_site):
     article = _article(example_site, "review/index.html")
     listed = {row.select_one("td").get_text(strip=True) for row in article.select("tbody tr")}
-    expected = _expected_queue(visible_examples(), {"SEV1": 1, "SEV2": 3, "SEV3": 5, "SEV4": None})
+    expected = _expected_queue(counted_examples(), {"SEV1": 1, "SEV2": 3, "SEV3": 5, "SEV4": None})
     assert listed == expected
 
 
@@ -188,9 +188,9 @@ def test_review_deadline_change_reaches_queue_and_handbook(tmp_path):
     site = project / "site"
     listed = {row.select_one("td").get_text(strip=True)
               for row in _article(site, "review/index.html").select("tbody tr")}
-    expected = _expected_queue(visible_examples(), {"SEV1": 1, "SEV2": 3, "SEV3": 0, "SEV4": 0})
+    expected = _expected_queue(counted_examples(), {"SEV1": 1, "SEV2": 3, "SEV3": 0, "SEV4": 0})
     assert listed == expected
-    assert any(r["severity"] in ("SEV3", "SEV4") for r in visible_examples() if r["id"] in expected)
+    assert any(r["severity"] in ("SEV3", "SEV4") for r in counted_examples() if r["id"] in expected)
     table = _article(site, "handbook/severity/index.html").select_one("table")
     rows = {tr.select("td")[0].get_text(strip=True): tr.get_text(" ", strip=True) for tr in table.select("tbody tr")}
     assert "within 0 business days" in rows["SEV3"] and "within 0 business days" in rows["SEV4"]
@@ -213,7 +213,7 @@ def test_metrics_are_static_svg(example_site):
             assert svg.find("script") is None and not svg.select("[href]")
             assert svg.find("title").get_text() == figure.figcaption.get_text()
     text = article.get_text(" ", strip=True)
-    assert f"from {len(visible_examples())} reports" in text
+    assert f"from {len(counted_examples())} reports" in text
 
 
 def _metrics_figures(site: Path) -> dict[str, BeautifulSoup]:
@@ -222,7 +222,7 @@ def _metrics_figures(site: Path) -> dict[str, BeautifulSoup]:
 
 
 def test_metrics_captions_give_n(example_site):
-    visible = visible_examples()
+    visible = counted_examples()
     today = dt.date.fromisoformat(TODAY)
     first_month = (today.year * 12 + today.month - 1) - 23  # the 24 months up to today's
     in_window = [r for r in visible
@@ -240,7 +240,7 @@ def test_metrics_layer_bars_and_table_are_largest_first(example_site):
     names = {layer["id"]: layer["name"]
              for layer in yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))["contributing_factor_layers"]}
     counts = {name: 0 for name in names.values()}
-    for report in visible_examples():
+    for report in counted_examples():
         for factor in report.get("contributing_factors", []):
             counts[names[factor["layer"]]] += 1
     expected = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
@@ -283,8 +283,13 @@ def test_reports_are_not_in_the_navigation_but_two_clicks_from_home(example_site
     hrefs = {a["href"] for a in home.select("article a[href]")}
     assert {"incidents/", "actions/", "metrics/"} <= hrefs
     incidents = _soup(example_site, "incidents/index.html")
+    library = _soup(example_site, "library/index.html")  # in the Incidents tab, beside the incident list
+    assert "../library/" in {a["href"] for a in incidents.select("nav.md-nav--primary a[href]")}
+    assert not all(is_counted(r) for r in visible_examples()), "the examples need a case study"
     for report in visible_examples():
-        assert incidents.select_one(f'article a[href="{report["id"]}/"]')
+        listing, href = (incidents, f"{report['id']}/") if is_counted(report) else \
+            (library, f"../incidents/{report['id']}/")
+        assert listing.select_one(f'article a[href="{href}"]'), report["id"]
 
 
 @pytest.mark.parametrize("page", ["handbook/severity/index.html", "handbook/action-items/index.html",
@@ -411,7 +416,7 @@ def test_a_channel_name_at_the_start_of_a_line_is_text_not_a_heading(example_sit
 
 def test_searching_a_service_name_offers_its_page_without_repeating_the_reports(example_site):
     index = json.loads((example_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    services = {s for r in visible_examples() for s in r["services"]}
+    services = {s for r in counted_examples() for s in r["services"]}  # the service pages list our own
     pages = {d["location"]: d for d in index["docs"] if d["location"].startswith("services/")}
     for service in services:
         assert any(d["title"] == f"Service: {service}" for d in pages.values()), service
@@ -483,8 +488,8 @@ def test_open_items_lead_with_the_most_overdue_and_owners_with_the_most_behind(t
 def test_pages_outside_the_navigation_sit_under_their_listing(example_site):
     """Reports, services, severities and years are not in mkdocs.yml's nav, yet each shows its tab
     as active, its section in the sidebar and a breadcrumb back; the nav still lists no report."""
-    report = visible_examples()[0]["id"]
-    service = re.sub(r"[^a-z0-9]+", "-", visible_examples()[0]["services"][0].lower()).strip("-")
+    report = counted_examples()[0]["id"]
+    service = re.sub(r"[^a-z0-9]+", "-", counted_examples()[0]["services"][0].lower()).strip("-")
     for page, trail in ((f"incidents/{report}/index.html", ["Home", "Incidents"]),
                         (f"services/{service}/index.html", ["Home", "Incidents"]),
                         ("severities/sev1/index.html", ["Home", "Incidents"]),
@@ -553,11 +558,17 @@ def test_severity_estimate_source_label_and_references_are_recorded_not_invented
 
 def test_a_case_study_is_kept_for_learning_not_counted_as_ours(tmp_path, valid_text):
     """`kind: case-study` (not counted in handbook.yml): its page and the library list it; the
-    incident lists, the metrics, the action items, the review queue and the digest do not."""
+    incident lists, the metrics, the action items, the review queue and the digest do not. Written
+    as its source gives it (`own_response: false`: no roles, items of an id and a description), it
+    builds strictly, and its page shows what is not given as not known, never as a value of ours."""
     project = copy_project(tmp_path, examples=False)
     ours = valid_text.replace("status: reviewed", "status: in-review")  # late for review, items open
     study = ours.replace("id: INC-2026-101", "id: INC-2026-102\nkind: case-study").replace(
         "title: Checkout requests timed out after a connection-pool change", "title: Another company's outage")
+    # As its source gives it: no roles, and items with only an id and a description (own_response: false).
+    not_given = ("roles:", "  commander:", "  scribe:", "  communications:", "  subject_matter_experts:",
+                 *(f"    {key}:" for key in ("owner", "due", "priority", "category", "verification", "status")))
+    study = "\n".join(line for line in study.split("\n") if not line.startswith(not_given))
     (project / "postmortems" / "ours.md").write_text(ours, encoding="utf-8")
     (project / "postmortems" / "study.md").write_text(study, encoding="utf-8")
     result = mkdocs(project, "build", "--strict", "-d", "site")
@@ -571,7 +582,15 @@ def test_a_case_study_is_kept_for_learning_not_counted_as_ours(tmp_path, valid_t
     assert ids("library/index.html") == {"INC-2026-102"}
     assert ids("actions/index.html") == {"INC-2026-101"} and ids("review/index.html") == {"INC-2026-101"}
     assert "from 1 report," in _article(site, "metrics/index.html").get_text(" ")
-    assert "Case study" in _soup(site, "incidents/INC-2026-102/index.html").select_one(".pm-card").get_text()
+    page = _soup(site, "incidents/INC-2026-102/index.html")
+    card = page.select_one(".pm-card")
+    assert "Case study" in card.get_text() and "Incident commander" not in card.get_text()
+    # its services are not ours: named, not linked to service pages that list our incidents only
+    assert [c.name for c in card.select(".pm-chip")] == ["span", "span"]
+    items = [" ".join(li.get_text(" ", strip=True).split()) for li in page.select("li.pm-action")]
+    assert len(items) == 2 and all("Owner: not known" in i and "Due: not known" in i for i in items)
+    assert [li.select_one(".pm-action__status").get_text() for li in page.select("li.pm-action")] == \
+        ["not known", "not known"]  # the source gives no status: not shown as open
     records = {r["id"]: r for r in json.loads((site / "incidents.json").read_text(encoding="utf-8"))["incidents"]}
     assert (records["INC-2026-101"]["kind"], records["INC-2026-102"]["kind"]) == ("incident", "case-study")
     assert records["INC-2026-102"]["counted"] is False

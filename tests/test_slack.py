@@ -23,7 +23,7 @@ import pytest
 
 from handbook.delivery import webhook as webhook_module
 
-from .conftest import FIXTURES, TODAY, copy_project, example_reports, handbook, visible_examples
+from .conftest import FIXTURES, TODAY, copy_project, counted_examples, example_reports, handbook, visible_examples
 
 SITE = "https://handbook.larkspur.example"  # mkdocs.yml's default site_url
 SECRET_PARTS = ("T0SECRET42", "B0SECRET42", "xoxWebhookToken9f8e7d")
@@ -487,7 +487,7 @@ def _expected(audience: str) -> tuple[set, set]:
     today = dt.date.fromisoformat(TODAY)
     horizon = today + dt.timedelta(days=14)
     items = [(r["id"], a["id"], dt.date.fromisoformat(a["due"]))
-             for r in visible_examples(audience) for a in r.get("action_items", []) if a["status"] in OPEN]
+             for r in counted_examples(audience) for a in r.get("action_items", []) if a["status"] in OPEN]
     return ({(r, a) for r, a, due in items if due < today},
             {(r, a) for r, a, due in items if today <= due <= horizon})
 

@@ -21,7 +21,7 @@ from handbook.reading.links import find_links
 from handbook.reading.schemacheck import SchemaCheck
 from handbook.reading.sections import literal_flags, normalise, parse_body
 from handbook.reading.source import Source
-from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
+from handbook.reading.taxonomy import ITEM_KEYS, LONG_TERM, NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
 from handbook.reading.timeline import FORMS, Entry, parse_timeline
 
 RULES: dict[str, str] = {
@@ -137,6 +137,8 @@ class ReportChecker:
         self.section_titles = {normalise(s.title): s.title for s in taxonomy.sections}
         self.subsection_of = {normalise(sub): (sub, s.title) for s in taxonomy.sections for sub in s.subsections}
         self.draft_status = taxonomy.statuses[0].id
+        self.required_roles = [r.id for r in taxonomy.roles if r.required]
+        self.not_own_kinds = [k.id for k in taxonomy.kinds if not k.own_response]
 
     # -- entry point ---------------------------------------------------------------------
     def check(self, source: Source, sink: ProblemSink) -> Report:
@@ -169,8 +171,10 @@ class ReportChecker:
         self._headings(report, sink)
         self._timeline(report, source, sink)
         self._factors(report, source, sink)
-        self._actions(report, status, source, sink)
-        self._people(report, source, sink)
+        # A kind whose response is not ours (a case study): its items are not our commitments.
+        own = self.tax.own_response(report.kind)
+        self._actions(report, status, source, sink, own)
+        self._people(report, source, sink, own)
         if status is not None and status.enforced:
             self._placeholders(report, source, sink)
         if report.id and report.id in report.related:
@@ -190,11 +194,13 @@ class ReportChecker:
             if kind == "required":
                 match = re.match(r"^'(.+)' is a required property$", error.message)
                 key = match.group(1) if match else "?"
-                description = error.schema.get("properties", {}).get(key, {}).get("description", "")
+                description = self._described(path, key)
                 inside = f" in `{where}`" if where else ""
                 hint = f"Add `{key}:`{' — ' + description if description else ''} See templates/postmortem.md."
                 if len(path) == 2 and path[0] == "action_items":
                     hint = self._action_key_hint(key)
+                elif path in ((), ("roles",)) and key in ("roles", *self.required_roles):
+                    hint += self._not_ours_hint("needs no roles")
                 # a report without its id or status cannot be placed; an action item without them can
                 sink.add(line, "missing-key", f"The key `{key}` is missing{inside}.", hint,
                          always_error=not path and key in ("id", "status"))
@@ -237,6 +243,20 @@ class ReportChecker:
             else:
                 sink.add(line, "wrong-type", f"`{where}`: {error.message}.", "See templates/postmortem.md.")
 
+    def _described(self, path: tuple, key: str) -> str:
+        """The schema's description of `key` inside the value at `path` ("" when it has none)."""
+        node: dict[str, Any] = self.schema
+        for part in path:
+            node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
+        return node.get("properties", {}).get(key, {}).get("description", "")
+
+    def _not_ours_hint(self, what: str) -> str:
+        """The end of a hint for a key only the organisation's own reports need."""
+        if not self.not_own_kinds:
+            return ""
+        kinds = " or ".join(f"`kind: {k}`" for k in self.not_own_kinds)
+        return f" (A report about another organisation's incident, not ours, takes {kinds}, which {what}.)"
+
     def _action_key_hint(self, key: str) -> str:
         """How to fix an action item without `key`: what it holds, and from which status it is needed."""
         described = self.schema["properties"]["action_items"]["items"]["properties"].get(key, {})
@@ -247,6 +267,8 @@ class ReportChecker:
             hint += f" Every action item needs it from status `{since}` on (`action_item_fields` in handbook.yml)."
         if key in NOT_STATED_KEYS:
             hint += f" If no source gives it, write `{key}: {NOT_STATED}`: never invent one."
+        if key not in ITEM_KEYS:
+            hint += self._not_ours_hint(f"needs only {' and '.join(f'`{k}`' for k in ITEM_KEYS)}")
         return hint
 
     def _pattern(self, path: tuple, where: str, line: int, value: Any, sink: ProblemSink) -> None:
@@ -554,7 +576,10 @@ class ReportChecker:
                     sink.add(number, "blame", f"The analysis concludes with `{found.group(0)}`, which blames a person.",
                              blame_hint)
 
-    def _actions(self, report: Report, status, source: Source, sink: ProblemSink) -> None:
+    def _actions(self, report: Report, status, source: Source, sink: ProblemSink, own: bool) -> None:
+        # `own` False: the items are what another organisation did or planned, not commitments of ours,
+        # so nothing judges their due window, verification or openness; duplicates and "be more
+        # careful" are still refused.
         rules = self.tax.rules
         resolved = report.resolved
         seen: dict[str, int] = {}
@@ -569,7 +594,7 @@ class ReportChecker:
                 seen[raw_id] = item.index
             priority = self.tax.priority(item.priority)
             due = item.due
-            if priority and due and resolved:
+            if own and priority and due and resolved:
                 limit = add_days(resolved.date(), priority.window_days)
                 if limit is not None and due > limit:
                     sink.add(source.line_of(base + ("due",)), "due-outside-window",
@@ -587,6 +612,8 @@ class ReportChecker:
                 sink.add(line, "refused-action", f"{item.id} asks people to `{refused.group(0)}`; that is not an action.",
                          "Change the system instead: add a check, a guard rail or an alert that makes the mistake "
                          "impossible or visible, and say how you will see that it works.")
+            elif not own:
+                continue  # what another organisation planned: its verification is not ours to judge
             elif vague and not observable:
                 sink.add(line, "vague-action", f"{item.id} (`{vague.group(0)}`) is vague and has no observable "
                          "verification.", "Say exactly what changes and what we will observe once it is done, for "
@@ -603,7 +630,7 @@ class ReportChecker:
                          f"{item.id}'s verification `{verification[:60]}` is not something we can observe.",
                          f"Describe the signal, in at least {rules.min_verification_words} words: a test, an alert, "
                          "a dashboard, a drill result.")
-        if status is not None and status.requires_no_open_actions:
+        if own and status is not None and status.requires_no_open_actions:
             still_open = [a.id for a in report.actions if a.open]
             if still_open:
                 sink.add(source.line_of(("status",)), "open-actions-on-closed",
@@ -612,7 +639,9 @@ class ReportChecker:
                          "Finish or drop (status wont-do) every action item before closing the report.")
 
     # -- people --------------------------------------------------------------------------
-    def _people(self, report: Report, source: Source, sink: ProblemSink) -> None:
+    def _people(self, report: Report, source: Source, sink: ProblemSink, own: bool) -> None:
+        # `own` False: item owners are not ours to judge, and the roles were held elsewhere, so they
+        # are not looked up in `rules.people`; a role given must still name one person.
         hints = {
             "owner": "Name one person who drives the report; the team can be named in the summary.",
             "action": "Name one person who answers for it; the team can be in the description.",
@@ -620,12 +649,14 @@ class ReportChecker:
                     "as a list).",
         }
         for path, value, kind in self._named_people(report):
+            if not own and kind == "action":
+                continue
             where = _where(path)
             group = self.group_re.search(value) if self.group_re else None
             if group:
                 sink.add(source.line_of(path), "not-a-person", f"`{where}` is `{value[:60]}`, which names a group "
                          f"(`{group.group(0)}`), not a person.", hints[kind])
-            elif self.people and _person_key(value) not in self.people:
+            elif self.people and (own or kind == "owner") and _person_key(value) not in self.people:
                 close = difflib.get_close_matches(_person_key(value), list(self.people), n=1)
                 hint = f"Did you mean `{self.people[close[0]]}`? " if close else ""
                 sink.add(source.line_of(path), "unknown-person", f"`{where}` is `{value[:60]}`, who is not in "

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from handbook.core.timestamps import DATE_PATTERN, TIMESTAMP_PATTERN
-from handbook.reading.taxonomy import LONG_TERM, NOT_STATED, Taxonomy
+from handbook.reading.taxonomy import ITEM_KEYS, LONG_TERM, NOT_STATED, Taxonomy
 
 URL_PATTERN = r"^https?://[^\s<>\"]+$"
 
-# Keys every report must have (a draft gets warnings for the missing ones).
+# Keys every report must have (a draft gets warnings for the missing ones). `roles` is required only
+# of the kinds whose response is the organisation's own, when handbook.yml declares one that is not.
 REQUIRED = ["id", "title", "severity", "status", "owner", "roles", "services", "started", "detected",
             "mitigated", "resolved", "impact", "contributing_factors", "action_items"]
 
@@ -24,22 +25,58 @@ DUE_PATTERN = f"^(?:{DATE_PATTERN[1:-1]}|{NOT_STATED_PATTERN}|{LONG_TERM_PATTERN
 
 
 def action_required(tax: Taxonomy) -> list[str]:
-    """The keys every action item needs at the first status (a draft gets warnings for the missing ones);
-    the keys needed from a later status are added by `_required_later` for reports in it."""
-    return tax.required_action_keys(tax.statuses[0].id)
+    """The keys every action item of every kind needs at the first status (a draft gets warnings for the
+    missing ones); the others are added by `_conditions` for the reports that need them."""
+    keys = tax.required_action_keys(tax.statuses[0].id)
+    return keys if _own_kind(tax) is None else [k for k in keys if k in ITEM_KEYS]
 
 
-def _required_later(tax: Taxonomy) -> list[dict[str, Any]]:
-    """One `if status is X or later, then every action item needs these keys` per later status."""
+OWN_RESPONSE = "own-response"
+"""The name, under `$defs`, of the condition "the report's kind has `own_response: true`"."""
+
+
+def _own_kind(tax: Taxonomy) -> dict[str, Any] | None:
+    """The condition "the report's kind has `own_response: true`", as JSON Schema; None when every
+    kind has. A report without `kind` is of the first kind, and so, as in validation, is one whose
+    `kind` is not declared (that is refused on its own)."""
+    others = [k.id for k in tax.kinds if not k.own_response]
+    if not others:
+        return None
+    description = ("The report's kind has `own_response: true` in handbook.yml: its roles and action items "
+                   "are the organisation's own.")
+    if tax.kinds[0].own_response:
+        return {"description": description,
+                "not": {"required": ["kind"], "properties": {"kind": {"enum": others}}}}
+    return {"description": description, "required": ["kind"],
+            "properties": {"kind": {"enum": [k.id for k in tax.kinds if k.own_response]}}}
+
+
+def _conditions(tax: Taxonomy) -> list[dict[str, Any]]:
+    """The requirements that depend on the report's status or kind, as `if ... then ...` rules: from
+    each later status, the action item keys `action_item_fields` requires from it; and, for the kinds
+    whose response is the organisation's own, the required roles and the keys that make an item a
+    commitment (owner, due, priority...), from their statuses."""
+    own = None if _own_kind(tax) is None else {"$ref": f"#/$defs/{OWN_RESPONSE}"}
     rules = []
-    for rank, status in enumerate(tax.statuses[1:], 1):
+    if own is not None:
+        roles = [r.id for r in tax.roles if r.required]
+        rules.append(_rule([own], {"required": ["roles"],
+                                   **({"properties": {"roles": {"required": roles}}} if roles else {})}))
+    for rank, status in enumerate(tax.statuses):
         keys = [f.id for f in tax.action_item_fields if f.required_from == status.id]
-        if keys:
-            rules.append({
-                "if": {"properties": {"status": {"enum": [s.id for s in tax.statuses[rank:]]}}, "required": ["status"]},
-                "then": {"properties": {"action_items": {"items": {"required": keys}}}},
-            })
+        since: list[dict[str, Any]] = [] if rank == 0 else [
+            {"properties": {"status": {"enum": [s.id for s in tax.statuses[rank:]]}}, "required": ["status"]}]
+        groups = [(since, keys)] if own is None else [
+            (since, [k for k in keys if k in ITEM_KEYS]),  # what the item is: every kind
+            ([*since, own], [k for k in keys if k not in ITEM_KEYS])]  # what makes it ours
+        for conditions, required in groups:
+            if required and conditions:  # the first status's keys for every kind are in the item's own schema
+                rules.append(_rule(conditions, {"properties": {"action_items": {"items": {"required": required}}}}))
     return rules
+
+
+def _rule(conditions: list[dict[str, Any]], then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": conditions[0] if len(conditions) == 1 else {"allOf": conditions}, "then": then}
 
 
 def _text(description: str, **extra: Any) -> dict[str, Any]:
@@ -66,6 +103,7 @@ def _timestamp(description: str) -> dict[str, Any]:
 
 def build_schema(tax: Taxonomy) -> dict[str, Any]:
     """The front matter schema for this taxonomy (JSON Schema draft 2020-12)."""
+    own = _own_kind(tax)  # None: every kind's roles and action items are the organisation's own
     roles: dict[str, Any] = {}
     for role in tax.roles:
         roles[role.id] = _texts(f"{role.name} (names)") if role.many else _text(f"{role.name} (a name)")
@@ -108,8 +146,9 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
         "title": "Postmortem front matter",
         "description": "Generated by `handbook schema` from handbook.yml. Do not edit by hand.",
         "type": "object",
-        "required": REQUIRED,
-        "allOf": _required_later(tax),
+        "required": REQUIRED if own is None else [k for k in REQUIRED if k != "roles"],
+        "allOf": _conditions(tax),
+        **({"$defs": {OWN_RESPONSE: own}} if own is not None else {}),
         "additionalProperties": False,
         "properties": {
             "id": _text(f"Unique report id, for example {tax.ids.example}.", pattern=tax.ids.pattern),
@@ -122,7 +161,7 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "roles": {
                 "type": "object",
                 "description": "Who held each incident role.",
-                "required": [r.id for r in tax.roles if r.required],
+                **({"required": [r.id for r in tax.roles if r.required]} if own is None else {}),
                 "additionalProperties": False,
                 "properties": roles,
             },

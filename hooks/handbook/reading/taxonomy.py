@@ -90,6 +90,13 @@ class Kind(_Part, frozen=True, kw_only=True):
     """Counted as the organisation's own incident: in the incident lists, metrics, the action-items
     register, the review queue and the digest. Kinds that are not (another company's outage kept as
     a case study, a drill) are listed on the library page instead."""
+    own_response: bool = True
+    """The response roles and the action items are the organisation's own (our incident, our drill).
+    When false (another company's outage kept as a case study), no role is required, an action item
+    needs only the keys of `ITEM_KEYS` (`action_item_fields` says from which status), and the checks
+    that judge a commitment of ours (due window, verification, owner is a person, open items on a
+    closed report) are not applied to it: its author never has to invent what the source does not say.
+    Everything about learning (sections, timeline, contributing factors, blameless wording) still is."""
 
 
 _DEFAULT_KINDS = (Kind(id="incident", name="Incident", counted=True),)
@@ -150,6 +157,11 @@ class Section(_Part, frozen=True, kw_only=True):
 ACTION_ITEM_KEYS = ("id", "description", "owner", "due", "priority", "category", "verification", "status", "ticket")
 """The keys an action item may have (the report schema describes each); `action_item_fields` says
 from which status each one is required."""
+
+ITEM_KEYS = ("id", "description")
+"""The action item keys that say what the item is, as opposed to what makes it a commitment of ours
+(owner, due, priority, category, status, verification): the only ones required in a report of a kind
+whose response is not the organisation's own (`own_response: false`)."""
 
 NOT_STATED = "not stated"
 """The one explicit value for a fact no source gives: accepted for an action item's `owner`, `due` and
@@ -273,6 +285,11 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
         """The kind `kind_id` ("" for a report that does not say: the first declared); an unknown id,
         which validation refuses, reads as the first kind too."""
         return next((k for k in self.kinds if k.id == kind_id), self.kinds[0])
+
+    def own_response(self, kind_id: str) -> bool:
+        """Whether a report of kind `kind_id` gives the organisation's own roles and action items
+        (`own_response` in handbook.yml; "" and unknown ids read as the first kind, as in `kind`)."""
+        return self.kind(kind_id).own_response
 
     def is_published(self, status_id: str) -> bool:
         """A report is published (in feeds, announcements) from the first enforced status on."""

@@ -28,6 +28,9 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
     impact = report.impact
     facing = impact.get("customer_facing")
     roles = report.roles  # a property that reads the front matter: once
+    kind = tax.kind(report.kind)
+    # The service pages list our own incidents: a case study's or a drill's services are named, not linked.
+    linked = kind.counted
     overdue = [days for days in (days_overdue(item, today) for item in report.actions) if days is not None]
     return {
         "severity": None if severity is None else {
@@ -39,12 +42,13 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
         "references": [{"text": r["text"], "href": safe_url(r["url"]) if r["url"] else None}
                        for r in report.references],
         "status": report.status or None,
-        "kind": None if tax.kind(report.kind).counted else tax.kind(report.kind).name,
+        "kind": None if kind.counted else kind.name,
         "draft": report.status == "draft",
         "numbers": [("Customer impact", _duration(report.impact_duration)),
                     ("Time to resolve", _duration(report.time_to_resolve)),
                     ("Users affected", text(impact.get("users_affected")) or None)],
-        "services": [{"name": name, "href": routes.href(src, routes.service(name))} for name in report.services],
+        "services": [{"name": name, "href": routes.href(src, routes.service(name)) if linked else None}
+                     for name in report.services],
         "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
         "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
                    *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)]],

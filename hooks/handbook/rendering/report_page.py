@@ -8,7 +8,7 @@ from typing import Any
 from handbook.core.problems import Level, Problem
 from handbook.core.paths import stable_name
 from handbook.core.text import clip
-from handbook.reading.model import ActionItem, Report
+from handbook.reading.model import ActionItem, Report, text
 from handbook.queries.worklists import days_overdue
 from handbook.reading.sections import code_flags, normalise
 from handbook.reading.taxonomy import Taxonomy
@@ -89,7 +89,10 @@ def action_view(item: ActionItem, tax: Taxonomy, today: dt.date) -> dict[str, An
     ticket = safe_url(item.ticket) if item.ticket else None
     return {
         "id": item.id, "anchor": action_anchor(item.id), "description": item.description,
-        "status": item.status or None, "verification": item.verification or None, "owner": item.owner or None,
+        # The status as written: an item without one (a case study's, whose source may not say) is not
+        # shown as open, though the worklists count it open so that none of ours is dropped.
+        "status": text(item.raw.get("status")) or None, "verification": item.verification or None,
+        "owner": item.owner or None,
         "priority": item.priority or None, "category": tax.label("category", item.category) if item.category else None,
         "due": item.due_text,
         "overdue_days": days_overdue(item, today),
