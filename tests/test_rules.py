@@ -79,6 +79,11 @@ CASES = [
     Case("not-a-person", "owner: Ada Moreau", "owner: Ops Team", "owner: Ops Team"),
     Case("stray-heading", "## Response\n", "## Response\n\n#inc-bridge was opened at 09:08.\n", "#inc-bridge"),
     Case("broken-link", "## Response\n", "## Response\n\n![the graph](missing-graph.png)\n", "missing-graph"),
+    Case("date-order", "    status: done\n", "    status: done\n    done: 2026-10-01\n", "done: 2026-10-01"),
+    Case("done-while-open", "    status: open\n", "    status: open\n    done: 2026-10-20\n", "done: 2026-10-20"),
+    Case("follow-up", "action_items:\n", "effectiveness_review:\n  held: 2026-12-01\n  outcome: working\n  "
+         "measured: The alert fired in the December game day.\n  follow_up: [AI-7]\n"
+         "action_items:\n", "follow_up: [AI-7]"),
     Case("open-actions-on-closed", "status: reviewed", "status: closed", "status: closed"),
     Case("visibility", "tags: [database]", "tags: [security]", "visibility:"),
     Case("control-character", "title: Checkout requests timed out after a connection-pool change",

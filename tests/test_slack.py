@@ -473,7 +473,8 @@ def _groups(out: str) -> dict[str, set[tuple[str, str]]]:
     groups: dict[str, set[tuple[str, str]]] = {}
     current = None
     for line in out.splitlines():
-        heading = re.match(r"^\*(Overdue action items|Due in the next 14 days|Late for review) \(\d+\)\*$", line)
+        heading = re.match(r"^\*(Overdue action items|Due in the next 14 days|Late for review|"
+                           r"Effectiveness reviews due) \(\d+\)\*$", line)
         if heading:
             current = groups.setdefault(heading.group(1), set())
         elif line.startswith("• ") and current is not None:
@@ -516,6 +517,8 @@ def test_digest_lists_exactly_the_overdue_and_soon_items(project):
             and _business_days_after(dt.date.fromisoformat(r["resolved"][:10]), deadlines[r["severity"]]) < today}
     assert late == {("INC-2026-006", "")}
     assert groups["Late for review"] == late
+    # the examples' effectiveness reviews: INC-2026-001 late, INC-2026-003 due (tests/test_effectiveness.py)
+    assert groups["Effectiveness reviews due"] == {("INC-2026-001", ""), ("INC-2026-003", "")}
     check_mrkdwn(result.out)
     assert f"<{SITE}/actions/|" in result.out
 

@@ -70,6 +70,12 @@ RULES: dict[str, str] = {
                    "file outside the repository or the site, an attachment of a type or size not allowed).",
     "stray-heading": "A body line renders as a heading that is not part of the format: a level-1 heading "
                      "(`#inc-bridge` at the start of a line), or a `##` heading that is not a declared section.",
+    # follow-through
+    "date-order": "A `done:`, `review_meeting:` or effectiveness-review date is before the incident, or the "
+                  "effectiveness review is before the last fix it checks.",
+    "done-while-open": "An action item has a `done:` date but is still open.",
+    "follow-up": "The effectiveness review names a follow-up item the report does not have, or found the fixes "
+                 "not (fully) working and names none.",
     # analysis
     "too-few-factors": "Fewer contributing factors than rules.contributing_factors.min_count.",
     "too-few-layers": "Contributing factors span fewer layers than rules.contributing_factors.min_layers.",
@@ -175,6 +181,7 @@ class ReportChecker:
         own = self.tax.own_response(report.kind)
         self._actions(report, status, source, sink, own)
         self._people(report, source, sink, own)
+        self._effectiveness(report, source, sink)
         if status is not None and status.enforced:
             self._placeholders(report, source, sink)
         if report.id and report.id in report.related:
@@ -284,6 +291,12 @@ class ReportChecker:
             sink.add(line, "bad-date", f"`{where}` is `{value}`, which is not a date.",
                      f"Write the due date as YYYY-MM-DD, for example 2026-12-01; `{NOT_STATED}` when no "
                      f"source gives one, `{LONG_TERM}` when the source calls the item long-term.")
+        elif last in ("done", "review_meeting", "held"):
+            sink.add(line, "bad-date", f"`{where}` is `{value}`, which is not a date.",
+                     "Write it as YYYY-MM-DD, for example 2026-12-01; leave it out while it is not known.")
+        elif len(path) == 3 and path[:2] == ("effectiveness_review", "follow_up"):
+            sink.add(line, "bad-id", f"`{where}` is `{value}`, which is not an action item id "
+                     f"(`{self.tax.ids.action_item_pattern}`).", "Use the id of one of this report's action items.")
         elif last in ("slack", "ticket") or (len(path) >= 2 and path[-2] in ("tickets", "dashboards")):
             sink.add(line, "bad-url", f"`{where}` is not an http or https link.",
                      "Use a full address starting with https://.")
@@ -637,6 +650,56 @@ class ReportChecker:
                          f"The report is `{status.id}` but {', '.join(still_open)} "
                          f"{'is' if len(still_open) == 1 else 'are'} still open.",
                          "Finish or drop (status wont-do) every action item before closing the report.")
+
+    # -- follow-through ------------------------------------------------------------------
+    def _effectiveness(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        """`done:` dates, `review_meeting:` and `effectiveness_review:` against the incident and each other
+        (their form is the schema's)."""
+        started = report.started.date() if report.started else None
+        dated: list[tuple[tuple, str, Any]] = [(("review_meeting",), "review_meeting", report.data.get("review_meeting"))]
+        dated += [(("action_items", item.index, "done"), f"{item.id}'s `done`", item.raw.get("done"))
+                  for item in report.actions]
+        written = report.effectiveness
+        dated.append((("effectiveness_review", "held"), "effectiveness_review.held", written.get("held")))
+        days: dict[tuple, dt.date] = {}
+        for path, name, value in dated:
+            if not isinstance(value, str):
+                continue
+            try:
+                days[path] = parse_date(value)
+            except BadValue as exc:
+                if "no such" in str(exc) or isinstance(exc, OutOfRange):
+                    sink.add(source.line_of(path), "impossible-date", f"{name} is `{value}`: {exc}.",
+                             "Check the day and month.")
+                continue
+            if started and days[path] < started:
+                sink.add(source.line_of(path), "date-order", f"{name} ({value}) is before the incident started "
+                         f"({started.isoformat()}).", "Check the date; it is the day it happened, YYYY-MM-DD.")
+        for item in report.actions:
+            if ("action_items", item.index, "done") in days and item.open:
+                sink.add(source.line_of(("action_items", item.index, "done")), "done-while-open",
+                         f"{item.id} has a `done:` date but its status is `{item.status}`.",
+                         "Set its status to done, or remove the date until it is done.")
+        held = days.get(("effectiveness_review", "held"))
+        categories = self.tax.effectiveness_reviews.categories
+        last_fix = max((days[("action_items", a.index, "done")] for a in report.actions
+                        if a.category in categories and ("action_items", a.index, "done") in days), default=None)
+        if held and last_fix and held < last_fix:
+            sink.add(source.line_of(("effectiveness_review", "held")), "date-order",
+                     f"The effectiveness review ({held.isoformat()}) is before the last fix it checks was done "
+                     f"({last_fix.isoformat()}).", "Check both dates: the review looks at fixes already in place.")
+        follow_up = written.get("follow_up")
+        ids = {text(a.raw.get("id")) for a in report.actions}
+        for index, item_id in enumerate(follow_up if isinstance(follow_up, list) else []):
+            if isinstance(item_id, str) and item_id not in ids:
+                sink.add(source.line_of(("effectiveness_review", "follow_up", index)), "follow-up",
+                         f"`effectiveness_review.follow_up` names `{item_id}`, which is not one of this report's "
+                         "action items.", "Add the item under `action_items`, or correct the id.")
+        outcome = self.tax.outcome(written.get("outcome") if isinstance(written.get("outcome"), str) else None)
+        if outcome is not None and not outcome.working and not follow_up:
+            sink.warn(source.line_of(("effectiveness_review", "outcome")), "follow-up",
+                     f"The effectiveness review found the fixes `{outcome.id}` but names no follow-up item.",
+                     "Add the action items it calls for and list their ids under `follow_up`.")
 
     # -- people --------------------------------------------------------------------------
     def _people(self, report: Report, source: Source, sink: ProblemSink, own: bool) -> None:

@@ -96,6 +96,10 @@ def _url(description: str) -> dict[str, Any]:
             "examples": ["https://tracker.example.com/REL-412"]}
 
 
+def _date(description: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": DATE_PATTERN, "description": description, "examples": ["2026-12-01"]}
+
+
 def _timestamp(description: str) -> dict[str, Any]:
     return {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": description,
             "examples": ["2026-03-04T14:02:00Z", "2026-03-04T15:02:00+01:00"]}
@@ -129,6 +133,7 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "verification": _text("What we will observe once it works."),
             "status": _enum("Where it stands.", [s.id for s in tax.action_statuses]),
             "ticket": _url("Link to the ticket that tracks it."),
+            "done": _date("The day it was done (its fix in place): starts the effectiveness review's clock."),
         },
     }
     factor = {
@@ -211,6 +216,21 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
                     {"type": "object", "required": ["text"], "additionalProperties": False,
                      "properties": {"text": _text("What it is."), "url": _url("Where to read it.")}},
                 ]},
+            },
+            "review_meeting": _date("The day the review meeting was held."),
+            "effectiveness_review": {
+                "type": "object",
+                "description": "The check, some weeks after the fixes are in, that they work.",
+                "additionalProperties": False,
+                "required": ["held", "outcome", "measured"],
+                "properties": {
+                    "held": _date("The day it was held."),
+                    "outcome": _enum("What it found.", [o.id for o in tax.effectiveness_reviews.outcomes]),
+                    "measured": _text("What was measured or observed, and what it showed."),
+                    "follow_up": {"type": "array", "items": _text("Id of an action item of this report.",
+                                                                  pattern=tax.ids.action_item_pattern),
+                                  "description": "The action items it added."},
+                },
             },
             "contributing_factors": {"type": "array", "items": factor,
                                      "description": "What in the system allowed the incident."},

@@ -122,6 +122,14 @@ class ActionItem:
             return None
 
     @property
+    def done_on(self) -> dt.date | None:
+        """The day the item was done (`done:`), or None when not given or not a date."""
+        try:
+            return parse_date(self.raw.get("done"))
+        except BadValue:
+            return None
+
+    @property
     def long_term(self) -> bool:
         """Whether the item is due `long-term`: no date, never overdue."""
         return is_long_term(self.raw.get("due"))
@@ -293,6 +301,20 @@ class Report:
     def resolved(self) -> dt.datetime | None:
         """When the incident was resolved, or None."""
         return _timestamp(self.data.get("resolved"))
+
+    @property
+    def review_meeting(self) -> dt.date | None:
+        """The day of the review meeting (`review_meeting:`), or None when not given or not a date."""
+        try:
+            return parse_date(self.data.get("review_meeting"))
+        except BadValue:
+            return None
+
+    @property
+    def effectiveness(self) -> dict[str, Any]:
+        """`effectiveness_review:` as written ({} when absent): held, outcome, measured, follow_up."""
+        value = self.data.get("effectiveness_review")
+        return value if isinstance(value, dict) else {}
 
     @property
     def date(self) -> dt.date | None:

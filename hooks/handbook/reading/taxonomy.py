@@ -59,6 +59,11 @@ class Severity(_Part, frozen=True, kw_only=True):
     description: str = ""
     review_deadline_business_days: Count | None
     """Business days from resolution to the review meeting; null: no deadline."""
+    effectiveness_review_days: Annotated[tuple[Count, Count], msgspec.Meta(
+        description="[from, until]: the effectiveness review is due from this many days after the fixes are in, "
+                    "and late after the second number.")] | None = None
+    """The window of the effectiveness review, in days after its clock starts (see `EffectivenessReviews`);
+    null: reports of this severity have none."""
 
 
 class Priority(_Part, frozen=True, kw_only=True):
@@ -154,7 +159,8 @@ class Section(_Part, frozen=True, kw_only=True):
     subsections: Texts = ()
 
 
-ACTION_ITEM_KEYS = ("id", "description", "owner", "due", "priority", "category", "verification", "status", "ticket")
+ACTION_ITEM_KEYS = ("id", "description", "owner", "due", "priority", "category", "verification", "status", "ticket",
+                    "done")
 """The keys an action item may have (the report schema describes each); `action_item_fields` says
 from which status each one is required."""
 
@@ -223,6 +229,29 @@ class Rules(_Part, frozen=True, kw_only=True):
     review_warning_business_days: Count
 
 
+class Outcome(_Part, frozen=True, kw_only=True):
+    """What an effectiveness review found."""
+
+    id: Id
+    name: str
+    description: str = ""
+    working: bool = False
+    """The fixes were verified as working (counted as such on the metrics page)."""
+
+
+class EffectivenessReviews(_Part, frozen=True, kw_only=True):
+    """Some weeks after the fixes are in, someone checks that they work and records what was measured."""
+
+    categories: tuple[str, ...] = ("prevent", "detect")
+    """Action-item categories whose completion starts the clock: the day the last of them was done (its
+    `done:` date); a report with none of them starts it on its review meeting (`review_meeting:`)."""
+    done_statuses: tuple[str, ...] = ("done",)
+    """Action-item statuses that mean the fix is in (an item dropped as `wont-do` is not waited for)."""
+    outcomes: Annotated[tuple[Outcome, ...], msgspec.Meta(min_length=1)] = (
+        Outcome(id="working", name="Working", working=True), Outcome(id="partly", name="Partly working"),
+        Outcome(id="not-working", name="Not working"))
+
+
 Suffix = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,16}$", description="A file suffix, without the dot.")]
 
 
@@ -258,6 +287,7 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     """The keys every action item must give, each from its status on."""
     rules: Rules
     attachments: Attachments = msgspec.field(default_factory=Attachments)
+    effectiveness_reviews: EffectivenessReviews = msgspec.field(default_factory=EffectivenessReviews)
     limits: Limits = msgspec.field(default_factory=Limits)
 
     def severity(self, sev_id: str | None) -> Severity | None:
@@ -280,6 +310,10 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     def status_rank(self, status_id: str) -> int:
         """The status's position in the declared order (unknown statuses first)."""
         return next((i for i, s in enumerate(self.statuses) if s.id == status_id), -1)
+
+    def outcome(self, outcome_id: str | None) -> Outcome | None:
+        """The effectiveness-review outcome with id `outcome_id`, or None."""
+        return next((o for o in self.effectiveness_reviews.outcomes if o.id == outcome_id), None)
 
     def kind(self, kind_id: str) -> Kind:
         """The kind `kind_id` ("" for a report that does not say: the first declared); an unknown id,
@@ -459,6 +493,20 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
             sink.add(_line(lines, ("action_item_fields", index, "id")), "taxonomy",
                      f"`{field.id}` is not an action item key.",
                      (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(ACTION_ITEM_KEYS)}.")
+    reviews = tax.effectiveness_reviews
+    for key, known in (("categories", [c.id for c in tax.action_categories]),
+                       ("done_statuses", [s.id for s in tax.action_statuses])):
+        for index, value in enumerate(getattr(reviews, key)):
+            if value not in known:
+                sink.add(_line(lines, ("effectiveness_reviews", key, index)), "taxonomy",
+                         f"effectiveness_reviews.{key} names `{value}`, which is not declared.",
+                         f"Use one of: {', '.join(known)}.")
+    for index, severity in enumerate(tax.severities):
+        window = severity.effectiveness_review_days
+        if window is not None and window[0] > window[1]:
+            sink.add(_line(lines, ("severities", index, "effectiveness_review_days")), "taxonomy",
+                     f"{severity.id}'s effectiveness review window [{window[0]}, {window[1]}] ends before it starts.",
+                     "Write the first day first: [30, 90].")
     if tax.visibilities.default not in tax.visibilities.levels:
         sink.add(_line(lines, ("visibilities", "default")), "taxonomy",
                  f"The default visibility `{tax.visibilities.default}` is not one of the levels.",
@@ -474,6 +522,7 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
         ("action_statuses", tax.action_statuses), ("contributing_factor_layers", tax.contributing_factor_layers),
         ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections),
         ("action_item_fields", tax.action_item_fields))
+    listed += (("effectiveness_reviews.outcomes", reviews.outcomes),)
     for name, entries in listed:
         seen: set[str] = set()
         for index, entry in enumerate(entries):

@@ -35,7 +35,8 @@ class HandbookTables:
     """One method per macro; each returns a Markdown table built from the taxonomy."""
 
     MACROS = ("severity_table", "priority_table", "category_table", "layer_table", "status_table",
-              "section_table", "role_table", "review_deadline", "duration_table")
+              "section_table", "role_table", "review_deadline", "duration_table", "effectiveness_table",
+              "outcome_table")
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.tax = taxonomy
@@ -101,3 +102,17 @@ class HandbookTables:
         """The durations every page, message and metric uses, with how each is measured."""
         return _table(["Duration", "From", "To", "What it measures"],
                       [[d.label, _code(d.start), _code(" or else ".join(d.ends)), d.meaning] for d in DURATIONS])
+
+    def effectiveness_table(self) -> str:
+        """Each severity's effectiveness-review window, in days after the fixes are in."""
+        return _table(["Severity", "Effectiveness review due", "Late after"],
+                      [[s.id, "not required" if s.effectiveness_review_days is None else
+                        f"from {_days(s.effectiveness_review_days[0], 'day')} after the fixes are in",
+                        "" if s.effectiveness_review_days is None else _days(s.effectiveness_review_days[1], "day")]
+                       for s in self.tax.severities])
+
+    def outcome_table(self) -> str:
+        """The outcomes an effectiveness review records."""
+        return _table(["Outcome", "Written as", "Meaning", "Counted as verified working"],
+                      [[o.name, _code(o.id), o.description, "yes" if o.working else "no"]
+                       for o in self.tax.effectiveness_reviews.outcomes])

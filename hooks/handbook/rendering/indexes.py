@@ -17,8 +17,10 @@ from handbook.core.paths import stable_name
 from handbook.core.timestamps import format_duration
 from handbook.queries.worklists import (SOON_DAYS, OpenItem, by_owner, days_overdue, group_by_due, newest_first,
                                         open_items, review_queue)
+from handbook.queries.effectiveness import reviews_due
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.follow_through import effectiveness_view
 from handbook.rendering.page import Page
 from handbook.rendering.report_page import action_anchor
 from handbook.rendering.routes import Routes
@@ -157,10 +159,20 @@ def review_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
                      "deadline": due.deadline.isoformat(), "days_late": max(0, -due.business_days_left),
                      "due_today": due.business_days_left == 0 and due.deadline <= today,
                      "days_left": due.business_days_left})
-    return _page("Review queue", "Reports whose review meeting is due or late.", "review.html",
-                 rows=rows, today=today.isoformat(), warning_days=tax.rules.review_warning_business_days,
+    checks = [{"id": e.report.key, "href": routes.href(src, routes.report(e.report.key)), "title": e.report.title,
+               "owner": e.report.owner or None, "severity": _severity(e.report, tax),
+               "started": e.started.isoformat() if e.started else None,
+               "due_from": e.due_from.isoformat() if e.due_from else None,
+               "due_by": e.due_by.isoformat() if e.due_by else None, "view": effectiveness_view(e, today),
+               "days_late": e.days_late(today)} for e in reviews_due(reports, tax, today)]
+    return _page("Review queue", "Reports whose review meeting or effectiveness review is due or late.",
+                 "review.html", rows=rows, checks=checks, today=today.isoformat(),
+                 categories=" or ".join(tax.label("category", c).lower() for c in tax.effectiveness_reviews.categories),
+                 warning_days=tax.rules.review_warning_business_days,
                  deadlines=[(s.id, s.review_deadline_business_days) for s in tax.severities
-                            if s.review_deadline_business_days is not None])
+                            if s.review_deadline_business_days is not None],
+                 windows=[(s.id, *s.effectiveness_review_days) for s in tax.severities
+                          if s.effectiveness_review_days is not None])
 
 
 def library_page(reports: list[Report], tax: Taxonomy, routes: Routes) -> Page:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from handbook.core.timestamps import format_duration
+from handbook.queries.effectiveness import held_reviews, reviews_due
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.charts import LAYOUTS, Series, horizontal_bars, line_chart, stacked_bars
@@ -86,6 +87,17 @@ def _median_duration(values: list[dt.timedelta]) -> dt.timedelta:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _verified(reports: list[Report], tax: Taxonomy, today: dt.date) -> dict[str, str | None]:
+    """The tile of fixes verified as working: of the effectiveness reviews held, how many found them working,
+    and how many are due or late."""
+    held = held_reviews(reports, tax, today)
+    working = sum(1 for e in held if e.outcome and e.outcome.working)
+    waiting = len(reviews_due(reports, tax, today))
+    note = f"{working} of {_count(len(held), 'review')} held" + (f"; {waiting} due or late" if waiting else "")
+    return {"label": "Fixes verified as working", "value": f"{100 * working / len(held):.0f}%" if held else "—",
+            "note": note}
+
+
 def _summary(reports: list[Report], tax: Taxonomy, today: dt.date, definitions_href: str) -> list[str]:
     ttd = [r.time_to_detect for r in reports if r.time_to_detect is not None]
     ttr = [r.time_to_resolve for r in reports if r.time_to_resolve is not None]
@@ -99,6 +111,7 @@ def _summary(reports: list[Report], tax: Taxonomy, today: dt.date, definitions_h
          "note": f"n = {_count(len(ttr), 'incident')}"},
         {"label": "Action items closed", "value": f"{100 * closed / len(items):.0f}%" if items else "—",
          "note": f"{closed} of {_count(len(items), 'item')}"},
+        _verified(reports, tax, today),
     ]
     severities = [{"id": s.id, "rank": rank, "count": sum(1 for r in reports if r.severity == s.id)}
                   for rank, s in enumerate(tax.severities, 1)]

@@ -12,10 +12,12 @@ import datetime as dt
 from typing import Any
 
 from handbook.core.timestamps import format_duration
+from handbook.queries.effectiveness import effectiveness
 from handbook.queries.worklists import days_overdue
 from handbook.reading.durations import BY_KEY
 from handbook.reading.model import Report, text
 from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.follow_through import effectiveness_view
 from handbook.rendering.markup import safe_url, url_label
 from handbook.rendering.routes import Routes
 
@@ -51,14 +53,25 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
                      for name in report.services],
         "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
         "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
-                   *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)]],
+                   *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)],
+                   *([("Review meeting", _day(report.review_meeting))] if _reviewed(report, tax) else [])],
         "clock": _clock(report),
         "visibility": report.visibility or None,
         "facts": [("Customer-facing", "yes" if facing is True else "no" if facing is False else None),
                   ("Data impact", text(impact.get("data_impact")) or None),
                   ("Tags", ", ".join(report.tags) or None)],
         "links": _links(report.links),
+        "effectiveness": effectiveness_view(found, today) if (found := effectiveness(report, tax, today)) else None,
     }
+
+
+def _reviewed(report: Report, tax: Taxonomy) -> bool:
+    status = tax.status(report.status)
+    return bool(status and status.reviewed and tax.kind(report.kind).counted)
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _duration(value: dt.timedelta | None) -> str | None:

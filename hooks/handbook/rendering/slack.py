@@ -21,6 +21,7 @@ from handbook.core.problems import ProblemSink
 from handbook.core.timestamps import format_duration
 from handbook.queries.audience import audience_may_read
 from handbook.queries.audience import counted
+from handbook.queries.effectiveness import Effectiveness, State, reviews_due
 from handbook.queries.worklists import SOON_DAYS, OpenItem, ReviewDue, group_by_due, open_items, review_queue
 from handbook.reading.model import Report, text
 from handbook.reading.source import parse_source
@@ -190,11 +191,13 @@ class Digest:
     overdue: list[OpenItem]
     soon: list[OpenItem]
     late_reviews: list[ReviewDue]
+    effectiveness: list[Effectiveness] = field(default_factory=list)
+    """Effectiveness reviews due or late."""
 
     @property
     def empty(self) -> bool:
         """Whether the digest has nothing to say."""
-        return not (self.overdue or self.soon or self.late_reviews)
+        return not (self.overdue or self.soon or self.late_reviews or self.effectiveness)
 
 
 def collect_digest(reports: list[Report], tax: Taxonomy, today: dt.date) -> Digest:
@@ -203,7 +206,7 @@ def collect_digest(reports: list[Report], tax: Taxonomy, today: dt.date) -> Dige
     reports = counted(reports, tax)
     groups = group_by_due(open_items(reports, tax), today)
     late = [due for due in review_queue(reports, tax, today) if due.business_days_left < 0]
-    return Digest(today, groups["overdue"], groups["soon"], late)
+    return Digest(today, groups["overdue"], groups["soon"], late, reviews_due(reports, tax, today))
 
 
 def _days(count: int, unit: str = "day") -> str:
@@ -234,6 +237,14 @@ def _review_line(due: ReviewDue, site_url: str) -> str:
             f"({_days(late, 'business day')} late)")
 
 
+def _effectiveness_line(e: Effectiveness, site_url: str, today: dt.date) -> str:
+    r = e.report
+    by = e.due_by.isoformat() if e.due_by else "a date not known"
+    when = f"was due by {by} ({_days(e.days_late(today))} late)" if e.state is State.LATE else f"due by {by}"
+    return (f"• {link(report_url(site_url, r.key), r.key, 60)} {clip(r.title, 100)} · "
+            f"{clip(r.owner, 60) or 'no owner'} · effectiveness review {when}")
+
+
 def _more(count: int, url: str, page: str) -> str:
     href = safe_url(url)
     where = f"<{href.translate(_ESCAPES)}>" if href and "|" not in href else f"the {page} page"
@@ -241,19 +252,21 @@ def _more(count: int, url: str, page: str) -> str:
 
 
 def digest_message(digest: Digest, site_url: str) -> Message:
-    """The weekly digest: overdue items, items due soon, reviews that are late."""
+    """The weekly digest: overdue items, items due soon, reviews that are late, effectiveness reviews due."""
     today = digest.today
     base = site_url.rstrip("/")
     actions_url, review_url = f"{base}/actions/", f"{base}/review/"
     heading = f"Postmortem digest · {today.isoformat()}"
     if digest.empty:
         line = (f"{heading}: no action item is overdue or due in the next {SOON_DAYS} days, "
-                "and no report is late for review.")
+                "no report is late for review, and no effectiveness review is due.")
         return Message("digest", line, line, [{"type": "section", "text": _mrkdwn(line)}])
 
     summary = (f"{_plural(len(digest.overdue), 'overdue action item')} · "
                f"{len(digest.soon)} due in the next {SOON_DAYS} days · "
-               f"{_plural(len(digest.late_reviews), 'report')} late for review")
+               f"{_plural(len(digest.late_reviews), 'report')} late for review" +
+               (f" · {_plural(len(digest.effectiveness), 'effectiveness review')} due"
+                if digest.effectiveness else ""))
     groups: list[tuple[str, list[str], str, str]] = [
         (f"Overdue action items ({len(digest.overdue)})",
          [_item_line(o, site_url, today) for o in digest.overdue], actions_url, "open action items"),
@@ -261,6 +274,8 @@ def digest_message(digest: Digest, site_url: str) -> Message:
          [_item_line(o, site_url, today) for o in digest.soon], actions_url, "open action items"),
         (f"Late for review ({len(digest.late_reviews)})",
          [_review_line(d, site_url) for d in digest.late_reviews], review_url, "review queue"),
+        (f"Effectiveness reviews due ({len(digest.effectiveness)})",
+         [_effectiveness_line(e, site_url, today) for e in digest.effectiveness], review_url, "review queue"),
     ]
     text_lines = [f"*{heading}*", summary]
     blocks: list[dict[str, Any]] = [_header(heading), {"type": "section", "text": _mrkdwn(summary)}]
