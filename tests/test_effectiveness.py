@@ -135,9 +135,9 @@ def test_the_site_shows_each_state_where_people_look(example_site):
     late, INC-2025-002 with done items but no `done:` dates."""
     assert "Working Effectiveness review held 2025-10-01. Measured: In September" in \
         _text(example_site, "incidents/INC-2025-001/index.html")
-    assert "due Effectiveness review due now, by 2026-12-28 (fixes in on 2026-09-29)." in \
+    assert "due Effectiveness review due by 2026-12-28." in \
         _text(example_site, "incidents/INC-2026-003/index.html")
-    assert "late Effectiveness review late: it was due by 2026-05-05, 199 days ago." in \
+    assert "late Effectiveness review 199 days late." in \
         _text(example_site, "incidents/INC-2026-001/index.html")
     assert "when it is due is not known; the report does not give the day AI-1 and AI-2 were done" in \
         _text(example_site, "incidents/INC-2025-002/index.html")

@@ -38,11 +38,9 @@ def effectiveness_view(e: Effectiveness, today: dt.date) -> dict[str, Any]:
         view.update(badge="scheduled", text=f"Effectiveness review due from {_date(e.due_from)} to {_date(e.due_by)} "
                                             f"(fixes in on {_date(e.started)}).")
     elif e.state is State.DUE:
-        view.update(badge="due", text=f"Effectiveness review due now, by {_date(e.due_by)} "
-                                      f"(fixes in on {_date(e.started)}).")
-    else:
-        view.update(badge="late", text=f"Effectiveness review late: it was due by {_date(e.due_by)}, "
-                                       f"{_days(e.days_late(today))} ago.")
+        view.update(badge="due", text=f"Effectiveness review due by {_date(e.due_by)}.")
+    else:  # short, to share the header's line with the overdue items: the review queue gives the dates
+        view.update(badge="late", text=f"Effectiveness review {_days(e.days_late(today))} late.")
     return view
 
 

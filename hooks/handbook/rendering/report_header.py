@@ -53,9 +53,10 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
                      for name in report.services],
         "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
         "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
-                   *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)],
-                   *([("Review meeting", _day(report.review_meeting))] if _reviewed(report, tax) else [])],
+                   *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)]],
         "clock": _clock(report),
+        # after the clock; only for a report past its review meeting (None: the report does not say when)
+        "review_meeting": {"when": _day(report.review_meeting)} if _reviewed(report, tax) else None,
         "visibility": report.visibility or None,
         "facts": [("Customer-facing", "yes" if facing is True else "no" if facing is False else None),
                   ("Data impact", text(impact.get("data_impact")) or None),
