@@ -117,3 +117,46 @@ def test_slack_counts_only_real_dates_as_overdue(project):
     assert digest.code == 0, digest.output
     assert "Overdue action items (1)" in digest.out and "AI-3" in digest.out
     assert "AI-2" not in digest.out and "AI-4" not in digest.out
+
+
+# -- a timestamp no source gives ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def undetected(tmp_path_factory) -> Path:
+    """A reviewed report whose source does not say when the problem was detected, built as a site."""
+    project = copy_project(tmp_path_factory.mktemp("undetected"), examples=False)
+    text = (FIXTURES / "valid.md").read_text(encoding="utf-8")
+    (project / "postmortems" / "report.md").write_text(
+        text.replace("detected: 2026-10-05T09:07:00Z", "detected: Not Stated"), encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    return project
+
+
+def test_detected_not_stated_is_valid_and_its_durations_read_not_known(undetected):
+    assert handbook(undetected, "validate", "--strict").code == 0
+    page = BeautifulSoup((undetected / "site/incidents/INC-2026-101/index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    clock = " ".join(page.select_one(".pm-clock").get_text(" ").split())
+    assert "Detected Not Stated (time to detect: not known )" in clock
+    assert "Mitigated 09:40 (time to mitigate: not known )" in clock  # it is measured from detection
+    record = json.loads((undetected / "site/incidents.json").read_text(encoding="utf-8"))["incidents"][0]
+    assert (record["detected"], record["not_stated"], record["durations_seconds"]["time_to_detect"]) == \
+        (None, ["detected"], None)
+    metrics = " ".join(BeautifulSoup((undetected / "site/metrics/index.html").read_text(encoding="utf-8"),
+                                     "html.parser").get_text(" ").split())
+    assert "Median time to detect — n = 0 incidents" in metrics
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("detected", "unknown", "`not stated` when no source gives it"),   # the one word for it, as for items
+    ("started", "not stated", "with a time zone"),                      # the start makes it an incident
+    ("resolved", "not stated", "with a time zone"),
+])
+def test_other_words_and_other_timestamps_are_refused(tmp_path, key, value, words):
+    project = copy_project(tmp_path, examples=False)
+    text = (FIXTURES / "valid.md").read_text(encoding="utf-8")
+    old = next(line for line in text.split("\n") if line.startswith(f"{key}:"))
+    (project / "postmortems" / "report.md").write_text(text.replace(old, f"{key}: {value}"), encoding="utf-8")
+    result = handbook(project, "validate")
+    assert result.code == 1 and f"report.md:{text.split(chr(10)).index(old) + 1}" in result.output, result.output
+    assert "bad-timestamp" in result.output and words in result.output and "Traceback" not in result.output

@@ -16,7 +16,7 @@ from handbook.checks.schema import build_schema
 from handbook.core.problems import ProblemSink
 from handbook.core.text import plain_text
 from handbook.core.timestamps import BadValue, OutOfRange, add_days, parse_date, parse_timestamp
-from handbook.reading.model import TIMESTAMP_FIELDS, ActionItem, Factor, Report, text
+from handbook.reading.model import TIMESTAMP_FIELDS, TIMESTAMPS_NOT_STATED, ActionItem, Factor, Report, text
 from handbook.reading.links import find_links
 from handbook.reading.schemacheck import SchemaCheck
 from handbook.reading.sections import literal_flags, normalise, parse_body
@@ -236,6 +236,8 @@ class ReportChecker:
                 hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}."
                 sink.add(line, "unknown-value", f"`{where}` is `{text(error.instance)}`, which handbook.yml does not "
                          "declare.", hint + " (The list is declared in handbook.yml.)", always_error=always)
+            elif kind == "anyOf" and path and path[-1] in TIMESTAMPS_NOT_STATED:
+                self._pattern(path, where, line, error.instance, sink)
             elif kind == "anyOf" and path and path[-1] == "priority":
                 allowed = [p.id for p in self.tax.priorities]
                 close = difflib.get_close_matches(str(error.instance), allowed, n=1)
@@ -286,7 +288,8 @@ class ReportChecker:
             except BadValue as exc:
                 sink.add(line, "bad-timestamp", f"`{where}` is `{value}`: {exc}.",
                          "Write an ISO 8601 timestamp with a time zone, such as 2026-03-04T14:02:00Z "
-                         "or 2026-03-04T15:02:00+01:00.")
+                         "or 2026-03-04T15:02:00+01:00" + (f"; `{NOT_STATED}` when no source gives it."
+                                                           if last in TIMESTAMPS_NOT_STATED else "."))
         elif last == "due":
             sink.add(line, "bad-date", f"`{where}` is `{value}`, which is not a date.",
                      f"Write the due date as YYYY-MM-DD, for example 2026-12-01; `{NOT_STATED}` when no "

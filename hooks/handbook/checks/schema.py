@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from handbook.core.timestamps import DATE_PATTERN, TIMESTAMP_PATTERN
+from handbook.reading.model import TIMESTAMPS_NOT_STATED
 from handbook.reading.taxonomy import ITEM_KEYS, LONG_TERM, NOT_STATED, Taxonomy
 
 URL_PATTERN = r"^https?://[^\s<>\"]+$"
@@ -100,6 +101,17 @@ def _date(description: str) -> dict[str, Any]:
     return {"type": "string", "pattern": DATE_PATTERN, "description": description, "examples": ["2026-12-01"]}
 
 
+def _maybe_not_stated(key: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The timestamp `key`, or `not stated` when it is one a source may not give (`TIMESTAMPS_NOT_STATED`)."""
+    if key not in TIMESTAMPS_NOT_STATED:
+        return schema
+    return {"anyOf": [{k: v for k, v in schema.items() if k != "description"},
+                      {"type": "string", "pattern": f"^{NOT_STATED_PATTERN}$"}],
+            "description": schema["description"] + f" `{NOT_STATED}` when no source gives it (the durations that "
+                                                   "need it then read \"not known\").",
+            "examples": [*schema.get("examples", []), NOT_STATED]}
+
+
 def _timestamp(description: str) -> dict[str, Any]:
     return {"type": "string", "pattern": TIMESTAMP_PATTERN, "description": description,
             "examples": ["2026-03-04T14:02:00Z", "2026-03-04T15:02:00+01:00"]}
@@ -173,8 +185,9 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "services": {**_texts("Affected services."), "minItems": 1},
             "tags": _texts("Free-form tags."),
             "started": _timestamp("When impact began."),
-            "detected": _timestamp("When we knew something was wrong."),
-            "mitigated": _timestamp("When the mitigation that stopped the harm took effect."),
+            "detected": _maybe_not_stated("detected", _timestamp("When we knew something was wrong.")),
+            "mitigated": _maybe_not_stated("mitigated", _timestamp("When the mitigation that stopped the harm "
+                                                                   "took effect.")),
             "impact_ended": _timestamp("When customer impact ended, when that is later than `mitigated` "
                                        "(caches refilling, queues draining); optional."),
             "resolved": _timestamp("When the incident was closed."),

@@ -25,6 +25,10 @@ from handbook.reading.timeline import Entry
 
 TIMESTAMP_FIELDS = ("started", "detected", "mitigated", "impact_ended", "resolved")
 """The report's timestamps, in the order they must keep (`impact_ended` is optional)."""
+TIMESTAMPS_NOT_STATED = ("detected", "mitigated")
+"""The timestamps a source often does not give (a public write-up of someone else's outage): `not stated`
+is accepted for these, and every duration that needs one reads "not known". The start and the end of
+an incident are what makes it one, so `started` and `resolved` are always required."""
 
 
 def text(value: Any) -> str:

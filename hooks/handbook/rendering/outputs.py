@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 
 from handbook.core.text import clip, drop_bad
 from handbook.core.timestamps import format_duration
-from handbook.reading.model import Report
-from handbook.reading.taxonomy import NOT_STATED_KEYS, Taxonomy
+from handbook.reading.model import TIMESTAMPS_NOT_STATED, Report
+from handbook.reading.taxonomy import NOT_STATED_KEYS, Taxonomy, is_not_stated
 from handbook.rendering.cards import HEIGHT, WIDTH, Card
 from handbook.rendering.markup import safe_url
 from handbook.rendering.report_page import report_description
@@ -59,6 +59,8 @@ def report_record(report: Report, tax: Taxonomy, site_url: str, today: dt.date) 
         "mitigated": _iso(report.mitigated),
         "impact_ended": _iso(report.impact_ended),
         "resolved": _iso(report.resolved),
+        # the timestamps the report gives as `not stated` (null above, like an unreadable one)
+        "not_stated": [key for key in TIMESTAMPS_NOT_STATED if is_not_stated(report.data.get(key))],
         "durations_seconds": {
             "time_to_detect": _seconds(report.time_to_detect),
             "time_to_mitigate": _seconds(report.time_to_mitigate),
