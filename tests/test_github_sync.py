@@ -309,6 +309,51 @@ def test_apply_opens_one_issue_per_item_writes_each_ticket_and_is_idempotent(see
     assert (project / LEDGER).read_text(encoding="utf-8") == after
 
 
+def test_pull_records_the_states_and_the_site_and_validation_show_disagreements(seeded):
+    hub, project = seeded
+    assert handbook(project, "sync", "github", "--apply", env=env()).code == 0
+    hub.by_number(7).update(state="closed", state_reason="completed")  # AI-2 is open in the report
+    hub.by_number(6).update(state="open", state_reason=None)  # AI-1 is done in the report
+    result = handbook(project, "sync", "github", "--pull", env=env())
+    assert result.code == 0, result.output
+    assert_secret_kept(result.out, result.err, project=project)
+    state = json.loads((project / "tracker" / "github.json").read_text(encoding="utf-8"))
+    base = f"{hub.base}/{REPO}/issues"
+    assert state == {"repository": REPO, "issues": {
+        f"{base}/6": {"number": 6, "state": "open", "item": "INC-2026-006/AI-1"},
+        f"{base}/7": {"number": 7, "state": "closed", "item": "INC-2026-006/AI-2"},
+        f"{base}/4": {"number": 4, "state": "open", "item": "INC-2026-006/AI-3"},
+        f"{base}/8": {"number": 8, "state": "open", "item": "INC-2026-006/AI-4"}}}
+    assert "Wrote tracker/github.json: 4 linked issue(s), 3 open and 1 closed." in result.out
+    assert "INC-2026-006 AI-2 is `open`, but its issue #7 is closed in GitHub." in result.out
+    assert "INC-2026-006 AI-1 is `done`, but its issue #6 is still open in GitHub." in result.out
+    same = handbook(project, "sync", "github", "--pull", env=env())
+    assert "tracker/github.json is up to date" in same.out
+
+    check = handbook(project, "validate", "--format", "json")
+    assert check.code == 0, check.output
+    problems = [p for p in json.loads(check.out)["problems"] if p["rule"] == "tracker-disagrees"]
+    lines = (project / LEDGER).read_text(encoding="utf-8").splitlines()
+    status_lines = [n for n, line in enumerate(lines, 1) if line.strip().startswith("status:") and n > 40]
+    assert sorted((p["line"], p["level"]) for p in problems) == [(status_lines[0], "warning"),
+                                                                 (status_lines[1], "warning")]
+    assert all(p["file"] == LEDGER and "handbook sync github --pull" in p["hint"] for p in problems)
+    assert handbook(project, "validate", "--strict").code == 1
+
+    built = mkdocs(project, "build", "-d", "site")
+    assert built.code == 0, built.output
+    page = BeautifulSoup((project / "site" / "actions" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    section = page.find(id="tracker")
+    assert section is not None
+    table = section.find_next("table")
+    rows = [" ".join(td.get_text(" ", strip=True) for td in tr.find_all("td")) for tr in table.find_all("tr")[1:]]
+    assert len(rows) == 2
+    assert any("AI-1" in r and "done" in r and "#6 open" in r for r in rows), rows
+    assert any("AI-2" in r and "open" in r and "#7 closed" in r for r in rows), rows
+    issue_cells = page.find_all(attrs={"data-label": "Issue"})
+    assert any("#8 open" in c.get_text(" ", strip=True) for c in issue_cells)
+
+
 # -- errors ------------------------------------------------------------------------------------------
 def test_a_missing_token_and_a_missing_repository_are_named(seeded):
     hub, project = seeded
