@@ -430,3 +430,45 @@ def test_plain_http_to_another_machine_is_refused(tmp_path):
     result = handbook(project, "sync", "github", env=env())
     assert result.code == 2
     assert "github.api_url `http://github.example.com/api/v3` is not an https address" in result.err
+
+
+# -- the edit of a report ----------------------------------------------------------------------------
+URL = "https://github.com/larkspur/postmortems/issues/7"
+EDITS = [
+    # compact items, a comment after the last key, a block scalar, an empty ticket to fill in
+    ("---\nid: INC-1\naction_items:\n- id: AI-1\n  description: |\n    Two\n    lines.\n\n  # kept where it is\n"
+     "- id: AI-2\n  ticket:   # to come\n---\nBody\n",
+     0, "AI-1",
+     "---\nid: INC-1\naction_items:\n- id: AI-1\n  description: |\n    Two\n    lines.\n\n  ticket: " + URL +
+     "\n  # kept where it is\n- id: AI-2\n  ticket:   # to come\n---\nBody\n"),
+    ("---\nid: INC-1\naction_items:\n- id: AI-1\n- id: AI-2\n  ticket:   # to come\n---\n", 1, "AI-2",
+     "---\nid: INC-1\naction_items:\n- id: AI-1\n- id: AI-2\n  ticket: " + URL + "   # to come\n---\n"),
+    # indented items with a nested list as the last value, CRLF line endings kept
+    ("---\r\nid: INC-1\r\naction_items:\r\n  - id: AI-1\r\n    tags:\r\n      - a\r\n  - id: AI-2\r\n---\r\n", 0,
+     "AI-1", "---\r\nid: INC-1\r\naction_items:\r\n  - id: AI-1\r\n    tags:\r\n      - a\r\n    ticket: " + URL +
+     "\r\n  - id: AI-2\r\n---\r\n"),
+    # the last item of the front matter, its value quoted over two lines
+    ('---\nid: INC-1\naction_items:\n  - id: AI-1\n    status: "open\n      still"\n---\n', 0, "AI-1",
+     '---\nid: INC-1\naction_items:\n  - id: AI-1\n    status: "open\n      still"\n    ticket: ' + URL + "\n---\n"),
+]
+
+
+@pytest.mark.parametrize("before,index,item,after", EDITS)
+def test_the_ticket_is_one_line_added_to_its_item(before, index, item, after):
+    from handbook.reading.ticket_edit import add_ticket
+
+    assert add_ticket(before, index, item, URL) == after
+
+
+@pytest.mark.parametrize("text,index,item,url,why", [
+    ("---\nid: INC-1\naction_items:\n- {id: AI-1, status: open}\n---\n", 0, "AI-1", URL, "written on one line"),
+    ("---\nid: INC-1\naction_items:\n- id: AI-1\n  ticket: " + URL + "\n---\n", 0, "AI-1", URL, "already has a ticket"),
+    ("---\nid: INC-1\naction_items:\n- id: AI-2\n---\n", 0, "AI-1", URL, "no longer `AI-1`"),
+    ("---\nid: INC-1\naction_items:\n- id: AI-1\n---\n", 1, "AI-1", URL, "no action item number 2"),
+    ("---\nid: INC-1\naction_items:\n- id: AI-1\n---\n", 0, "AI-1", URL + "\nstatus: done", "not an http(s) address"),
+])
+def test_an_item_that_one_line_cannot_extend_is_refused(text, index, item, url, why):
+    from handbook.reading.ticket_edit import EditError, add_ticket
+
+    with pytest.raises(EditError, match=re.escape(why)):
+        add_ticket(text, index, item, url)

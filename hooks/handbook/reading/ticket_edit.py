@@ -38,8 +38,8 @@ def add_ticket(text: str, index: int, item_id: str, url: str) -> str:
     """`text`, a report, with `ticket: url` added to action item number `index` (from 0), whose id must
     be `item_id`. Raises EditError when the item is not where it was, already has a ticket, or is
     written in a form one inserted line cannot extend (a flow mapping `{...}`)."""
-    if re.search(r"[\s\"\\]", url):
-        raise EditError("the issue's address holds a space, a quote or a backslash")
+    if not re.fullmatch(r"https?://[^\s\"\\]+", url):
+        raise EditError("the issue's address is not an http(s) address without spaces, quotes or backslashes")
     crlf = "\r\n" in text
     plain = text.replace("\r\n", "\n")
     if "\r" in plain:
