@@ -472,3 +472,21 @@ def test_an_item_that_one_line_cannot_extend_is_refused(text, index, item, url, 
 
     with pytest.raises(EditError, match=re.escape(why)):
         add_ticket(text, index, item, url)
+
+
+def test_an_item_that_cannot_take_its_ticket_gets_no_issue(seeded):
+    hub, project = seeded
+    text = (FIXTURES / "valid.md").read_text(encoding="utf-8").replace("id: INC-2026-101", "id: INC-2026-102")
+    start = text.index("  - id: AI-2\n")
+    text = text[:start] + "  - {id: AI-2, description: Alert on pool use, owner: Ben Ito, due: 2026-11-01, " \
+        "priority: P3, category: detect, verification: The alert fires in the monthly game day, status: open}\n" \
+        + text[text.index("---\n", start):]
+    (project / "postmortems" / "flow.md").write_text(text, encoding="utf-8")
+    assert handbook(project, "validate", "postmortems/flow.md").code == 0
+    result = handbook(project, "sync", "github", "--apply", env=env())
+    assert result.code == 1, result.output
+    assert "INC-2026-102 AI-2: skipped: the item is written on one line as `{...}`" in result.err
+    titles = [c["title"] for c in hub.created]
+    assert any(t.startswith("INC-2026-102 AI-1:") for t in titles)
+    assert not any(t.startswith("INC-2026-102 AI-2:") for t in titles)
+    assert "closed issue #" in result.out and "as completed, as the item is `done`" in result.out

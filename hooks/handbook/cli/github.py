@@ -159,14 +159,18 @@ def _one(client: GitHubIssues | None, step: _Step, apply_: bool, done: list[str]
     elif not assignee and tracked.item.owner:
         note = f" (no assignee: `{tracked.item.owner}` is not in github.assignees)"
     what = f"labels: {', '.join(text.labels) or 'none'}; assignee: {assignee or 'none'}{note}"
-    closing = f", then close it as {text.close_as} (the item is `{tracked.item.status}`)" if text.close_as else ""
+    closing = (f", then close it as {text.close_as.replace('_', ' ')} (the item is `{tracked.item.status}`)"
+               if text.close_as else "")
     if not apply_ or client is None:
         click.echo(f"{step.where}: {name}: would open \"{text.title}\" ({what}){closing}")
         return 0
     issue = client.create(text.title, text.body, text.labels, assignee)
-    if text.close_as:
+    failed = _write(step, issue, done, f"opened issue #{issue.number} ({what})")
+    if text.close_as:  # after the ticket is written: should closing fail, `--pull` shows the open issue
         client.close(issue.number, text.close_as)
-    return _write(step, issue, done, f"opened issue #{issue.number} ({what}){closing.replace('then close', 'closed')}")
+        click.echo(f"{step.where}: {name}: closed issue #{issue.number} as {text.close_as.replace('_', ' ')}, "
+                   f"as the item is `{tracked.item.status}`.")
+    return failed
 
 
 def _write(step: _Step, issue: Issue, done: list[str], said: str) -> int:
@@ -223,11 +227,17 @@ def _edited(path: Path, tracked: Tracked, url: str) -> tuple[str, bytes]:
 
 def _replace(path: Path, data: bytes) -> None:
     """Write `data` to `path` at once: a reader sees the old file or the new one, never half of it."""
+    if path.exists():
+        mode = path.stat().st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -273,7 +283,7 @@ def _pull(client: GitHubIssues, config: GitHub, reports: list[Report], root: Pat
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _replace(path, text.encode("utf-8")) if path.exists() else path.write_text(text, encoding="utf-8")
+            _replace(path, text.encode("utf-8"))
         except OSError as exc:
             _fail(f"Cannot write {rel}: {exc.strerror or exc}.")
         click.echo(f"Wrote {rel}: {counts}.")

@@ -18,6 +18,11 @@ from handbook.reading.taxonomy import GitHub, Taxonomy
 from handbook.reading.tracker import issue_number
 
 
+_MARKABLE = re.compile(r"[\w.:-]{1,100}")
+"""The ids an issue's title and hidden marker line can carry as they are (the declared patterns are
+checked too: this only keeps out what a looser pattern might let through, such as `-->`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Tracked:
     """An action item with the report it belongs to."""
@@ -52,6 +57,7 @@ def untracked(reports: list[Report], tax: Taxonomy, github: GitHub) -> tuple[lis
     wanted: list[Tracked] = []
     passed: list[Passed] = []
     hidden = 0
+    used = Counter(r.id for r in reports if r.id)
     for report in sorted(counted(reports, tax), key=lambda r: r.rel):
         missing = [a for a in report.actions if not a.ticket]
         if not missing:
@@ -59,12 +65,17 @@ def untracked(reports: list[Report], tax: Taxonomy, github: GitHub) -> tuple[lis
         if not audience_may_read(tax, github.visibility, report.visibility):
             hidden += len(missing)
             continue
-        if not report.id or not report_id.search(report.id):
+        if not report.id or not report_id.search(report.id) or not _MARKABLE.fullmatch(report.id):
             passed += [Passed(report, a, "its report has no valid id") for a in missing]
+            continue
+        if used[report.id] > 1:
+            passed += [Passed(report, a, f"its report's id {report.id} is used by another report too")
+                       for a in missing]
             continue
         seen = Counter(a.id for a in report.actions)
         for item in missing:
-            if not item_id.search(text_id := str(item.raw.get("id") or "")) or text_id != item.id:
+            text_id = str(item.raw.get("id") or "")
+            if not item_id.search(text_id) or text_id != item.id or not _MARKABLE.fullmatch(text_id):
                 passed.append(Passed(report, item, "it has no valid id"))
             elif seen[item.id] > 1:
                 passed.append(Passed(report, item, f"its id {item.id} is used by another item of the report too"))
