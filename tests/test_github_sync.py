@@ -490,3 +490,14 @@ def test_an_item_that_cannot_take_its_ticket_gets_no_issue(seeded):
     assert any(t.startswith("INC-2026-102 AI-1:") for t in titles)
     assert not any(t.startswith("INC-2026-102 AI-2:") for t in titles)
     assert "closed issue #" in result.out and "as completed, as the item is `done`" in result.out
+
+
+def test_a_failing_read_is_tried_again_but_an_issue_is_never_opened_twice(seeded):
+    hub, project = seeded
+    hub.script[:] = [("GET", 502, {}, {"message": "Bad gateway"}), ("POST", 502, {}, {"message": "Bad gateway"})]
+    result = handbook(project, "sync", "github", "--apply", env=env())
+    assert result.code == 1, result.output
+    assert hub.count("GET", f"/api/v3/repos/{REPO}") >= 2  # the first GET of the repository, answered 502, again
+    assert hub.count("POST") == 1  # the POST answered 502 is not sent again: it may have opened the issue
+    assert "GitHub answered HTTP 502: Bad gateway." in result.err and "Traceback" not in result.output
+    assert_secret_kept(result.out, result.err)

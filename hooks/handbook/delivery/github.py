@@ -55,7 +55,15 @@ class Issue:
 
 
 class _Retry(GithubRetry):
-    """GithubRetry, with a `Retry-After` longer than `max_rate_limit_wait` refused instead of slept."""
+    """GithubRetry, with a `Retry-After` longer than `max_rate_limit_wait` refused instead of slept, and
+    a request that may have opened an issue never sent twice: a POST answered 5xx, or whose answer
+    was lost, may have been carried out (the next run finds that issue by its marker)."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """Whether to send the request again: never a POST that reached a failing server."""
+        if method.upper() == "POST" and status_code >= 500:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
 
     def get_retry_after(self, response: Any) -> float | None:
         """The `Retry-After` wait, or RateLimitExceededExceedsMaxWait when it is longer than allowed."""
@@ -93,7 +101,7 @@ class GitHubIssues:
         for name in ("github", "urllib3"):  # their retry notes are ours to tell, not theirs to print
             logging.getLogger(name).addHandler(logging.NullHandler())
             logging.getLogger(name).propagate = False
-        retry = _Retry(total=4, connect=1, backoff_factor=1.0, raise_on_status=False,
+        retry = _Retry(total=4, connect=1, read=0, backoff_factor=1.0, raise_on_status=False,
                        status_forcelist=[429, *range(500, 600)], max_rate_limit_wait=self.max_wait,
                        secondary_rate_wait=min(60.0, self.max_wait))
         client = Github(auth=Auth.Token(self.token), base_url=self.api_url.rstrip("/"), timeout=TIMEOUT,
