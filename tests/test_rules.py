@@ -177,6 +177,7 @@ def test_every_rule_has_a_failing_case():
                                                             "front-matter-too-long", "unreadable"}
     covered |= {"not-a-file", "internal-error"}  # tests/test_bounded.py
     covered |= {"unknown-person"}  # needs its own taxonomy: test_unknown_person_when_people_are_listed
+    covered |= {"tracker-disagrees", "tracker-file"}  # need the tracker's states: the tests at the end
     assert covered == set(RULES)
 
 
@@ -590,3 +591,58 @@ def test_action_item_fields_are_checked_in_handbook_yml(tmp_path, old, new, expe
     [problem] = raised.value.problems
     assert expected in problem.hint
     assert problem.line in (_line_of(text, new), _line_of(text, new) + 1)
+
+
+# -- the issue tracker's recorded states ----------------------------------------------------------
+
+ISSUES = "https://github.com/larkspur/postmortems/issues"
+
+
+def _tracked(valid_text: str) -> str:
+    """The fixture with a ticket on each item: AI-1 is done, AI-2 open."""
+    text = valid_text.replace("    status: done\n", f"    status: done\n    ticket: {ISSUES}/1\n", 1)
+    text = text.replace("    status: open\n", f"    status: open\n    ticket: {ISSUES}/2\n", 1)
+    assert text.count("ticket:") == 2
+    return text
+
+
+@pytest.mark.parametrize("first,second,expected", [
+    ("closed", "open", []),
+    ("open", "closed", ["status: done", "status: open"]),
+    ("open", "open", ["status: done"]),
+])
+def test_an_item_and_its_issue_that_disagree_are_warned_on_its_status(tmp_path, taxonomy, valid_text, first,
+                                                                       second, expected):
+    from handbook.reading.tracker import IssueState, TrackerFile
+
+    text = _tracked(valid_text)
+    path = tmp_path / "report.md"
+    path.write_text(text, encoding="utf-8")
+    tracker = TrackerFile(repository="larkspur/postmortems", issues={
+        f"{ISSUES}/1": IssueState(number=1, state=first), f"{ISSUES}/2": IssueState(number=2, state=second)})
+    collection = load_collection([path], taxonomy, Layout.of(tmp_path), tracker=tracker)
+    found = [p for p in collection.problems if p.rule == "tracker-disagrees"]
+    assert [(p.line, p.level) for p in found] == [(_line_of(text, m), Level.WARNING) for m in expected]
+    assert collection.problems == found
+    for problem in found:
+        assert "issue #" in problem.message and "handbook sync github --pull" in problem.hint
+    # Without the states (a site build), nothing is compared.
+    assert load_collection([path], taxonomy, Layout.of(tmp_path)).problems == []
+
+
+def test_a_broken_tracker_file_is_a_located_error(tmp_path):
+    from handbook.reading.tracker import TrackerFileError, load_tracker
+
+    path = tmp_path / "github.json"
+    assert load_tracker(path, "tracker/github.json") is None  # nothing pulled yet
+    path.write_text('{"repository": "larkspur/postmortems",\n "issues": {\n  "x": {"number": 1, "state": "shut"}}}\n',
+                    encoding="utf-8")
+    with pytest.raises(TrackerFileError) as raised:
+        load_tracker(path, "tracker/github.json")
+    problem = raised.value.problem
+    assert (problem.rule, problem.level, problem.file) == ("tracker-file", Level.ERROR, "tracker/github.json")
+    assert "handbook sync github --pull" in problem.hint
+    path.write_text('{"repository": "larkspur/postmortems",\n "issues": {,}}\n', encoding="utf-8")
+    with pytest.raises(TrackerFileError) as raised:
+        load_tracker(path, "tracker/github.json")
+    assert raised.value.problem.line == 2

@@ -52,7 +52,7 @@ def actionlint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
 
 def test_every_workflow_passes_actionlint():
     files = sorted(WORKFLOWS.glob("*.y*ml"))
-    assert {f.name for f in files} >= {"pull-request.yml", "publish.yml", "digest.yml"}
+    assert {f.name for f in files} >= {"pull-request.yml", "publish.yml", "digest.yml", "sync-tracker.yml"}
     done = actionlint(*(str(f.relative_to(ROOT)) for f in files))
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
@@ -150,6 +150,29 @@ def test_digest_runs_weekly_and_posts_only_when_the_secret_is_set():
     _, digest = step_running(job, "handbook digest --post")
     assert all(step["if"] == GUARD for step in job["steps"])
     assert digest["run"].rstrip().endswith(".venv/bin/handbook digest --post")
+
+
+def test_sync_tracker_opens_issues_then_pulls_states_then_proposes_a_pull_request():
+    workflow = load("sync-tracker.yml")
+    assert triggers(workflow) == {"schedule": [{"cron": "30 6 * * *"}], "workflow_dispatch": None}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "issues": "write", "pull-requests": "write"}
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False  # the push step alone gets git credentials
+    a, apply = step_running(job, "handbook sync github --apply")
+    p, pull = step_running(job, "handbook sync github --pull")
+    r, propose = step_running(job, "gh pr create")
+    assert a < p < r
+    token = "${{ secrets.HANDBOOK_GITHUB_TOKEN || secrets.GITHUB_TOKEN }}"
+    assert apply["env"]["HANDBOOK_GITHUB_TOKEN"] == pull["env"]["HANDBOOK_GITHUB_TOKEN"] == token
+    # The changes go to a branch of their own and a pull request, never to the default branch.
+    assert propose["env"]["BRANCH"] == "handbook/sync-tracker"
+    assert 'git push --force origin "$BRANCH"' in propose["run"]
+    assert re.findall(r"git push[^\n]*", propose["run"]) == ['git push --force origin "$BRANCH"']
+    assert '--base "$BASE" --head "$BRANCH"' in propose["run"]
+    assert "HANDBOOK_GITHUB_TOKEN" not in json.dumps(propose)
+    for name, other in workflow["jobs"].items():
+        assert "secrets.HANDBOOK_GITHUB_TOKEN" not in json.dumps([s for s in other["steps"] if s not in (apply, pull)])
 
 
 # -- pre-commit hooks, template, code owners ----------------------------------------------------

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from handbook.checks.links import check_links, resolver_for
 from handbook.checks.rules import ReportChecker
+from handbook.checks.tracker import check_tracker
 from handbook.core.memory import collector_paused
 from handbook.core.problems import Level, Problem, ProblemSink
 from handbook.reading.links import Layout
 from handbook.reading.model import Report
 from handbook.reading.source import read_source
 from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.tracker import TrackerFile
 
 
 @dataclass(slots=True)
@@ -75,14 +77,16 @@ MAX_JOBS = 4
 
 
 def load_collection(files: list[Path], taxonomy: Taxonomy, layout: Layout, *,
-                    all_ids: set[str] | None = None, problems_only: bool = False) -> Collection:
+                    all_ids: set[str] | None = None, problems_only: bool = False,
+                    tracker: TrackerFile | None = None) -> Collection:
     """Read and check every file, then check them against each other and their links against the
     repository's files (`layout`: where the repository, the reports and the handbook's pages are).
 
     `all_ids` are ids known to exist outside `files` (when only some files are validated),
     so `related` and links may name them. With `problems_only` (the `validate` command), large sets are
     checked in parallel processes and the reports come back without their content: only what
-    the problems and the checks between reports need.
+    the problems and the checks between reports need. With `tracker` (the issue states
+    `handbook sync github --pull` recorded), each item is also compared with its issue.
     """
     root = layout.root
     jobs = min(os.cpu_count() or 1, MAX_JOBS) if problems_only and len(files) >= PARALLEL_FROM else 1
@@ -95,31 +99,34 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, layout: Layout, *,
         # The other processes take their shares while this one checks its own.
         chunks = [files[i::jobs] for i in range(jobs)]
         with mp.get_context("fork").Pool(jobs - 1) as pool:
-            others = pool.starmap_async(check_files, [(chunk, taxonomy, root, True) for chunk in chunks[1:]])
-            parts = [check_files(chunks[0], taxonomy, root, True), *others.get()]
+            others = pool.starmap_async(check_files, [(chunk, taxonomy, root, True, tracker)
+                                                         for chunk in chunks[1:]])
+            parts = [check_files(chunks[0], taxonomy, root, True, tracker), *others.get()]
         reports = sorted((r for part in parts for r in part), key=lambda r: r.rel)
     else:
-        reports = check_files(files, taxonomy, root, problems_only)
+        reports = check_files(files, taxonomy, root, problems_only, tracker)
     known = cross_check(reports, all_ids or set())
     check_links(reports, resolver_for(layout, taxonomy, known))
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
     return Collection(reports, problems)
 
 
-def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool) -> list[Report]:
+def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool,
+                tracker: TrackerFile | None = None) -> list[Report]:
     """Read and check each file in `files` (one report each); `slim` keeps only what the checks between reports
-    need."""
+    need; `tracker` adds the comparison of each item with its issue."""
     checker = ReportChecker(taxonomy)
     reports: list[Report] = []
     with collector_paused():
         for path in files:
             rel = relative(path, root)
-            report = _check_one(checker, taxonomy, path, rel, root)
+            report = _check_one(checker, taxonomy, path, rel, root, tracker)
             reports.append(report.slim() if slim else report)
     return reports
 
 
-def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str, root: Path) -> Report:
+def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str, root: Path,
+               tracker: TrackerFile | None = None) -> Report:
     """Read and check one report. A bug of ours met on it is that report's problem, never the end of
     the run: the other reports are still checked and built."""
     sink = ProblemSink(rel)
@@ -127,6 +134,8 @@ def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str,
         source = read_source(path, rel, sink, max_bytes=taxonomy.limits.max_file_bytes,
                              max_lines=taxonomy.limits.max_front_matter_lines, limits=taxonomy.limits, root=root)
         report = checker.check(source, sink)
+        if tracker is not None:
+            check_tracker(report, tracker, sink)
     except Exception as exc:  # noqa: BLE001 - the guard: whatever it is, it must not end the build
         sink.problems.append(internal_error(rel, exc))
         report = Report(path=path, rel=rel, data={}, body="", body_line=1, parsed=False,

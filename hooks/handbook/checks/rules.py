@@ -92,6 +92,10 @@ RULES: dict[str, str] = {
     "unknown-person": "An owner or role is not in rules.people (checked only when that list is given).",
     "open-actions-on-closed": "A closed report still has open action items.",
     "visibility": "A report tagged as a security incident is readable beyond restricted.",
+    # the issue tracker (handbook validate only)
+    "tracker-disagrees": "An action item is open but its GitHub issue closed, or done but its issue still open "
+                         "(the states `handbook sync github --pull` recorded).",
+    "tracker-file": "The tracker's state file (github.state_file in handbook.yml) cannot be read.",
 }
 
 _PLACEHOLDER_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:\.\.\.|…)\s*$")

@@ -15,6 +15,8 @@ import click
 from handbook.checks.collection import existing_ids, find_reports, load_collection, relative
 from handbook.checks.rules import RULES
 from handbook.checks.schema import build_schema
+from handbook.checks.tracker import tracker_for
+from handbook.core.problems import Problem
 from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError, taxonomy_schema
 from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary, text_lines
@@ -86,7 +88,11 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
             _fail(f"{target} does not exist.")
     files = find_reports(targets)
     others = existing_ids(settings.postmortems, skip={f.resolve() for f in files}) if paths else set()
-    collection = load_collection(files, taxonomy, settings.layout, all_ids=others, problems_only=True)
+    tracker, unreadable = tracker_for(settings, taxonomy)
+    collection = load_collection(files, taxonomy, settings.layout, all_ids=others, problems_only=True,
+                                 tracker=tracker)
+    if unreadable:
+        collection.problems = sorted(collection.problems + unreadable, key=Problem.sort_key)
     click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
     if summary:
         try:

@@ -11,7 +11,9 @@ a pattern that is not a regular expression, an id used twice) is checked after i
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -266,6 +268,54 @@ class Attachments(_Part, frozen=True, kw_only=True):
     """The largest attachment, in bytes."""
 
 
+Login = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$",
+                                     description="A GitHub login, as in https://github.com/<login>.")]
+Repository = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
+                                          description="owner/name of a GitHub repository.")]
+
+
+class GitHubLabels(_Part, frozen=True, kw_only=True):
+    """The labels `handbook sync github` puts on the issue it opens for an action item."""
+
+    always: Texts = ()
+    """Put on every such issue (for example `postmortem`)."""
+    priority: str = "priority: {id}"
+    """The label for the item's priority, `{id}` standing for the priority's id; empty: none."""
+    category: str = "{id}"
+    """The label for the item's category, `{id}` standing for the category's id; empty: none."""
+
+    def for_item(self, priority: str | None, category: str | None) -> list[str]:
+        """The labels of an item of `priority` and `category` (None: not a declared one, no label)."""
+        found = list(self.always)
+        for template, value in ((self.priority, priority), (self.category, category)):
+            if template and value:
+                found.append(template.replace("{id}", value))
+        return list(dict.fromkeys(label for label in found if label.strip()))
+
+
+class GitHub(_Part, frozen=True, kw_only=True):
+    """Action items tracked as GitHub issues (`handbook sync github`)."""
+
+    repository: Repository
+    """owner/name of the repository whose issues track the action items."""
+    api_url: str = "https://api.github.com"
+    """GitHub's REST API; for GitHub Enterprise Server, `https://HOST/api/v3`. Plain http is refused but
+    to this machine (for tests): the token would travel in clear."""
+    visibility: str = "internal"
+    """The most restricted report visibility whose items get an issue: whoever can read the repository's
+    issues reads the item, its verification and its report's title."""
+    state_file: str = "tracker/github.json"
+    """Where `handbook sync github --pull` records each linked issue's state, relative to the folder of
+    mkdocs.yml. Commit it: validation and the action items page read it."""
+    not_planned: Texts = ()
+    """Closed action statuses whose issue is closed as "not planned" (`wont-do`); the others close it as
+    "completed"."""
+    assignees: dict[str, Login] = msgspec.field(default_factory=dict)
+    """An item's owner, as reports write it, to the GitHub login the issue is assigned to. An owner not
+    listed gets an issue with no assignee."""
+    labels: GitHubLabels = msgspec.field(default_factory=GitHubLabels)
+
+
 class Taxonomy(_Part, frozen=True, kw_only=True):
     """Everything handbook.yml declares."""
 
@@ -289,6 +339,8 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     attachments: Attachments = msgspec.field(default_factory=Attachments)
     effectiveness_reviews: EffectivenessReviews = msgspec.field(default_factory=EffectivenessReviews)
     limits: Limits = msgspec.field(default_factory=Limits)
+    github: GitHub | None = None
+    """Where action items are tracked as GitHub issues; None: `handbook sync github` is not set up."""
 
     def severity(self, sev_id: str | None) -> Severity | None:
         """The severity with id `sev_id`, or None."""
@@ -530,7 +582,50 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
                 sink.add(_line(lines, (name, index)), "taxonomy", f"The id `{entry.id}` appears twice in {name}.",
                          "Give every entry its own id.")
             seen.add(entry.id)
+    if tax.github is not None:
+        _check_github(tax, tax.github, lines, sink)
     if not any(s.enforced for s in tax.statuses):
         sink.add(_line(lines, ("statuses",)), "taxonomy",
                  "No status is enforced, so no report would ever be checked.",
                  "Mark the statuses after the draft as `enforced: true`.")
+
+
+def _check_github(tax: Taxonomy, github: GitHub, lines: dict[tuple[str | int, ...], int], sink: ProblemSink) -> None:
+    """The `github` block: a visibility, statuses and an API address the rest of the file allows."""
+    if github.visibility not in tax.visibilities.levels:
+        sink.add(_line(lines, ("github", "visibility")), "taxonomy",
+                 f"github.visibility `{github.visibility}` is not one of the visibility levels.",
+                 f"Use one of: {', '.join(tax.visibilities.levels)}.")
+    closed = [s.id for s in tax.action_statuses if not s.open]
+    for index, status in enumerate(github.not_planned):
+        if status not in closed:
+            sink.add(_line(lines, ("github", "not_planned", index)), "taxonomy",
+                     f"github.not_planned names `{status}`, which is not a closed action status.",
+                     f"Use one of: {', '.join(closed) or '(none: no action status is closed)'}.")
+    problem = api_url_problem(github.api_url)
+    if problem:
+        sink.add(_line(lines, ("github", "api_url")), "taxonomy", f"github.api_url {problem}.",
+                 "Write https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.")
+
+
+def api_url_problem(url: str) -> str:
+    """Why `url` cannot be GitHub's API address ("" when it can): https only, plain http only to this
+    machine (for tests), since the token travels with every request."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"`{url}` is not an address"
+    if parts.scheme == "https" and host:
+        return ""
+    if parts.scheme == "http" and host and (host == "localhost" or _loopback(host)):
+        return ""
+    return f"`{url}` is not an https address (plain http is allowed only to this machine, for tests)"
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

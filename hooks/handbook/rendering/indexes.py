@@ -18,9 +18,11 @@ from handbook.core.timestamps import format_duration
 from handbook.queries.worklists import (SOON_DAYS, OpenItem, by_owner, days_overdue, group_by_due, newest_first,
                                         open_items, review_queue)
 from handbook.queries.effectiveness import reviews_due
-from handbook.reading.model import Report
+from handbook.reading.model import ActionItem, Report
 from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.tracker import TrackerFile, disagreement
 from handbook.rendering.follow_through import effectiveness_view
+from handbook.rendering.markup import safe_url
 from handbook.rendering.page import Page
 from handbook.rendering.report_page import action_anchor
 from handbook.rendering.routes import Routes
@@ -50,8 +52,10 @@ def incident_rows(reports: list[Report], tax: Taxonomy, routes: Routes, src: str
             for r in newest_first(reports)]
 
 
-def item_rows(items: list[OpenItem], routes: Routes, src: str, today: dt.date) -> list[dict[str, Any]]:
-    """One row per open item for `listings.html`'s item table on the page at `src`."""
+def item_rows(items: list[OpenItem], routes: Routes, src: str, today: dt.date,
+              tracker: TrackerFile | None = None) -> list[dict[str, Any]]:
+    """One row per open item for `listings.html`'s item table on the page at `src` (with `tracker`, each
+    with its issue's recorded state)."""
     rows = []
     for o in items:
         report_href = routes.href(src, routes.report(o.report.key))
@@ -60,7 +64,32 @@ def item_rows(items: list[OpenItem], routes: Routes, src: str, today: dt.date) -
                      "overdue_days": days_overdue(item, today), "report": o.report.key, "report_href": report_href,
                      "id": item.id, "href": f"{report_href}#{action_anchor(item.id)}",
                      "description": item.description, "owner": item.owner or None,
-                     "priority": item.priority or None, "status": item.status or None})
+                     "priority": item.priority or None, "status": item.status or None,
+                     "issue": _issue(item, tracker)})
+    return rows
+
+
+def _issue(item: ActionItem, tracker: TrackerFile | None) -> dict[str, Any] | None:
+    """An item's issue as the pages show it: number, recorded state, address and whether they disagree."""
+    state = tracker.state_of(item.ticket) if tracker is not None else None
+    if state is None:
+        return None
+    return {"number": state.number, "state": state.state, "href": safe_url(item.ticket),
+            "disagrees": disagreement(item.open, state) is not None}
+
+
+def _disagreements(reports: list[Report], routes: Routes, src: str, tracker: TrackerFile) -> list[dict[str, Any]]:
+    """Every item, open or not, whose status and its issue's recorded state disagree, in report order."""
+    rows = []
+    for report in sorted(reports, key=lambda r: r.key):
+        report_href = routes.href(src, routes.report(report.key))
+        for item in report.actions:
+            issue = _issue(item, tracker)
+            if issue is None or not issue["disagrees"]:
+                continue
+            rows.append({"report": report.key, "report_href": report_href, "id": item.id,
+                         "href": f"{report_href}#{action_anchor(item.id)}", "description": item.description,
+                         "status": item.status or None, "issue": issue, "item_open": item.open})
     return rows
 
 
@@ -77,21 +106,26 @@ def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, service
                  services_href=routes.href(src, routes.SERVICES) if services else None)
 
 
-def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date,
+                 tracker: TrackerFile | None = None) -> Page:
     """Every open action item: who holds what, then the items by due group, most overdue first,
-    then each owner's list."""
+    then each owner's list. With `tracker` (the issue states `handbook sync github --pull` recorded),
+    each item shows its issue, and the items whose issue says otherwise are listed first."""
     src = routes.ACTIONS
     items = open_items(reports, tax)
     groups = group_by_due(items, today)
     owners = [{"name": w.name, "anchor": "owner-" + stable_name(w.name or "not-known"), "open": len(w.items),
-               "overdue": w.overdue, "oldest_days": w.oldest_days, "rows": item_rows(w.items, routes, src, today)}
+               "overdue": w.overdue, "oldest_days": w.oldest_days,
+               "rows": item_rows(w.items, routes, src, today, tracker)}
               for w in by_owner(items, today)]
     shown = [key for key in GROUP_TITLES if key != "undated" or groups[key]]
     return _page("Open action items", "Every open action item across all incident reports.", "actions.html",
                  total=len(items), today=today.isoformat(), soon_days=SOON_DAYS,
                  counts={key: len(value) for key, value in groups.items()}, owners=owners,
                  groups=[{"anchor": key, "title": GROUP_TITLES[key],
-                          "rows": item_rows(groups[key], routes, src, today)} for key in shown])
+                          "rows": item_rows(groups[key], routes, src, today, tracker)} for key in shown],
+                 tracked=tracker is not None,
+                 disagreements=_disagreements(reports, routes, src, tracker) if tracker is not None else [])
 
 
 def services_pages(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> dict[str, Page]:

@@ -13,6 +13,7 @@ from typing import Any
 from handbook.checks.collection import Collection, find_reports, internal_error, load_collection
 from handbook.checks.links import resolver_for
 from handbook.checks.preview import load_for_preview
+from handbook.checks.tracker import tracker_for
 from handbook.core.memory import collector_paused
 from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
@@ -176,7 +177,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
     services = sorted({s for r in own for s in r.services}, key=str.lower)
     pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
-    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today)
+    tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
+    plan.collection.problems.extend(unreadable)
+    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
     pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
     pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)

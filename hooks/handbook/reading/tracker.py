@@ -1,0 +1,142 @@
+"""The issue tracker's side of the action items: the states `handbook sync github --pull` records.
+
+The file (handbook.yml's `github.state_file`, `tracker/github.json` by default) is written by the
+command and committed, so validation and the site read what GitHub said at the last pull without
+reaching GitHub themselves. It holds, for each item's `ticket` that names an issue of the repository,
+the issue's number and state, keyed by the ticket exactly as the report writes it:
+
+    {"repository": "larkspur/postmortems",
+     "issues": {"https://github.com/larkspur/postmortems/issues/12":
+                    {"number": 12, "state": "closed", "item": "INC-2026-003/AI-2"}}}
+
+Nothing in it changes unless an issue's state does, so a pull that finds nothing new leaves the
+file as it was (and the workflow opens no pull request).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+
+from handbook.core.problems import Level, Problem
+
+MARKER_PREFIX = "handbook:"
+_MARKER = re.compile(r"^<!-- handbook:(?P<key>[^\s<>]+) -->$", re.M)
+
+
+class IssueState(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One linked issue as GitHub last described it."""
+
+    number: Annotated[int, msgspec.Meta(ge=1)]
+    state: Literal["open", "closed"]
+    item: str = ""
+    """The item (`INC-2026-003/AI-2`) whose ticket names the issue, when it was pulled."""
+
+
+class TrackerFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The whole state file."""
+
+    repository: str
+    issues: dict[str, IssueState] = msgspec.field(default_factory=dict)
+
+    def state_of(self, ticket: str) -> IssueState | None:
+        """The recorded state of the issue an item's `ticket` names (None: not one of the pulled issues)."""
+        return self.issues.get(ticket.strip()) if ticket else None
+
+
+class TrackerFileError(Exception):
+    """The state file cannot be read; `problem` says where and how to fix it."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def item_key(report_id: str, item_id: str) -> str:
+    """How an item is named across files and issues: `INC-2026-003/AI-2`."""
+    return f"{report_id}/{item_id}"
+
+
+def marker(report_id: str, item_id: str) -> str:
+    """The hidden line an issue opened for the item carries, found again by a later run."""
+    return f"<!-- {MARKER_PREFIX}{item_key(report_id, item_id)} -->"
+
+
+def markers_in(body: str | None) -> list[str]:
+    """The item keys of the marker lines in an issue's body (a line of its own, as written by us)."""
+    return [m["key"] for m in _MARKER.finditer(body or "")]
+
+
+def issue_number(ticket: str, repository: str) -> int | None:
+    """The number of the issue of `repository` (owner/name) that the address `ticket` names, or None
+    (another tracker, another repository, a pull request)."""
+    found = re.fullmatch(r"https?://[^/\s]+/(?P<repo>[^/\s]+/[^/\s]+)/issues/(?P<number>[1-9][0-9]{0,9})/?",
+                         ticket.strip())
+    if found is None or found["repo"].casefold() != repository.casefold():
+        return None
+    return int(found["number"])
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """An item whose own status and its issue's state say different things."""
+
+    item_open: bool
+    issue: IssueState
+
+    @property
+    def message(self) -> str:
+        """What disagrees, in a sentence without the item's name (the caller adds it)."""
+        if self.item_open:
+            return f"its issue #{self.issue.number} is closed in GitHub"
+        return f"its issue #{self.issue.number} is still open in GitHub"
+
+    @property
+    def fix(self) -> str:
+        """How to make the two agree."""
+        if self.item_open:
+            return ("If the work is finished, set the item's `status` to `done` (or `wont-do`); if not, reopen the "
+                    "issue. Then run `handbook sync github --pull`.")
+        return ("If the work is finished, close the issue; if not, set the item's `status` back to `open`. Then run "
+                "`handbook sync github --pull`.")
+
+
+def disagreement(item_open: bool, issue: IssueState | None) -> Disagreement | None:
+    """The disagreement between an item (open or not) and its issue's recorded state, if any."""
+    if issue is None or item_open == (issue.state == "open"):
+        return None
+    return Disagreement(item_open, issue)
+
+
+def load_tracker(path: Path, rel: str) -> TrackerFile | None:
+    """The state file at `path` (`rel` from the project root, for messages); None when there is none
+    yet. Raises TrackerFileError with a located problem when it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _error(rel, 1, f"The tracker's state file cannot be read: {exc.strerror or exc}.") from None
+    try:
+        return msgspec.json.decode(raw, type=TrackerFile)
+    except msgspec.DecodeError as exc:
+        found = re.search(r"\(byte (\d+)\)", str(exc))
+        line = raw.count(b"\n", 0, int(found[1])) + 1 if found else 1
+        raise _error(rel, line, f"The tracker's state file does not fit its format: {exc}.") from None
+
+
+def _error(rel: str, line: int, message: str) -> TrackerFileError:
+    return TrackerFileError(Problem(rel, line, "tracker-file", Level.ERROR, message,
+                                    "It is written by `handbook sync github --pull`: run that again rather than "
+                                    "editing the file by hand."))
+
+
+def dump_tracker(tracker: TrackerFile) -> str:
+    """The state file's text: sorted and indented, so each change is one readable line in a diff."""
+    data = msgspec.to_builtins(tracker)
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
