@@ -195,3 +195,39 @@ def test_the_site_publishes_attachments_and_rewrites_links(tmp_path, valid_text)
     assert not [a for a in article.select("a[href]") if a.get_text(strip=True) == "the internal review"]
     assert not (site / "incidents/files/2026/internal-only.png").exists()
     assert (site / "incidents/files/2026/p99 latency.png").is_file()
+
+
+def test_a_real_incident_fits_the_format_without_inventing_a_fact(tmp_path, valid_text):
+    """The issue's test: a report in review with a lead-up, approximate times, a follow-up date, items
+    proposed without owner, priority or due date, one long-term item, a time of detection no source
+    gives, an attachment and links to another report and a handbook page: `handbook validate --strict`
+    and a strict build accept it as written."""
+    project = copy_project(tmp_path)  # with the examples: the link goes to one of them
+    folder = project / "postmortems" / "2026"
+    (folder / "2026-10-05-pool-saturation.png").write_bytes(_png(6, 4))
+    text = valid_text.replace("status: reviewed", "status: in-review").replace(
+        "detected: 2026-10-05T09:07:00Z", "detected: not stated").replace(
+        "    owner: Dev Patel\n    due: 2026-10-15\n    priority: P1\n", "").replace(
+        "    owner: Ben Ito\n    due: 2026-11-01\n    priority: P3\n", "    owner: not stated\n    due: long-term\n")
+    text = text.replace("## Timeline\n\n", "## Timeline\n\n### Lead-up\n\n"
+                        "- 2026-10-01 16:00 — The pool-size change is proposed in a pull request.\n"
+                        "- ~17:30 — It is merged; the deploy waits for the morning window.\n\n### The incident\n\n")
+    text = text.replace("- 09:25 — The change", "- 09:25 (approx.) — The change").replace(
+        "- 11:00 — The incident is resolved after an hour of normal traffic.\n",
+        "- 11:00 — The incident is resolved after an hour of normal traffic.\n"
+        "- 2026-10-08 — The review meeting agrees the action items.\n")
+    text = text.replace("About 7% of checkout attempts failed between 09:00 and 09:40 UTC. No data was lost.\n",
+                        "About 7% of checkout attempts failed between 09:00 and 09:40 UTC. No data was lost.\n\n"
+                        "![Pool use at 100% from 09:00](2026-10-05-pool-saturation.png)\n\nSee also "
+                        "[the acquirer incident](../2025/2025-07-15-acquirer-client-certificate-"
+                        "expiry.md). Classed under the [severity levels](../../docs/handbook/severity.md).\n")
+    (folder / "2026-10-05-pool-saturation.md").write_text(text, encoding="utf-8")
+    check = handbook(project, "validate", "--strict", "postmortems/2026/2026-10-05-pool-saturation.md")
+    assert check.code == 0 and "no problems" in check.output, check.output
+    build = mkdocs(project, "build", "--strict", "-d", "site")
+    assert build.code == 0, build.output
+    page = BeautifulSoup((project / "site/incidents/INC-2026-101/index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    assert _resolves(project / "site", "incidents/INC-2026-101/index.html",
+                     page.select_one("article img[alt^='Pool use']")["src"]).read_bytes() == _png(6, 4)
+    assert "Detected not stated (time to detect: not known )" in " ".join(page.select_one(".pm-clock").get_text(" ").split())
