@@ -105,6 +105,7 @@ class Export:
 
     @property
     def label(self) -> str:
+        """The export as the user named it, for messages."""
         return self._files.label
 
     def channel(self, name: str) -> Channel:
@@ -272,9 +273,11 @@ class _Files:
     _budget: int = MAX_TOTAL_BYTES
 
     def exists(self, name: str) -> bool:
+        """Whether the export holds the file `name` (a path inside it, with `/`)."""
         raise NotImplementedError
 
     def names_under(self, folder: str) -> list[str]:
+        """The files directly in `folder`, as paths inside the export."""
         raise NotImplementedError
 
     def _read(self, name: str) -> bytes:
@@ -287,6 +290,7 @@ class _Files:
         return sorted(n for n in self.names_under(channel) if _DAY_FILE.match(n.rsplit("/", 1)[-1]))
 
     def json(self, name: str) -> Any:
+        """The file `name` parsed as JSON, within the bounds; raises ExportError naming the file and the place."""
         if not self.exists(name):
             raise ExportError(f"{self.label} has no {name}: it is not a Slack workspace export (which has "
                               "channels.json, users.json and a folder per channel). Give the export's ZIP "
@@ -327,10 +331,12 @@ class _Folder(_Files):
         return resolved
 
     def exists(self, name: str) -> bool:
+        """Whether `name` is a regular file inside the folder (never outside it, through `..` or a link)."""
         path = self._path(name)
         return path is not None and path.is_file()
 
     def names_under(self, folder: str) -> list[str]:
+        """The regular files directly in `folder`, which must lie inside the export's folder."""
         path = self._path(folder)
         if path is None or not path.is_dir():
             return []
@@ -362,9 +368,11 @@ class _Zip(_Files):
         self.infos = {n[len(self.prefix):]: i for n, i in infos.items() if n.startswith(self.prefix)}
 
     def exists(self, name: str) -> bool:
+        """Whether the ZIP has the member `name` (inside the folder everything is zipped in, if any)."""
         return name in self.infos
 
     def names_under(self, folder: str) -> list[str]:
+        """The members directly in `folder`."""
         start = folder + "/"
         return [n for n in self.infos if n.startswith(start) and "/" not in n[len(start):]]
 

@@ -43,7 +43,7 @@ def one_line(text: str) -> str:
 def plain_text(text: str, users: Mapping[str, str], channels: Mapping[str, str]) -> str:
     """A message's `text` as plain text on one line; `users` and `channels` map ids to names."""
 
-    def reference(found: re.Match[str]) -> str:
+    def _reference(found: re.Match[str]) -> str:
         inner = found.group(1)
         target, _, label = inner.partition("|")
         if target.startswith("@"):
@@ -62,4 +62,4 @@ def plain_text(text: str, users: Mapping[str, str], channels: Mapping[str, str])
             return f"{label} ({target})"
         return target
 
-    return one_line(unescape(_REFERENCE.sub(reference, text)))
+    return one_line(unescape(_REFERENCE.sub(_reference, text)))
