@@ -97,6 +97,7 @@ def write_export(folder: Path, name: str = "export.zip") -> Path:
         archive.writestr("users.json", json.dumps(USERS))
         archive.writestr("inc-ledger-positions/2026-10-27.json", json.dumps(DAY_27, indent=4))
         archive.writestr("inc-ledger-positions/2026-10-28.json", json.dumps(DAY_28, indent=4))
+        archive.writestr("inc-ledger-positions/2026-02-30.json", "not a day, not read")
         archive.writestr("data-help/2026-10-27.json", json.dumps([{"ts": ts(9, 0), "user": "U2", "text": "other"}]))
         archive.writestr("sec-ledger-private/2026-10-27.json",
                          json.dumps([{"ts": ts(9, 5), "user": "U3", "text": "Private &amp; quiet"}]))

@@ -132,7 +132,10 @@ class Export:
         high = last_day + dt.timedelta(days=1) if last_day else None
         found: dict[str, Message] = {}
         for name in self._files.day_files(channel.name):
-            day = dt.date.fromisoformat(_DAY_FILE.match(name.rsplit("/", 1)[-1]).group(1))  # type: ignore[union-attr]
+            try:
+                day = dt.date.fromisoformat(_DAY_FILE.match(name.rsplit("/", 1)[-1]).group(1))  # type: ignore[union-attr]
+            except ValueError:  # named like a day file, but no such day: not Slack's
+                continue
             if (low and day < low) or (high and day > high):
                 continue
             entries = self._files.json(name)
