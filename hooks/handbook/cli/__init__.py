@@ -1,12 +1,12 @@
 """The `handbook` command line: a thin adapter over the package.
 
-`app` holds the command group and the checking commands; `new`, `slack` and `github` add theirs to it
-when imported here, so `handbook.cli:main` (the console script) has every command.
+`app` holds the command group and the checking commands; `new`, `slack`, `github` and `timeline` add
+theirs to it when imported here, so `handbook.cli:main` (the console script) has every command.
 """
 
 from __future__ import annotations
 
-from handbook.cli import github, new, slack  # noqa: F401 - importing them registers their commands
+from handbook.cli import github, new, slack, timeline  # noqa: F401 - importing them registers their commands
 from handbook.cli.app import main
 
 __all__ = ["main"]
