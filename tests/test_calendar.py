@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from .conftest import FIXTURES, RANK, ROOT, TODAY, copy_project, example_reports, mkdocs, visible_examples
@@ -202,3 +203,19 @@ def test_no_event_without_a_date_or_for_a_case_study_and_no_url_without_site_url
     assert all(e["url"] is None for e in events.values())
     assert "incidents/INC-2026-101/#action-ai-3" in events["inc-2026-101.ai-3.due@postmortem-handbook"]["description"]
     assert "INC-2026-102" not in _plain(raw)
+    link = _subscribe_link(project / "site")
+    assert link.get_text() == "calendar.ics"
+    assert (project / "site" / "actions" / link["href"]).resolve() == (project / "site" / "calendar.ics").resolve()
+
+
+def _subscribe_link(site: Path):
+    soup = BeautifulSoup((site / "actions" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    [link] = soup.select("article p.pm-subscribe a")
+    return link
+
+
+def test_the_action_items_page_gives_the_calendar_address(example_site):
+    link = _subscribe_link(example_site)
+    assert link["href"] == link.get_text() == f"{SITE}/calendar.ics"
+    text = " ".join(link.parent.get_text(" ").split())
+    assert "From URL" in text and "Subscribe from web" in text and "New Calendar Subscription" in text

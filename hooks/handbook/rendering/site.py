@@ -182,7 +182,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
     services = sorted({s for r in own for s in r.services}, key=str.lower)
     pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
-    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today)
+    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, settings.site_url)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
     pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
     pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
