@@ -8,6 +8,7 @@ handbook package), so the test does not grade our code with our code.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -219,3 +220,24 @@ def test_the_action_items_page_gives_the_calendar_address(example_site):
     assert link["href"] == link.get_text() == f"{SITE}/calendar.ics"
     text = " ".join(link.parent.get_text(" ").split())
     assert "From URL" in text and "Subscribe from web" in text and "New Calendar Subscription" in text
+
+
+def test_text_that_looks_like_icalendar_stays_text(tmp_path):
+    """A title or an action written with iCalendar's own syntax (line breaks, `END:VEVENT`, `;`, `,`
+    and backslashes) is escaped by the library: it reads back as written, and adds no event."""
+    project = copy_project(tmp_path, examples=False)
+    text = (FIXTURES / "valid.md").read_text(encoding="utf-8").replace("status: reviewed", "status: in-review")
+    title = r"Checkout; timed out, again \n END:VEVENT"
+    action = "Alert on the pool.\nEND:VEVENT\nBEGIN:VEVENT\nUID:evil@example.com\nSUMMARY:forged"
+    hostile = (text.replace("title: Checkout requests timed out after a connection-pool change",
+                            f"title: '{title}'")
+               .replace("    description: Alert when the connection pool stays above 90% use for five minutes.\n",
+                        "    description: " + json.dumps(action) + "\n"))
+    assert title in hostile and "UID:evil" in hostile
+    (project / "postmortems" / "report.md").write_text(hostile, encoding="utf-8")
+    raw = _build(project, "site")
+    events = _events(raw)
+    assert set(events) == {f"inc-2026-101.ai-2.due@{HOST}", f"inc-2026-101.review@{HOST}"}
+    item = events[f"inc-2026-101.ai-2.due@{HOST}"]
+    assert f"AI-2: {action}" in item["description"] and f"Report: INC-2026-101: {title}" in item["description"]
+    assert b"\r\nUID:evil" not in raw and b"\r\nSUMMARY:forged" not in raw
