@@ -7,7 +7,8 @@ page that shows them), then its machine-readable outputs and Slack messages are 
 * an `internal-error` problem (the guard caught a bug of ours: still a bug);
 * a problem that names no file of the set, points at a line the file does not have, uses a rule
   `handbook rules` does not list, lacks a message or a fix, or holds a character that acts on a terminal;
-* a feed that is not well-formed XML, or incidents.json that is not JSON;
+* a feed that is not well-formed XML, incidents.json that is not JSON, or a calendar that does not
+  parse or has two events with one UID;
 * a readable report whose action items are not all there, or a valid report missing from the outputs.
 """
 
@@ -21,6 +22,8 @@ import shutil
 import traceback
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from icalendar import Calendar
 
 from handbook.rendering import slack
 from handbook.checks.rules import RULES
@@ -80,6 +83,12 @@ def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], ta
         ET.fromstring(plan.files["feed.xml"].encode("utf-8"))
     except ET.ParseError as exc:
         failures.append(f"feed.xml is not well-formed: {exc}")
+    try:
+        uids = [str(event["UID"]) for event in Calendar.from_ical(plan.files["calendar.ics"]).walk("VEVENT")]
+        if len(set(uids)) != len(uids):
+            failures.append("calendar.ics has two events with one UID")
+    except ValueError as exc:
+        failures.append(f"calendar.ics does not parse: {exc}")
     document = json.loads(plan.files["incidents.json"])
     published = {record["id"] for record in document["incidents"]}
     for report in plan.readable:

@@ -30,6 +30,8 @@ def _outputs(site: Path) -> dict[str, str]:
         if path.suffix == ".gz":
             data = gzip.decompress(data)
         text = data.decode("utf-8", errors="replace")
+        if path.suffix == ".ics":  # iCalendar folds long lines and writes `,` and `;` as `\,` and `\;`
+            text += "\n" + re.sub(r"\\([\\;,])", r"\1", re.sub(r"\r\n[ \t]", "", text))
         texts[path.relative_to(site).as_posix()] = text + "\n" + html.unescape(text)
     return texts
 
@@ -42,6 +44,7 @@ def test_hidden_reports_leave_no_trace(tmp_path, audience):
     site = project / "site"
     outputs = _outputs(site)
     assert "incidents.json" in outputs and "feed.xml" in outputs and "sitemap.xml" in outputs
+    assert "calendar.ics" in outputs
     assert "search/search_index.json" in outputs
     hidden = [r for r in _reports() if RANK[r["_visibility"]] > RANK[audience]]
     shown = [r for r in _reports() if RANK[r["_visibility"]] <= RANK[audience]]

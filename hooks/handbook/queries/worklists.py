@@ -91,19 +91,28 @@ class ReviewDue:
     business_days_left: int
 
 
+def review_deadline(report: Report, tax: Taxonomy) -> dt.date | None:
+    """The day `report`'s review meeting is due: its resolution plus its severity's business days
+    (handbook.yml). None when no meeting is awaited: the report is reviewed already, its status or
+    severity is unknown, the severity needs no review, or it is not resolved yet. The review queue
+    and the calendar both ask this; it is computed here only."""
+    status = tax.status(report.status)
+    severity = tax.severity(report.severity)
+    if status is None or status.reviewed or severity is None or report.resolved is None:
+        return None
+    if severity.review_deadline_business_days is None:
+        return None
+    # None past the calendar's end: impossible for a real report, refused at reading
+    return add_business_days(report.resolved.date(), severity.review_deadline_business_days)
+
+
 def review_queue(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[ReviewDue]:
     """Unreviewed reports whose review deadline has passed or is within the warning window."""
     queue = []
     for r in reports:
-        status = tax.status(r.status)
-        severity = tax.severity(r.severity)
-        if status is None or status.reviewed or severity is None or r.resolved is None:
-            continue
-        if severity.review_deadline_business_days is None:
-            continue
-        deadline = add_business_days(r.resolved.date(), severity.review_deadline_business_days)
+        deadline = review_deadline(r, tax)
         if deadline is None:
-            continue  # past the calendar's end: impossible for a real report, refused at reading
+            continue
         left = business_days_between(today, deadline)
         if left <= tax.rules.review_warning_business_days:
             queue.append(ReviewDue(r, deadline, left))

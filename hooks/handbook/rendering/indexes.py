@@ -107,11 +107,15 @@ def incidents_page(reports: list[Report], tax: Taxonomy, routes: Routes, service
 
 
 def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date,
-                 tracker: TrackerFile | None = None) -> Page:
+                 tracker: TrackerFile | None = None, site_url: str = "") -> Page:
     """Every open action item: who holds what, then the items by due group, most overdue first,
-    then each owner's list. With `tracker` (the issue states `handbook sync github --pull` recorded),
-    each item shows its issue, and the items whose issue says otherwise are listed first."""
+    then each owner's list; and where to subscribe to their due dates (calendar.ics, whose absolute
+    address a calendar app needs: shown when the site has a `site_url`). With `tracker` (the issue
+    states `handbook sync github --pull` recorded), each item shows its issue, and the items whose
+    issue says otherwise are listed first."""
     src = routes.ACTIONS
+    address = f"{site_url.rstrip('/')}/{routes.CALENDAR}" if site_url else None
+    calendar = {"href": address or routes.href(src, routes.CALENDAR), "address": address}
     items = open_items(reports, tax)
     groups = group_by_due(items, today)
     owners = [{"name": w.name, "anchor": "owner-" + stable_name(w.name or "not-known"), "open": len(w.items),
@@ -120,7 +124,7 @@ def actions_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
               for w in by_owner(items, today)]
     shown = [key for key in GROUP_TITLES if key != "undated" or groups[key]]
     return _page("Open action items", "Every open action item across all incident reports.", "actions.html",
-                 total=len(items), today=today.isoformat(), soon_days=SOON_DAYS,
+                 total=len(items), today=today.isoformat(), soon_days=SOON_DAYS, calendar=calendar,
                  counts={key: len(value) for key, value in groups.items()}, owners=owners,
                  groups=[{"anchor": key, "title": GROUP_TITLES[key],
                           "rows": item_rows(groups[key], routes, src, today, tracker)} for key in shown],

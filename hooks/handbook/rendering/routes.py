@@ -46,6 +46,8 @@ class Routes:
     METRICS = "metrics/index.md"
     SERVICES = "services/index.md"
     LIBRARY = "library/index.md"
+    CALENDAR = "calendar.ics"
+    """Not a page: the calendar file at the site's root (`rendering.calendar`)."""
 
     def report(self, key: str) -> str:
         """The source path of the report page with key `key`."""

@@ -18,10 +18,12 @@ from handbook.core.memory import collector_paused
 from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, counted, learning, readable_by
+from handbook.queries.deadlines import deadlines
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
+from handbook.rendering.calendar import calendar_ics
 from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
 from handbook.rendering.cards import CardSet, ensure_cards
@@ -66,7 +68,8 @@ class SitePlan:
 
 
 def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str) -> None:
-    """Link previews, incidents.json, the feed and the redirects, computed while the reports are here."""
+    """Link previews, incidents.json, the feed, the calendar and the redirects, computed while the
+    reports are here."""
     site_url = settings.site_url
     cards = _cards(plan, tax, settings, site_name) if site_url else {}  # previews need absolute URLs
     for src, report in plan.report_sources.items():
@@ -88,6 +91,9 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
                 plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
     plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
     plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+    # Only our own incidents have deadlines to keep (case studies and drills are not counted).
+    plan.files[Routes.CALENDAR] = calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url, site_name,
+                                               settings.today)
 
 
 def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> dict[str, str]:
@@ -179,7 +185,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
     tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
     plan.collection.problems.extend(unreadable)
-    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker)
+    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
     pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
     pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
