@@ -56,7 +56,30 @@ def _expected(reports: list[dict]) -> dict[str, tuple[dt.date, dict, dict | None
         if not reviewed[report["status"]] and days is not None and report.get("resolved"):
             resolved = dt.datetime.fromisoformat(report["resolved"].replace("Z", "+00:00")).date()
             events[f"{rid.lower()}.review@{HOST}"] = (_business_days_after(resolved, days), report, None)
+        window = _effectiveness_window(report, tax, open_statuses) if reviewed[report["status"]] else None
+        if window is not None:
+            events[f"{rid.lower()}.effectiveness@{HOST}"] = (window[0], report, {"effectiveness_by": window[1]})
     return events
+
+
+def _effectiveness_window(report: dict, tax: dict, open_statuses: set[str]) -> tuple[dt.date, dt.date] | None:
+    """The effectiveness review's [from, by] as the handbook's verification page defines it, read from the
+    front matter: from the last prevent/detect fix done (its `done:`), or the review meeting without one;
+    None once held, while a fix is open, when a day is not given, or for a severity without a window."""
+    window = next(s.get("effectiveness_review_days") for s in tax["severities"] if s["id"] == report["severity"])
+    rules = tax.get("effectiveness_reviews", {})
+    categories, done = rules.get("categories", ["prevent", "detect"]), rules.get("done_statuses", ["done"])
+    if window is None or "effectiveness_review" in report:
+        return None
+    fixes = [i for i in report.get("action_items", []) if i.get("category") in categories
+             and (i.get("status", "open") in open_statuses or i.get("status") in done)]
+    if any(i.get("status", "open") in open_statuses for i in fixes):
+        return None
+    days = [str(i.get("done", "")) for i in fixes] if fixes else [str(report.get("review_meeting", ""))]
+    if not all(DATE.match(d) for d in days):
+        return None
+    start = max(dt.date.fromisoformat(d) for d in days)
+    return start + dt.timedelta(days=window[0]), start + dt.timedelta(days=window[1])
 
 
 def _events(raw: bytes) -> dict[str, dict]:
@@ -96,8 +119,10 @@ def _check_events(events: dict[str, dict], expected: dict[str, tuple[dt.date, di
         assert event["end"] == day + dt.timedelta(days=1), uid
         assert event["stamp"] == dt.datetime.combine(dt.date.fromisoformat(TODAY), dt.time(0), dt.timezone.utc)
         page = f"{SITE}/incidents/{report['id']}/"
-        if item is None:
-            assert event["summary"] == f"{report['id']} review meeting due"
+        if item is None or "effectiveness_by" in item:
+            what = "review meeting due" if item is None else \
+                f"effectiveness review due (by {item['effectiveness_by'].isoformat()})"
+            assert event["summary"] == f"{report['id']} {what}", uid
             owner, link = report["owner"], page
         else:
             assert event["summary"].startswith(f"{report['id']} {item['id']} due: ")
@@ -131,7 +156,7 @@ def test_the_calendar_is_valid_icalendar(example_calendar):
 def test_each_open_item_with_a_due_date_and_each_review_due_has_one_event(example_calendar):
     expected = _expected(visible_examples())
     kinds = {uid.split("@")[0].rsplit(".", 1)[1] for uid in expected}
-    assert kinds == {"due", "review"}, "the examples need both kinds of event"
+    assert kinds == {"due", "review", "effectiveness"}, "the examples need every kind of event"
     today = dt.date.fromisoformat(TODAY)
     assert any(day < today for day, _, _ in expected.values()) and any(day > today for day, _, _ in expected.values())
     _check_events(_events(example_calendar), expected)

@@ -97,6 +97,13 @@ def effectiveness(report: Report, tax: Taxonomy, today: dt.date) -> Effectivenes
     return Effectiveness(report, state, due_from=due_from, due_by=due_by, started=started)
 
 
+def scheduled_reviews(reports: list[Report], tax: Taxonomy) -> list[Effectiveness]:
+    """The effectiveness reviews with a window (not held, not waiting for a fix, their start known),
+    whatever the day: their dates do not depend on it."""
+    found = (effectiveness(r, tax, dt.date.min) for r in reports)  # any day gives the same window
+    return [e for e in found if e is not None and e.due_from is not None]
+
+
 def reviews_due(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[Effectiveness]:
     """The effectiveness reviews due or late on `today`, the latest first (most days past its window)."""
     found = [e for e in (effectiveness(r, tax, today) for r in reports) if e and e.state in (State.DUE, State.LATE)]
