@@ -83,7 +83,7 @@ def _text(report: Report) -> str:
     return ". ".join([report.summary, *(f.description for f in report.factors)])
 
 
-def _bits(values: dict[str, object], numbers: dict[str, int]) -> int:
+def _bits(values: Iterable[str], numbers: dict[str, int]) -> int:
     bits = 0
     for value in values:
         bits |= 1 << numbers.setdefault(value, len(numbers))
@@ -115,9 +115,8 @@ def similar_reports(reports: list[Report], settings: Similarity,
                      dict.fromkeys(f.layer for f in report.factors if f.layer),
                      {tag_key(t): t for t in report.tags},
                      frozenset(report.related) | frozenset(report.referenced_by))
-        sets = (p.services, p.layers, p.tags)
-        p.bits = tuple(_bits(values, numbered) for values, numbered in zip(sets, numbers))  # type: ignore[assignment]
-        p.sizes = tuple(len(values) for values in sets)  # type: ignore[assignment]
+        p.bits = (_bits(p.services, numbers[0]), _bits(p.layers, numbers[1]), _bits(p.tags, numbers[2]))
+        p.sizes = (len(p.services), len(p.layers), len(p.tags))
         profiles.append(p)
     counts.clear()
     # the postings: term, service or tag -> the reports naming it, in increasing order (parallel lists
@@ -148,16 +147,14 @@ def similar_reports(reports: list[Report], settings: Similarity,
         cosines: dict[int, float] = defaultdict(float)
         for term, weight in p.vector.items():
             unit = weight / p.norm
-            reports_of, units = by_term.get(term, ((), ()))
+            reports_of, units = by_term.get(term, ([], []))
             start = bisect.bisect_right(reports_of, index) if both else 0
             for other, other_unit in zip(reports_of[start:], units[start:]):
                 cosines[other] += unit * other_unit
         candidates = set(cosines)
-        for postings, keys in ((by_service, p.services), (by_tag, p.tags)):
-            for key in keys:
-                found_by = postings[key]
-                if len(found_by) <= cap:
-                    candidates.update(found_by[bisect.bisect_right(found_by, index):] if both else found_by)
+        for found_by in [by_service[key] for key in p.services] + [by_tag[key] for key in p.tags]:
+            if len(found_by) <= cap:
+                candidates.update(found_by[bisect.bisect_right(found_by, index):] if both else found_by)
         candidates.discard(index)
         (s_bits, l_bits, t_bits), (s_size, l_size, t_size) = p.bits, p.sizes
         for other in candidates:  # the overlaps written out: this loop runs for every candidate pair

@@ -20,7 +20,9 @@ having he her here hers him his how i if in into is it its itself just more most
 on once only or other our ours out over own same she should so some such than that the their theirs
 them then there these they this those through to too under until up very was we were what when where
 which while who whom why will with would you your yours one two three first second new old every
-within without across per via its it's never still yet onto upon
+within without across per via its it's never still yet onto upon got get gets ran run runs made make
+makes went go goes took take takes came come needed need nothing something anything everything leaving
+left kept keep stayed stay read used use using began begin started start able much many several
 """.split())
 """Words too common to say what a text is about."""
 

@@ -287,16 +287,16 @@ class Similarity(_Part, frozen=True, kw_only=True):
     """The "Similar incidents" list of each report page, computed from the reports themselves.
 
     ```yaml
-    similarity: {top: 3, min_score: 0.2, max_postings: 100, weights: {text: 0.5, services: 0.25}}
+    similarity: {top: 3, min_score: 0.15, max_postings: 100, weights: {text: 0.5, services: 0.25}}
     ```"""
 
     top: Count = 3
     """At most this many similar reports on a page (0: none)."""
-    min_score: Share = 0.2
+    min_score: Share = 0.15
     """The lowest score (0 to 1) a report needs to be listed as similar."""
     max_postings: Annotated[int, msgspec.Meta(ge=2)] = 100
-    """A service, tag or word named in more reports than this is too common to find candidates by; it
-    still counts in the score of reports found through something rarer."""
+    """A word in more reports than this is left out, as a stop word is; a service or tag in more reports
+    than this finds no candidates by itself, but still counts in the score of those found otherwise."""
     weights: SimilarityWeights = msgspec.field(default_factory=SimilarityWeights)
 
 
