@@ -199,18 +199,16 @@ def _match(p: _Profile, q: _Profile, score: float) -> Match:
 
 
 def _reason_words(p: _Profile, q: _Profile, services: set[str]) -> tuple[str, ...]:
-    """The shared terms that weigh most in both, a pair of words standing for the words in it; a
-    service's name is left out (the services are named already)."""
-    shared = sorted(((p.vector[t] * q.vector[t], t) for t in p.vector if t in q.vector and t not in services),
-                    key=lambda item: (-item[0], item[1]))
-    chosen: list[str] = []
-    for _, term in shared:
-        if len(chosen) == REASON_WORDS:
-            break
-        parts = term.split(" ")
-        if any(term in c.split(" ") for c in chosen if " " in c):
-            continue  # a word of a pair already named
-        if len(parts) > 1:
-            chosen = [c for c in chosen if c not in parts]
-        chosen.append(term)
-    return tuple(chosen[:REASON_WORDS])
+    """The shared terms that weigh most in both. A shared pair of words stands for its two words (it
+    weighs as the most of the three), so "connection pool" is named rather than "pool"; a service's
+    name is left out (the services are named already)."""
+    shared = {t: p.vector[t] * q.vector[t] for t in p.vector if t in q.vector and t not in services}
+    weight = {t: w for t, w in shared.items() if " " in t}
+    stands_for: dict[str, str] = {}
+    for pair in sorted(weight, key=lambda t: (-weight[t], t)):
+        for word in pair.split(" "):
+            if word in shared:
+                stands_for.setdefault(word, pair)
+                weight[pair] = max(weight[pair], shared[word])
+    weight.update((t, w) for t, w in shared.items() if " " not in t and t not in stands_for)
+    return tuple(sorted(weight, key=lambda t: (-weight[t], t))[:REASON_WORDS])

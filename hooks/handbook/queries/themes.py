@@ -86,8 +86,9 @@ def _tally(name: str, counts: dict[int, int], years: tuple[int, ...]) -> Tally:
     return Tally(name, tuple(counts.get(y, 0) for y in years), sum(counts.values()))
 
 
-def _sort_key(report: Report) -> tuple[str, str]:
-    return (report.started.isoformat() if report.started else "", report.id or report.key)
+def _sort_key(report: Report) -> tuple[float, str]:
+    """When the incident started (as an instant, whatever its time zone), then its id."""
+    return (report.started.timestamp() if report.started else float("-inf"), report.id or report.key)
 
 
 def themes(reports: list[Report], tax: Taxonomy, today: dt.date) -> Themes:
@@ -191,9 +192,7 @@ def repeated_actions(reports: list[Report], min_overlap: float, max_postings: in
     return out
 
 
-def _latest(group: RepeatedAction) -> tuple[str, str, str]:
-    """A key that puts the group with the later latest report first (the string of its start made to
-    sort backwards), then the smaller id."""
+def _latest(group: RepeatedAction) -> tuple[float, str, str]:
+    """A key that puts the group with the later latest report first, then the smaller id."""
     report, item = group.items[0]
-    started = report.started.isoformat() if report.started else ""
-    return ("".join(chr(0x10FFFF - ord(ch)) for ch in started), report.id or report.key, item.id)
+    return (-_sort_key(report)[0], report.id or report.key, item.id)

@@ -58,7 +58,7 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
                 "layers": [layer(x) for x in r.layers]} for r in found.repeats]
     repeated = [{"description": g.items[0][1].description, "count": len(g.reports),
                  "categories": sorted({category(item.category) for _, item in g.items if item.category}),
-                 "items": [{**link(report), "item": item.id,
+                 "entries": [{**link(report), "item": item.id,
                             "item_href": f"{routes.href(src, routes.report(report.key))}#{action_anchor(item.id)}"}
                            for report, item in g.items]}
                 for g in found.repeated_actions]
