@@ -160,6 +160,7 @@ def repeated_actions(reports: list[Report], min_overlap: float, max_postings: in
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
+        """The item that stands for `i`'s group (union-find, paths halved as they are walked)."""
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]

@@ -42,12 +42,15 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
                       "action categories over the years, repeat incidents and repeated action items.", listing=False)
 
     def layer(layer_id: str) -> str:
+        """A layer's name."""
         return tax.label("layer", layer_id)
 
     def category(category_id: str) -> str:
+        """A category's name."""
         return tax.label("category", category_id)
 
     def link(report: Report) -> dict[str, Any]:
+        """A report as a row names it: id, title, link from this page and date."""
         return {"id": report.id or report.key, "title": report.title, "href": routes.href(src, routes.report(report.key)),
                 "date": report.date.isoformat() if report.date else None}
 
