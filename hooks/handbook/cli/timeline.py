@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from handbook.checks.collection import load_collection, relative
+from handbook.checks.collection import load_collection
 from handbook.cli.app import Context, _fail, main
 from handbook.core.text import visible
 from handbook.core.timestamps import MAX_YEAR, MIN_YEAR

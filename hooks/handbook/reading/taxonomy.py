@@ -315,6 +315,56 @@ class GitHub(_Part, frozen=True, kw_only=True):
     listed gets an issue with no assignee."""
     labels: GitHubLabels = msgspec.field(default_factory=GitHubLabels)
 
+Weight = Annotated[float, msgspec.Meta(ge=0)]
+Share = Annotated[float, msgspec.Meta(ge=0, le=1)]
+
+
+class SimilarityWeights(_Part, frozen=True, kw_only=True):
+    """How much each kind of likeness counts in a similarity score (divided by their sum)."""
+
+    text: Weight = 0.5
+    """The cosine similarity of the words of the summaries and contributing factors (TF-IDF)."""
+    services: Weight = 0.25
+    """The share of services the two reports have in common (Jaccard)."""
+    layers: Weight = 0.1
+    """The share of contributing-factor layers they have in common (Jaccard)."""
+    tags: Weight = 0.15
+    """The share of tags they have in common (Jaccard)."""
+
+
+class Similarity(_Part, frozen=True, kw_only=True):
+    """The "Similar incidents" list of each report page, computed from the reports themselves.
+
+    ```yaml
+    similarity: {top: 3, min_score: 0.15, max_postings: 100, weights: {text: 0.5, services: 0.25}}
+    ```"""
+
+    top: Count = 3
+    """At most this many similar reports on a page (0: none)."""
+    min_score: Share = 0.15
+    """The lowest score (0 to 1) a report needs to be listed as similar."""
+    max_postings: Annotated[int, msgspec.Meta(ge=2)] = 100
+    """A word in more reports than this is left out, as a stop word is; a service or tag in more reports
+    than this finds no candidates by itself, but still counts in the score of those found otherwise."""
+    weights: SimilarityWeights = msgspec.field(default_factory=SimilarityWeights)
+
+
+class Themes(_Part, frozen=True, kw_only=True):
+    """The themes page: what keeps coming back across the organisation's own incidents.
+
+    ```yaml
+    themes: {repeat_window_days: 180, years: 5, action_min_overlap: 0.6}
+    ```"""
+
+    repeat_window_days: Annotated[int, msgspec.Meta(ge=1)] = 180
+    """Two incidents of the same service with a contributing factor in the same layer are a repeat when
+    the later one started at most this many days after the earlier."""
+    years: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    """How many years, up to the build's, the tables over time show (older incidents count in the total)."""
+    action_min_overlap: Share = 0.6
+    """Action items of different reports repeat each other when this share of their words (stop words
+    left out, Jaccard) is the same."""
+
 
 class Taxonomy(_Part, frozen=True, kw_only=True):
     """Everything handbook.yml declares."""
@@ -341,6 +391,8 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     limits: Limits = msgspec.field(default_factory=Limits)
     github: GitHub | None = None
     """Where action items are tracked as GitHub issues; None: `handbook sync github` is not set up."""
+    similarity: Similarity = msgspec.field(default_factory=Similarity)
+    themes: Themes = msgspec.field(default_factory=Themes)
 
     def severity(self, sev_id: str | None) -> Severity | None:
         """The severity with id `sev_id`, or None."""
@@ -559,6 +611,11 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
             sink.add(_line(lines, ("severities", index, "effectiveness_review_days")), "taxonomy",
                      f"{severity.id}'s effectiveness review window [{window[0]}, {window[1]}] ends before it starts.",
                      "Write the first day first: [30, 90].")
+    weights = tax.similarity.weights
+    if weights.text + weights.services + weights.layers + weights.tags <= 0:
+        sink.add(_line(lines, ("similarity", "weights")), "taxonomy",
+                 "Every similarity weight is 0, so no two reports could ever be similar.",
+                 "Give at least one weight a positive value, for example `text: 0.5`; or set `similarity.top: 0`.")
     if tax.visibilities.default not in tax.visibilities.levels:
         sink.add(_line(lines, ("visibilities", "default")), "taxonomy",
                  f"The default visibility `{tax.visibilities.default}` is not one of the levels.",

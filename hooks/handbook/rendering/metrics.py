@@ -69,10 +69,14 @@ def metrics_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt
     return page
 
 
-def _figure(draw: Callable[..., str], caption: str, *args: object, **options: object) -> list[str]:
+def chart_svgs(draw: Callable[..., str], caption: str, *args: object, **options: object) -> list[tuple[str, str]]:
+    """The chart `draw(caption, *args, **options)` in each layout: (layout name, SVG) pairs."""
+    return [(layout.name, draw(caption, *args, layout=layout, **options).strip()) for layout in LAYOUTS]
+
+
+def chart_figure(draw: Callable[..., str], caption: str, *args: object, **options: object) -> list[str]:
     """The chart `draw(caption, *args, **options)` in each layout, in a figure under its caption."""
-    charts = [(layout.name, draw(caption, *args, layout=layout, **options).strip()) for layout in LAYOUTS]
-    return render_fragment("chart-figure.html", caption=caption, charts=charts)
+    return render_fragment("chart-figure.html", caption=caption, charts=chart_svgs(draw, caption, *args, **options))
 
 
 def _count(n: int, noun: str, plural: str = "") -> str:
@@ -129,7 +133,7 @@ def _per_month(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str
             counts[r.severity][index[(r.date.year, r.date.month)]] += 1
     labels = [f"{y}-{m:02d}" for y, m in months]
     total = int(sum(sum(values) for values in counts.values()))
-    figure = _figure(stacked_bars, f"Incidents per month by severity, last {MONTHS} months "
+    figure = chart_figure(stacked_bars, f"Incidents per month by severity, last {MONTHS} months "
                      f"(n = {_count(total, 'incident')})", labels,
                      [Series(s.id, counts[s.id], severity=rank) for rank, s in enumerate(tax.severities, 1)],
                      y_label="incidents",
@@ -159,7 +163,7 @@ def _times(reports: list[Report], today: dt.date) -> list[str]:
     series = [Series("Median time to detect", [_median(detect[q]) for q in quarters]),
               Series("Median time to resolve", [_median(resolve[q]) for q in quarters])]
     timed = sum(max(len(detect[q]), len(resolve[q])) for q in quarters)
-    figure = _figure(line_chart, f"Time to detect and to resolve, per quarter (n = {_count(timed, 'incident')})",
+    figure = chart_figure(line_chart, f"Time to detect and to resolve, per quarter (n = {_count(timed, 'incident')})",
                      labels, series, y_label="hours", unit=" h",
                      desc="Median hours from start to detection and from detection to resolution, by the quarter "
                           "the incident started in. Gaps are quarters without incidents.")
@@ -188,7 +192,7 @@ def _closure(reports: list[Report], tax: Taxonomy, today: dt.date) -> list[str]:
     items = sum(len(v) for v in due.values())
     left_out = "".join([f"; {_count(unstated, 'item')} whose due date is not stated left out"] * bool(unstated)
                        + [f"; {_count(long_term, 'long-term item')} left out"] * bool(long_term))
-    figure = _figure(line_chart, f"Action items closed, by quarter due (n = {_count(items, 'item')} due{left_out})",
+    figure = chart_figure(line_chart, f"Action items closed, by quarter due (n = {_count(items, 'item')} due{left_out})",
                      labels, [Series("Closed share", rates)], unit="%", y_label="percent closed",
                      desc="Of the action items due in each quarter (up to today), the share now done or dropped. "
                           "Items whose due date is not stated, and long-term items, have no quarter and are not "
@@ -208,7 +212,7 @@ def _layers(reports: list[Report], tax: Taxonomy) -> list[str]:
                   key=lambda row: (-row[0], row[1].casefold(), row[1]))
     caption = (f"Contributing factors by layer (n = {_count(counts.total(), 'factor')} "
                f"in {_count(sources, 'report')})")
-    figure = _figure(horizontal_bars, caption, [name for _, name in rows], [float(n) for n, _ in rows],
+    figure = chart_figure(horizontal_bars, caption, [name for _, name in rows], [float(n) for n, _ in rows],
                      desc="How many contributing factors across all reports sit in each layer, largest first.")
     return ["## Contributing-factor layers", "", *figure,
             *_numbers(["Layer", "Factors"], [[name, n] for n, name in rows])]

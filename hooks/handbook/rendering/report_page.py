@@ -8,6 +8,7 @@ from typing import Any
 from handbook.core.problems import Level, Problem
 from handbook.core.paths import stable_name
 from handbook.core.text import clip
+from handbook.queries.similarity import Match
 from handbook.reading.model import ActionItem, Report, text
 from handbook.queries.worklists import days_overdue
 from handbook.reading.sections import code_flags, normalise
@@ -25,9 +26,11 @@ def report_description(report: Report, limit: int = 200) -> str:
 
 
 def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
-                       problems: list[Problem] | None = None, body: str | None = None) -> Page:
+                       problems: list[Problem] | None = None, body: str | None = None,
+                       similar: list[tuple[Match, str]] | None = None) -> Page:
     """The report's page at `src`. `problems` are shown in a box at the top (live preview); `body` is the
-    report's Markdown with its links made the site's (`report_links`), the report's own otherwise."""
+    report's Markdown with its links made the site's (`report_links`), the report's own otherwise;
+    `similar` are the reports most like it (`queries.similarity`), each with its page's source path."""
     title = f"{report.id}: {report.title}" if report.id else report.title
     # The theme writes the title, then this header (overrides/partials/content.html): outside the
     # page's Markdown, so the search index is not made of it, and as one string, not a structure
@@ -43,6 +46,7 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     parts += render_fragment("search-lead.html", summary=report_description(report, 300))
     parts += _body(report, report.body if body is None else body, tax, today)
     parts += _related(report, routes, src)
+    parts += _similar(similar or [], tax, routes, src)
     return page
 
 
@@ -115,3 +119,35 @@ def _related(report: Report, routes: Routes, src: str) -> list[str]:
     related = [{"id": rid, "title": routes.known[rid], "href": routes.href(src, routes.report(rid)),
                 "listed_here": rid in report.related} for rid in mentioned]
     return ["## Related incidents", "", *render_fragment("related.html", related=related)]
+
+
+def similar_reason(match: Match, tax: Taxonomy) -> str:
+    """Why a report is similar, in a line: "shares checkout-api; both have a detection gap factor;
+    words: connection pool, canary"."""
+    parts = []
+    if match.services:
+        parts.append("shares " + _and(list(match.services)))
+    if match.layers:
+        names = [tax.label("layer", layer).lower() for layer in match.layers]
+        parts.append(f"both have a{'n' if names[0][:1] in 'aeiou' else ''} {names[0]} factor" if len(names) == 1
+                     else f"both have {_and(names)} factors")
+    if match.tags:
+        parts.append("both tagged " + _and(list(match.tags)))
+    if match.words:
+        parts.append("words: " + ", ".join(match.words))
+    return "; ".join(parts) or "close in score only"
+
+
+def _and(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _similar(similar: list[tuple[Match, str]], tax: Taxonomy, routes: Routes, src: str) -> list[str]:
+    if not similar:
+        return []
+    rows = [{"id": m.report.id or m.report.key, "title": m.report.title, "href": routes.href(src, target),
+             "date": m.report.date.isoformat() if m.report.date else None,
+             "kind": None if tax.kind(m.report.kind).counted else tax.kind(m.report.kind).name.lower(),
+             "score": f"{m.score:.2f}", "why": similar_reason(m, tax)} for m, target in similar]
+    return ["## Similar incidents", "", *render_fragment("similar.html", similar=rows)]

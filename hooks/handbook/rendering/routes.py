@@ -44,6 +44,7 @@ class Routes:
     ACTIONS = "actions/index.md"
     REVIEW = "review/index.md"
     METRICS = "metrics/index.md"
+    THEMES = "themes/index.md"
     SERVICES = "services/index.md"
     LIBRARY = "library/index.md"
     CALENDAR = "calendar.ics"

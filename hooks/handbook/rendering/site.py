@@ -19,6 +19,7 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, counted, learning, readable_by
 from handbook.queries.deadlines import deadlines
+from handbook.queries.similarity import similar_reports
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
@@ -32,6 +33,7 @@ from handbook.rendering.page import Page
 from handbook.rendering.report_links import ReportLinks
 from handbook.rendering.report_page import render_report_page
 from handbook.rendering.routes import PageLinks, Routes
+from handbook.rendering.themes import themes_page
 from handbook.rendering.templating import render_fragment
 
 
@@ -165,13 +167,19 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     report_links = ReportLinks(resolver_for(settings.layout, tax, {r.id for r in collection.reports if r.id}),
                         pages={report.rel: routes.report(key) for key, report in with_pages},
                         by_id={report.id: routes.report(key) for key, report in with_pages if report.id})
+    # Similar incidents: compared among the reports this audience may read, so no list names another;
+    # before the pages are drawn, while every report still has its summary and factors.
+    page_of = {report.rel: routes.report(key) for key, report in keyed}
+    similar = similar_reports(readable, tax.similarity,
+                              wanted=[r for _, r in with_pages] if settings.preview is not None else None)
     pages: dict[str, Page] = {}
     for key, report in with_pages:
         src = routes.report(key)
         problems = _shown(report.problems, visible) if show_problems else None
         try:
             pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src,
-                                            body=report_links.body(report, src))
+                                            body=report_links.body(report, src),
+                                            similar=[(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])])
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
@@ -188,6 +196,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
     pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
+    pages[Routes.THEMES] = themes_page(own, tax, routes, today)
     pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
     pages.update(indexes.services_pages(own, tax, routes, today))
     pages.update(indexes.severity_pages(own, tax, routes))

@@ -1,0 +1,82 @@
+"""The themes page (`themes/`): what keeps coming back across the organisation's own incidents.
+
+The figures come from `queries.themes`; this module turns them into plain rows and two static SVG
+charts (the metrics page's kind: `charts.stacked_bars`, drawn for a column and for a phone), and the
+template (templates/themes.html) makes every table the site's responsive kind (`data-pm-cards`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from handbook.queries.themes import Tally, themes
+from handbook.reading.model import Report
+from handbook.reading.taxonomy import Taxonomy
+from handbook.rendering.charts import Series, stacked_bars
+from handbook.rendering.metrics import chart_svgs
+from handbook.rendering.page import Page
+from handbook.rendering.report_page import action_anchor
+from handbook.rendering.routes import Routes
+from handbook.rendering.templating import render_fragment
+
+
+def _rows(tallies: tuple[Tally, ...], name: Any) -> list[dict[str, Any]]:
+    return [{"name": name(t.name), "per_year": list(t.per_year), "total": t.total} for t in tallies]
+
+
+def _chart(caption: str, years: tuple[int, ...], tallies: tuple[Tally, ...], name: Any, y_label: str,
+           desc: str) -> dict[str, Any]:
+    """A stacked bar chart, a bar a year and a colour a layer or category, for `chart-figure.html`."""
+    return {"caption": caption,
+            "charts": chart_svgs(stacked_bars, caption, [str(y) for y in years],
+                                 [Series(name(t.name), [float(n) for n in t.per_year]) for t in tallies],
+                                 y_label=y_label, desc=desc)}
+
+
+def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    """The themes of `reports` (the organisation's own incidents: the caller leaves out the kinds not counted)."""
+    src = routes.THEMES
+    found = themes(reports, tax, today)
+    page = Page.start("Themes", "What keeps coming back across incidents: contributing-factor layers, services and "
+                      "action categories over the years, repeat incidents and repeated action items.", listing=False)
+
+    def layer(layer_id: str) -> str:
+        """A layer's name."""
+        return tax.label("layer", layer_id)
+
+    def category(category_id: str) -> str:
+        """A category's name."""
+        return tax.label("category", category_id)
+
+    def link(report: Report) -> dict[str, Any]:
+        """A report as a row names it: id, title, link from this page and date."""
+        return {"id": report.id or report.key, "title": report.title, "href": routes.href(src, routes.report(report.key)),
+                "date": report.date.isoformat() if report.date else None}
+
+    span = f"{found.years[0]} to {found.years[-1]}"
+    in_years = sum(1 for r in reports if r.date and r.date.year in found.years)
+    items_in_years = sum(sum(t.per_year) for t in found.categories)
+    repeats = [{"later": link(r.later), "earlier": link(r.earlier), "days": r.days, "services": list(r.services),
+                "layers": [layer(x) for x in r.layers]} for r in found.repeats]
+    repeated = [{"description": g.items[0][1].description, "count": len(g.reports),
+                 "categories": sorted({category(item.category) for _, item in g.items if item.category}),
+                 "entries": [{**link(report), "item": item.id,
+                            "item_href": f"{routes.href(src, routes.report(report.key))}#{action_anchor(item.id)}"}
+                           for report, item in g.items]}
+                for g in found.repeated_actions]
+    page.lines += render_fragment(
+        "themes.html", count=found.reports, today=today.isoformat(), years=list(found.years),
+        window=tax.themes.repeat_window_days, overlap=f"{100 * tax.themes.action_min_overlap:.0f}%",
+        metrics_href=routes.href(src, routes.METRICS),
+        layers=_rows(found.layers, layer), services=_rows(found.services, str),
+        categories=_rows(found.categories, category), repeats=repeats, repeated=repeated,
+        layers_chart=_chart(f"Incidents with a factor in each layer, per year, {span} (n = {in_years} incident{'s' if in_years != 1 else ''})",
+                            found.years, found.layers, layer, "incidents",
+                            "For each year, how many incidents had at least one contributing factor in each layer, "
+                            "stacked; an incident with factors in several layers counts once in each."),
+        categories_chart=_chart(f"Action items by category, per year, {span} (n = {items_in_years} item{'s' if items_in_years != 1 else ''})",
+                                found.years, found.categories, category, "action items",
+                                "For each year, how many action items of each category the incidents of that year "
+                                "raised, stacked."))
+    return page
