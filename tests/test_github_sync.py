@@ -181,7 +181,8 @@ def make_project(tmp_path: Path, api: str) -> Path:
 
 
 def env(token: str | None = TOKEN) -> dict[str, str]:
-    found = {"NO_PROXY": "*", "no_proxy": "*", "GITHUB_TOKEN": "", "HANDBOOK_GITHUB_MAX_WAIT": "5"}
+    found = {"NO_PROXY": "*", "no_proxy": "*", "GITHUB_TOKEN": "", "HANDBOOK_GITHUB_MAX_WAIT": "5",
+             "HANDBOOK_GITHUB_WRITE_PAUSE": "0"}  # the local server needs no pause between writes
     if token is not None:
         found["HANDBOOK_GITHUB_TOKEN"] = token
     return found

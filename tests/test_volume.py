@@ -26,9 +26,9 @@ from .conftest import copy_project, run
 SEED = int(os.environ.get("HANDBOOK_FUZZ_SEED", "20261123"))
 
 
-def test_two_thousand_generated_reports_through_the_validator(tmp_path, taxonomy):
+def test_a_thousand_generated_reports_through_the_validator(tmp_path, taxonomy):
     checked = index = 0
-    while checked < 2_000:
+    while checked < 1_000:  # `make fuzz` runs 100,000; the suite keeps to its 10-minute budget
         generated = report_set(SEED, index)
         folder = tmp_path / f"set-{index}"
         paths = generated.write(folder)
@@ -72,7 +72,7 @@ for project in sys.argv[1:]:
 
 def test_generated_sets_through_real_builds_lose_nothing(tmp_path):
     projects, sets = [], []
-    for index in range(50):
+    for index in range(30):
         generated = report_set(SEED + 2, index)
         project = copy_project(tmp_path / f"build-{index}", examples=False)
         generated.write(project / "postmortems")

@@ -32,6 +32,7 @@ from handbook.rendering.github_issue import IssueText, issue_text
 
 TOKEN_ENVS = ("HANDBOOK_GITHUB_TOKEN", "GITHUB_TOKEN")
 MAX_WAIT_ENV = "HANDBOOK_GITHUB_MAX_WAIT"
+WRITE_PAUSE_ENV = "HANDBOOK_GITHUB_WRITE_PAUSE"
 
 
 @main.group()
@@ -68,7 +69,8 @@ def github_command(obj: Context, apply_: bool, pull: bool) -> None:
               f"the issues of {config.repository}.")
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     reports = load_collection(files, tax, settings.layout).reports
-    client = GitHubIssues(config.api_url, config.repository, token, _max_wait()) if token else None
+    client = GitHubIssues(config.api_url, config.repository, token, _seconds(MAX_WAIT_ENV, 60.0),
+                          _seconds(WRITE_PAUSE_ENV, 1.0)) if token else None
     if pull:
         assert client is not None
         _pull(client, config, reports, settings.root)
@@ -79,16 +81,19 @@ def github_command(obj: Context, apply_: bool, pull: bool) -> None:
     _push(client, config, obj, reports, apply_)
 
 
-def _max_wait() -> float:
-    raw = os.environ.get(MAX_WAIT_ENV, "").strip()
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment variable `name` (`default` when it is not set):
+    HANDBOOK_GITHUB_MAX_WAIT, the longest rate-limit wait; HANDBOOK_GITHUB_WRITE_PAUSE, the pause between
+    two writes (GitHub asks for a second; a server of your own may take less)."""
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return 60.0
+        return default
     try:
         value = float(raw)
         if not value >= 0:
             raise ValueError
     except ValueError:
-        _fail(f"{MAX_WAIT_ENV} is `{raw}`; give a number of seconds (0 or more).")
+        _fail(f"{name} is `{raw}`; give a number of seconds (0 or more).")
     return value
 
 

@@ -33,6 +33,8 @@ from handbook.reading.tracker import markers_in
 TIMEOUT = 15
 """Seconds one request may take."""
 MAX_WAIT = 60.0
+WRITE_PAUSE = 1.0
+"""Seconds between two requests that write (GitHub asks integrations for at least one)."""
 """Seconds at most to wait for a rate limit to reset before giving up."""
 PER_PAGE = 100
 MESSAGE_LIMIT = 200
@@ -88,6 +90,7 @@ class GitHubIssues:
     repository: str
     token: str = field(repr=False)
     max_wait: float = MAX_WAIT
+    write_pause: float = WRITE_PAUSE
     _repo: Repository | None = field(default=None, repr=False)
     _assignable: dict[str, bool] = field(default_factory=dict, repr=False)
     _opened: dict[int, Any] = field(default_factory=dict, repr=False)
@@ -105,7 +108,8 @@ class GitHubIssues:
                        status_forcelist=[429, *range(500, 600)], max_rate_limit_wait=self.max_wait,
                        secondary_rate_wait=min(60.0, self.max_wait))
         client = Github(auth=Auth.Token(self.token), base_url=self.api_url.rstrip("/"), timeout=TIMEOUT,
-                        per_page=PER_PAGE, retry=retry, user_agent="postmortem-handbook")
+                        per_page=PER_PAGE, retry=retry, user_agent="postmortem-handbook",
+                        seconds_between_writes=self.write_pause)
         with self._calling(finding_repository=True):
             self._repo = client.get_repo(self.repository)
 
