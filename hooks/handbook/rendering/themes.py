@@ -71,8 +71,10 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
         metrics_href=routes.href(src, routes.METRICS),
         layers=_rows(found.layers, layer), services=_rows(found.services, str),
         categories=_rows(found.categories, category), repeats=repeats, repeated=repeated,
-        layers_chart=_chart(f"Incidents with a factor in each layer, per year, {span} (n = {in_years} incident{'s' if in_years != 1 else ''})",
-                            found.years, found.layers, layer, "incidents",
+        # Stacked, a bar can be taller than its year's incidents: the caption says so, not only the description.
+        layers_chart=_chart(f"Incidents per contributing-factor layer, per year, {span}: an incident counts once "
+                            f"in each layer it has a factor in (n = {in_years} incident{'s' if in_years != 1 else ''})",
+                            found.years, found.layers, layer, "incidents per layer",
                             "For each year, how many incidents had at least one contributing factor in each layer, "
                             "stacked; an incident with factors in several layers counts once in each."),
         categories_chart=_chart(f"Action items by category, per year, {span} (n = {items_in_years} item{'s' if items_in_years != 1 else ''})",
