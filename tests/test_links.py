@@ -231,3 +231,26 @@ def test_a_real_incident_fits_the_format_without_inventing_a_fact(tmp_path, vali
     assert _resolves(project / "site", "incidents/INC-2026-101/index.html",
                      page.select_one("article img[alt^='Pool use']")["src"]).read_bytes() == _png(6, 4)
     assert "Detected not stated (time to detect: not known )" in " ".join(page.select_one(".pm-clock").get_text(" ").split())
+
+
+def test_footnotes_wrapped_link_text_and_hidden_folders(tmp_path, taxonomy, valid_text):
+    """A footnote (`[^1]: ...`) is not a link definition; a link whose text wraps onto its line is still a
+    link (checked, and rewritten on the site); a path through a hidden folder is never published."""
+    body = ("Text[^1] and [the earlier\noutage](../2025/missing.md).\n\n[^1]: See the dashboard for details.\n\n"
+            "![a secret](.hidden/key.txt)")
+    path = _repository(tmp_path, valid_text, body)
+    (path.parent / ".hidden").mkdir()
+    (path.parent / ".hidden" / "key.txt").write_text("not for the site", encoding="utf-8")
+    problems = _problems(tmp_path, taxonomy, path)
+    assert [(p.line, p.message.split(" points")[0].split(" leads")[0]) for p in problems] == [
+        (_line_of(path, "outage]("), "The link `../2025/missing.md`"),
+        (_line_of(path, ".hidden/"), "The image `.hidden/key.txt`")], problems
+    assert "hidden file or folder" in problems[1].message
+
+
+def test_a_path_the_file_system_refuses_is_a_located_error_not_a_crash(tmp_path, taxonomy, valid_text):
+    path = _repository(tmp_path, valid_text, f"![long]({'x' * 300}.png) and [loop](loop)")
+    (path.parent / "loop").symlink_to(path.parent / "loop")
+    problems = _problems(tmp_path, taxonomy, path)
+    assert [p.line for p in problems] == [_line_of(path, "xxxx")] * 2, problems
+    assert all("not a path the site can follow" in p.message for p in problems)

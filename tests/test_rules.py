@@ -447,10 +447,12 @@ def test_stray_heading_is_a_warning_in_a_draft(tmp_path, taxonomy, valid_text):
 @pytest.mark.parametrize("new,line_of,message,hint", [
     ("## Response\n\nBridge opened\n---\n", "Bridge opened", "underlined by `---`", "leave a blank line"),
     ("## Response\n\nResponse notes\n===\n", "Response notes", "top-level heading", "write `### Response notes`"),
+    ("## Response\nRight under the heading\n---\n", "Right under the heading", "underlined by `---`",
+     "leave a blank line"),  # a heading ends the block before it: the next line opens one
     ("## Response\n\nSummary\n---\n", "Summary\n---", "underlined by `---`", "Write `## Summary` instead."),
     ("## Response\n\n- Paged the team.\n\n    #inc-bridge opened.\n", "    #inc-bridge",
      "starts with `#`", "in backticks"),
-], ids=["setext-2", "setext-1", "setext-section", "in-a-list-item"])
+], ids=["setext-2", "setext-1", "setext-after-heading", "setext-section", "in-a-list-item"])
 def test_headings_the_page_would_show_whatever_their_form(tmp_path, taxonomy, valid_text, new, line_of, message, hint):
     text = valid_text.replace("## Response\n", new, 1)
     collection, _ = check_text(tmp_path, taxonomy, text)

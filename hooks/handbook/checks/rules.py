@@ -409,7 +409,8 @@ class ReportChecker:
             if literal[index]:
                 continue
             if (_SETEXT.match(line) and line_before.strip() and not literal[index - 1] and not in_table
-                    and not in_comment and (index < 2 or not lines[index - 2].strip())
+                    and not in_comment and (index < 2 or not lines[index - 2].strip()
+                                            or _RENDERED_HEADING.match(lines[index - 2]) is not None)
                     and not _RENDERED_HEADING.match(line_before.lstrip(" \t"))):
                 self._setext(line_before, line, number - 1, sink)
                 continue
@@ -753,7 +754,7 @@ class ReportChecker:
 
 
 _RENDERED_HEADING = re.compile(r"^(?: {0,3}> ?)*(?P<marks>#{1,6})(?P<rest>.*)$")
-_SETEXT = re.compile(r"^(?:=+|-+) *$")  # Python-Markdown's underline: from the line's start, spaces after
+_SETEXT = re.compile(r"^[=-]+[ \t]*$")  # Python-Markdown's underline: from the line's start, its first sign decides
 _TABLE_DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ANSWER_EDGES = " \t.,;:!?…\"'`*_()[]-"
 

@@ -44,6 +44,8 @@ class Effectiveness:
     due_by: dt.date | None = None
     started: dt.date | None = None
     """The clock's start: the last fix done, or the review meeting."""
+    from_meeting: bool = False
+    """The clock started at the review meeting (the report has no prevent or detect item)."""
     waiting_for: list[str] = field(default_factory=list)
     """Ids of the open items it waits for (WAITING), or of the done items without `done:` (START_UNKNOWN)."""
     held: dt.date | None = None
@@ -94,7 +96,7 @@ def effectiveness(report: Report, tax: Taxonomy, today: dt.date) -> Effectivenes
     if due_from is None or due_by is None:
         return Effectiveness(report, State.START_UNKNOWN, started=started)
     state = State.SCHEDULED if today < due_from else State.DUE if today <= due_by else State.LATE
-    return Effectiveness(report, state, due_from=due_from, due_by=due_by, started=started)
+    return Effectiveness(report, state, due_from=due_from, due_by=due_by, started=started, from_meeting=not fixes)
 
 
 def scheduled_reviews(reports: list[Report], tax: Taxonomy) -> list[Effectiveness]:

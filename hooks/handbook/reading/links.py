@@ -25,7 +25,7 @@ from urllib.parse import unquote
 from handbook.reading.sections import literal_flags
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_REFERENCE = re.compile(r"^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(<[^>\n]*>|\S+)")
+_REFERENCE = re.compile(r"^ {0,3}\[(?!\^)(?:[^\]\\]|\\.)+\]:[ \t]*(<[^>\n]*>|\S+)")  # `[^1]:` is a footnote
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 _TITLE_AND_CLOSE = re.compile(r"""[ \t]*(?:"[^"]*"|'[^']*'|\([^)]*\))?[ \t]*\)""")
 
@@ -43,10 +43,11 @@ class Link:
     """Offset of the target in the body (the angle brackets excluded)."""
     end: int
     text_start: int = -1
-    """Offset in the body of an inline link's text (an image's alt text); -1 for a reference definition."""
+    """Offset in the body of an inline link's text (an image's alt text); -1 for a reference definition
+    or a link whose text began on an earlier line."""
     text_end: int = -1
     whole_start: int = -1
-    """Offsets of the whole inline link, from its `[` (or `![`) to its `)`; -1 for a reference definition."""
+    """Offsets of the whole inline link, from its `[` (or `![`) to its `)`; -1 as for `text_start`."""
     whole_end: int = -1
 
 
@@ -94,9 +95,11 @@ def _targets(line: str) -> list[_Found]:
             if parsed is not None:
                 start, end, close = parsed
                 opening = _opening(masked, at)
-                if opening >= 0:  # a link's text is read on its own line (one that wraps is not followed)
+                if opening >= 0:
                     image = opening > 0 and masked[opening - 1] == "!"
                     out.append((image, (start, end), (opening + 1, at, opening - 1 if image else opening, close)))
+                elif "\\[" not in masked[:at]:  # its text began on an earlier line: the target is still a link
+                    out.append((False, (start, end), (-1, -1, -1, -1)))
         at = masked.find("](", at + 2)
     return out
 
@@ -207,13 +210,26 @@ class Resolver:
         if "\x00" in path_text or "\\" in path_text:
             return Unresolved(f"`{target}` is not a path the site can follow.",
                               "Write the path with forward slashes, relative to this report's folder.")
+        if any(part.startswith(".") and part not in (".", "..") for part in path_text.split("/")):
+            return Unresolved(f"`{target}` points into a hidden file or folder, which the site never publishes.",
+                              "Keep the file in a folder whose name does not start with a dot.")
+        try:
+            return self._resolve(report, target, address, path_text, fragment)
+        except (OSError, RuntimeError, ValueError) as exc:  # a name too long, a symbolic link loop...
+            return Unresolved(f"`{target}` is not a path the site can follow ({type(exc).__name__}).",
+                              "Link to an existing file with a shorter, plain name, relative to this report's folder.")
+
+    def _resolve(self, report: Path, target: str, address: str, path_text: str, fragment: str) -> Target | Unresolved:
         base = self.root if path_text.startswith("/") else report.parent
         written = Path(os.path.normpath(base / path_text.lstrip("/")))
-        found = written.resolve()
+        found = written.resolve(strict=False)
         if not found.is_relative_to(self.root):
             return Unresolved(f"`{target}` points outside the repository.",
                               "Link to a file of this repository, relative to the report's folder, or use a "
                               "full https:// address.")
+        if any(part.startswith(".") for part in found.relative_to(self.root).parts):  # through a link, say
+            return Unresolved(f"`{target}` leads into a hidden file or folder, which the site never publishes.",
+                              "Keep the file in a folder whose name does not start with a dot.")
         if not found.exists():
             if "/" not in address and address.removesuffix(".md") in self.ids:
                 return Target("id", address.removesuffix(".md"), fragment)

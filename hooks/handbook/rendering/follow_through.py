@@ -35,8 +35,9 @@ def effectiveness_view(e: Effectiveness, today: dt.date) -> dict[str, Any]:
         view.update(badge="not known", text=f"Effectiveness review: when it is due is not known; the report does "
                                             f"not give {missing}.")
     elif e.state is State.SCHEDULED:
+        since = "review meeting on" if e.from_meeting else "fixes in on"
         view.update(badge="scheduled", text=f"Effectiveness review due from {_date(e.due_from)} to {_date(e.due_by)} "
-                                            f"(fixes in on {_date(e.started)}).")
+                                            f"({since} {_date(e.started)}).")
     elif e.state is State.DUE:
         view.update(badge="due", text=f"Effectiveness review due by {_date(e.due_by)}.")
     else:  # short, to share the header's line with the overdue items: the review queue gives the dates

@@ -16,7 +16,7 @@ from handbook.queries.effectiveness import effectiveness
 from handbook.queries.worklists import days_overdue
 from handbook.reading.durations import BY_KEY
 from handbook.reading.model import Report, text
-from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.taxonomy import NOT_STATED, Taxonomy, is_not_stated
 from handbook.rendering.follow_through import effectiveness_view
 from handbook.rendering.markup import safe_url, url_label
 from handbook.rendering.routes import Routes
@@ -103,7 +103,7 @@ def _clock(report: Report) -> list[dict[str, str | None]]:
 def _when(parsed: dt.datetime | None, raw: object) -> str | None:
     """A timestamp as the report's readers read it: in its own offset, or UTC."""
     if parsed is None:
-        return None if raw is None else str(raw)
+        return None if raw is None else NOT_STATED if is_not_stated(raw) else str(raw)
     offset = parsed.strftime("%z")
     zone = f"{offset[:3]}:{offset[3:]}" if parsed.utcoffset() else "UTC"
     return parsed.strftime("%Y-%m-%d %H:%M ") + zone
