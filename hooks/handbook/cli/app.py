@@ -7,6 +7,7 @@ exit codes (0 fine, 1 problems found, 2 the command could not run).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -56,6 +57,21 @@ class Context:
 def _fail(message: str) -> None:
     click.echo(f"handbook: {message}", err=True)
     sys.exit(2)
+
+
+def seconds_from_env(name: str, default: float) -> float:
+    """A number of seconds (0 or more) from the environment variable `name`, `default` when it is not set;
+    anything else ends the command with the variable's name and the fix."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+        if not value >= 0:
+            raise ValueError
+    except ValueError:
+        _fail(f"{name} is `{raw}`; give a number of seconds (0 or more).")
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

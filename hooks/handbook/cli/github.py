@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from handbook.checks.collection import find_reports, load_collection, relative
-from handbook.cli.app import Context, _fail, main
+from handbook.cli.app import Context, _fail, main, seconds_from_env
 from handbook.delivery.github import GitHubError, GitHubIssues, Issue
 from handbook.queries.tracking import Tracked, linked, untracked
 from handbook.reading.model import Report
@@ -69,8 +69,10 @@ def github_command(obj: Context, apply_: bool, pull: bool) -> None:
               f"the issues of {config.repository}.")
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     reports = load_collection(files, tax, settings.layout).reports
-    client = GitHubIssues(config.api_url, config.repository, token, _seconds(MAX_WAIT_ENV, 60.0),
-                          _seconds(WRITE_PAUSE_ENV, 1.0)) if token else None
+    # the longest rate-limit wait; the pause between two writes (GitHub asks for a second; a server of
+    # your own may take less)
+    client = GitHubIssues(config.api_url, config.repository, token, seconds_from_env(MAX_WAIT_ENV, 60.0),
+                          seconds_from_env(WRITE_PAUSE_ENV, 1.0)) if token else None
     if pull:
         assert client is not None
         _pull(client, config, reports, settings.root)
@@ -79,22 +81,6 @@ def github_command(obj: Context, apply_: bool, pull: bool) -> None:
         _fail("site_url is not set in mkdocs.yml (nor HANDBOOK_SITE_URL): each issue links to its report's page, "
               "which needs the site's address.")
     _push(client, config, obj, reports, apply_)
-
-
-def _seconds(name: str, default: float) -> float:
-    """A number of seconds from the environment variable `name` (`default` when it is not set):
-    HANDBOOK_GITHUB_MAX_WAIT, the longest rate-limit wait; HANDBOOK_GITHUB_WRITE_PAUSE, the pause between
-    two writes (GitHub asks for a second; a server of your own may take less)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-        if not value >= 0:
-            raise ValueError
-    except ValueError:
-        _fail(f"{name} is `{raw}`; give a number of seconds (0 or more).")
-    return value
 
 
 # -- opening issues --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import click
 from handbook.rendering import slack
 
 from handbook.checks.collection import Collection, find_reports, load_collection
-from handbook.cli.app import Context, _fail, main
+from handbook.cli.app import Context, _fail, main, seconds_from_env
 from handbook.delivery import webhook
 from handbook.queries.audience import check_audience, readable_by
 from handbook.reading.settings import Settings, SettingsError
@@ -59,16 +59,7 @@ def _webhook() -> tuple[str, float]:
         webhook.parse_webhook(url)
     except webhook.PostError as exc:
         _fail(str(exc))
-    raw = os.environ.get(MAX_WAIT_ENV, "").strip()
-    max_wait = webhook.RETRY_AFTER_CAP
-    if raw:
-        try:
-            max_wait = float(raw)
-            if not max_wait >= 0:
-                raise ValueError
-        except ValueError:
-            _fail(f"{MAX_WAIT_ENV} is `{raw}`; give a number of seconds (0 or more).")
-    return url, max_wait
+    return url, seconds_from_env(MAX_WAIT_ENV, webhook.RETRY_AFTER_CAP)
 
 
 def _send(messages: list[slack.Message], fmt: str, address: tuple[str, float], *, name_each: bool) -> None:
