@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import RANK, copy_project, example_reports, mkdocs
+from .conftest import RANK, copy_project, example_reports, handbook, mkdocs
 
 def _reports() -> list[dict]:
     out = []
@@ -101,3 +101,39 @@ def test_a_link_to_a_hidden_report_is_dropped_everywhere(tmp_path, valid_text):
     assert "INC-2026-102" in outputs["incidents.json"]
     for needle in ("INC-2026-101", "Hidden vault"):
         assert not [name for name, text in outputs.items() if needle in text], needle
+
+
+# -- parts of a report kept for a narrower audience ------------------------------------------------
+@pytest.mark.parametrize("audience", ["public", "internal", "restricted"])
+def test_marked_parts_leave_no_trace_in_any_output(tmp_path, valid_text, audience):
+    """A public report with a section, a paragraph, a timeline entry, an action item, a factor, a field and
+    a service kept for internal or restricted readers: each build holds exactly the parts its audience
+    may read, in the report's page and nowhere else, and no other build holds a word of them."""
+    from .test_parts import MARKED, READS, marked_report
+
+    project = copy_project(tmp_path, examples=False)
+    (project / "postmortems" / "marked.md").write_text(marked_report(valid_text), encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site", env={"HANDBOOK_AUDIENCE": audience})
+    assert result.code == 0, result.output
+    outputs = _outputs(project / "site")
+    page = outputs["incidents/INC-2026-101/index.html"]
+    for name, phrase in MARKED.items():
+        if name in READS[audience]:
+            assert phrase in page, (name, audience)
+        else:
+            leaks = [path for path, text in outputs.items() if phrase in text]
+            assert not leaks, f"the {name} {phrase!r} leaks into {leaks} ({audience} build)"
+    for path in ("incidents/INC-2026-101/index.html", "incidents.json", "feed.xml", "calendar.ics",
+                 "search/search_index.json", "actions/index.html"):
+        assert "field_visibility" not in outputs[path] and "\n:::" not in outputs[path], path
+    # the readers who may read a part are told it is left out of the report's own, public version
+    raw_page = (project / "site" / "incidents" / "INC-2026-101" / "index.html").read_text(encoding="utf-8")
+    labels = raw_page.count("left out of the public version of this report")
+    assert labels == {"public": 0, "internal": 2, "restricted": 3}[audience]
+    # Slack: the announcement and the digest for a channel of this audience
+    announced = handbook(project, "announce", "INC-2026-101", "--audience", audience, "--format", "blocks")
+    digest = handbook(project, "digest", "--audience", audience, "--format", "blocks")
+    assert announced.code == 0 and digest.code == 0, announced.output + digest.output
+    for name, phrase in MARKED.items():
+        if name not in READS[audience]:
+            assert phrase not in announced.out and phrase not in digest.out, (name, audience)

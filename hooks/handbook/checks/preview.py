@@ -20,6 +20,7 @@ from handbook.checks.links import check_links, resolver_for
 from handbook.core.problems import Problem
 from handbook.reading.links import Layout
 from handbook.reading.model import Report
+from handbook.reading.parts import has_marks
 from handbook.reading.report_cache import CACHE_FILE, Entry, Stamp, cache_key, read_entries, write_entries
 from handbook.reading.taxonomy import Taxonomy
 
@@ -85,8 +86,10 @@ def load_for_preview(files: list[Path], tax: Taxonomy, layout: Layout, target: P
     changed = False
     for report in check_files(stale, tax, root, slim=False):
         reports.append(report)
-        if report.path == target:
-            continue  # read in full every time: it is the one being written
+        if report.path == target or has_marks(report):
+            # read in full every time: the one being written, and one with parts kept for a narrower
+            # audience (a view of it needs its body, which a cached report no longer has)
+            continue
         report.release_content()
         entries[report.rel] = (_stamp(report.path), report, list(report.problems))
         changed = True

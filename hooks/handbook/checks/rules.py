@@ -12,6 +12,7 @@ import difflib
 import re
 from typing import Any
 
+from handbook.checks.audience import AudienceCheck
 from handbook.checks.schema import build_schema
 from handbook.core.problems import ProblemSink
 from handbook.core.text import plain_text
@@ -92,6 +93,13 @@ RULES: dict[str, str] = {
     "unknown-person": "An owner or role is not in rules.people (checked only when that list is given).",
     "open-actions-on-closed": "A closed report still has open action items.",
     "visibility": "A report tagged as a security incident is readable beyond restricted.",
+    # parts for a narrower audience (errors in every status: a build publishes what it is given)
+    "audience-mark": "A part kept for a narrower audience (`::: internal` … `:::`, an item's or factor's "
+                     "`visibility:`, `field_visibility:`) is not well formed, not narrower than the report, "
+                     "inside another part or the external message, names a field every reader needs, or leaves "
+                     "the report's own readers a required section with nothing in it.",
+    "internal-word": "Text a wider audience reads holds a word handbook.yml keeps for a narrower one "
+                     "(visibilities.words): an internal host or service name in a public paragraph or field.",
     # the issue tracker (handbook validate only)
     "tracker-disagrees": "An action item is open but its GitHub issue closed, or done but its issue still open "
                          "(the states `handbook sync github --pull` recorded).",
@@ -149,6 +157,7 @@ class ReportChecker:
         self.draft_status = taxonomy.statuses[0].id
         self.required_roles = [r.id for r in taxonomy.roles if r.required]
         self.not_own_kinds = [k.id for k in taxonomy.kinds if not k.own_response]
+        self.audience = AudienceCheck(taxonomy)
 
     # -- entry point ---------------------------------------------------------------------
     def check(self, source: Source, sink: ProblemSink) -> Report:
@@ -186,6 +195,7 @@ class ReportChecker:
         self._actions(report, status, source, sink, own)
         self._people(report, source, sink, own)
         self._effectiveness(report, source, sink)
+        self.audience.check(report, source, sink)
         if status is not None and status.enforced:
             self._placeholders(report, source, sink)
         if report.id and report.id in report.related:

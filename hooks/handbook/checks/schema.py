@@ -117,6 +117,11 @@ def _timestamp(description: str) -> dict[str, Any]:
             "examples": ["2026-03-04T14:02:00Z", "2026-03-04T15:02:00+01:00"]}
 
 
+def _narrower(tax: Taxonomy, what: str) -> dict[str, Any]:
+    return _enum(f"Keeps this {what} for readers of this level (narrower than the report's); left out of "
+                 "what wider audiences read.", list(tax.visibilities.levels))
+
+
 def build_schema(tax: Taxonomy) -> dict[str, Any]:
     """The front matter schema for this taxonomy (JSON Schema draft 2020-12)."""
     own = _own_kind(tax)  # None: every kind's roles and action items are the organisation's own
@@ -146,6 +151,7 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "status": _enum("Where it stands.", [s.id for s in tax.action_statuses]),
             "ticket": _url("Link to the ticket that tracks it."),
             "done": _date("The day it was done (its fix in place): starts the effectiveness review's clock."),
+            "visibility": _narrower(tax, "item"),
         },
     }
     factor = {
@@ -155,6 +161,7 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
         "properties": {
             "layer": _enum("Which defence layer this factor sits in.", [t.id for t in tax.contributing_factor_layers]),
             "description": _text("What in the system let this happen."),
+            "visibility": _narrower(tax, "factor"),
         },
     }
     return {
@@ -173,6 +180,15 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
             "severity": _enum("Final severity.", [s.id for s in tax.severities]),
             "status": _enum("Where the report is in its lifecycle.", [s.id for s in tax.statuses]),
             "visibility": _enum("Who may read the report.", list(tax.visibilities.levels)),
+            "field_visibility": {
+                "type": "object",
+                "description": "Fields kept for a narrower audience than the report: the field's keys joined "
+                               "with dots (`impact.users_affected`, `links.slack`), or an entry of a list of "
+                               "names by its text (`services.ledger-db`) -> the level that may read it.",
+                "additionalProperties": _enum("The narrowest level that may read the field.",
+                                              list(tax.visibilities.levels)),
+                "examples": [{"links.slack": tax.visibilities.levels[-1]}],
+            },
             "owner": _text("The person who drives the report to completion."),
             "authors": _texts("Everyone who wrote part of it."),
             "roles": {

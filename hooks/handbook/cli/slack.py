@@ -121,14 +121,15 @@ def announce(obj: Context, report_id: str | None, since: str | None, fmt: str, p
             _fail(f"no report has the id `{report_id}` in {settings.postmortems.name}/ "
                   "(`handbook validate` lists the reports that could not be read).")
         assert report is not None
-        if report not in readable_by([report], tax, chosen):
+        views = readable_by([report], tax, chosen)  # the report as the channel's audience reads it
+        if not views:
             _fail(f"{report_id} is `{report.visibility}`, which the `{chosen}` audience may not read, so it is "
                   f"not announced there (use --audience {report.visibility} for a channel that may read it).")
         if not tax.is_published(report.status):
             published = ", ".join(s.id for s in tax.statuses if s.enforced)
             _fail(f"{report_id} is not published: its status is `{report.status or '(none)'}`. Only reports in "
                   f"{published} are announced; drafts are not. Move it to the next status first.")
-        messages = [slack.announcement(report, tax, settings.site_url, settings.today)]
+        messages = [slack.announcement(views[0], tax, settings.site_url, settings.today)]
     else:
         assert since is not None
         try:

@@ -1,9 +1,10 @@
 """Who may read what: a build or a message is made for one audience, and shows only the
-reports whose visibility that audience may read."""
+reports whose visibility that audience may read, each without the parts kept for a narrower one."""
 
 from __future__ import annotations
 
 from handbook.reading.model import Report
+from handbook.reading.parts import view_for
 from handbook.reading.settings import SettingsError
 from handbook.reading.taxonomy import Taxonomy
 
@@ -32,8 +33,10 @@ def learning(reports: list[Report], tax: Taxonomy) -> list[Report]:
 
 
 def readable_by(reports: list[Report], tax: Taxonomy, audience: str) -> list[Report]:
-    """The reports `audience` may read: those at its level or less restricted."""
+    """The reports `audience` may read (those at its level or less restricted), each as it reads them:
+    without the parts kept for a narrower audience (`reading.parts.view_for`). Every page, file and
+    message of a build or a command is made from these, so a part left out here leaves no trace."""
     check_audience(tax, audience)
-    return [r for r in reports if audience_may_read(tax, audience, r.visibility)]
+    return [view_for(r, tax, audience) for r in reports if audience_may_read(tax, audience, r.visibility)]
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from handbook.queries.audience import audience_may_read, counted
+from handbook.reading.parts import view_for
 from handbook.reading.model import ActionItem, Report
 from handbook.reading.taxonomy import GitHub, Taxonomy
 from handbook.reading.tracker import issue_number
@@ -58,12 +59,15 @@ def untracked(reports: list[Report], tax: Taxonomy, github: GitHub) -> tuple[lis
     passed: list[Passed] = []
     hidden = 0
     used = Counter(r.id for r in reports if r.id)
-    for report in sorted(counted(reports, tax), key=lambda r: r.rel):
+    for full in sorted(counted(reports, tax), key=lambda r: r.rel):
+        if not audience_may_read(tax, github.visibility, full.visibility):
+            hidden += sum(1 for a in full.actions if not a.ticket)
+            continue
+        # the report as the issues' readers read it: an item kept for a narrower audience gets no issue
+        report = view_for(full, tax, github.visibility)
+        hidden += sum(1 for a in full.actions if not a.ticket) - sum(1 for a in report.actions if not a.ticket)
         missing = [a for a in report.actions if not a.ticket]
         if not missing:
-            continue
-        if not audience_may_read(tax, github.visibility, report.visibility):
-            hidden += len(missing)
             continue
         if not report.id or not report_id.search(report.id) or not _MARKABLE.fullmatch(report.id):
             passed += [Passed(report, a, "its report has no valid id") for a in missing]

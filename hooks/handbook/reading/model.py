@@ -186,6 +186,12 @@ class Report:
     body_links: list[Link] = field(default_factory=list)
     """The body's relative links and images (`reading.links`), checked and rewritten against the
     repository's files by the collection and the site."""
+    withheld: tuple[str, ...] = ()
+    """In a view for one audience (`reading.parts.view_for`): the front matter fields taken out, which
+    pages leave out rather than show as not known."""
+    shown_parts: tuple[tuple[int, int, str], ...] = ()
+    """In a view: the stretches of the body (first and last line index, level) kept for a narrower
+    audience than the report's, which this reader may read."""
 
     # -- identity ------------------------------------------------------------------------
     @property

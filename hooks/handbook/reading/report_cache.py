@@ -45,9 +45,10 @@ Entry = tuple[Stamp, Report, list[Problem]]
 
 REPORT_FIELDS = frozenset({"path", "rel", "data", "body", "body_line", "parsed_body", "timeline", "actions",
                            "factors", "problems", "parsed", "referenced_by", "lines", "enforced", "visibility",
-                           "summary", "body_links"})
+                           "summary", "body_links", "withheld", "shown_parts"})
 """Every field of `Report` this module knows how to store or to leave out (a test compares it with the
-model's fields, so a new field is not silently lost)."""
+model's fields, so a new field is not silently lost). `withheld` and `shown_parts` are left out: they
+belong to a view for one audience (`reading.parts.view_for`), and the cache holds reports as read."""
 
 
 class CacheFormatError(ValueError):

@@ -147,6 +147,10 @@ class Visibilities(_Part, frozen=True, kw_only=True):
     default: str
     restricted_tags: Texts = ()
     """Reports with one of these tags are on the protected track: the most restricted level."""
+    words: dict[str, Texts] = msgspec.field(default_factory=dict)
+    """Level -> words only readers of that level (or a narrower one) may read: internal host names,
+    service names. Text a wider audience reads must not hold them (rule `internal-word`). Matched
+    whole, in any case; `*` stands for any run of letters, digits, `.` and `-` (`*.corp.example`)."""
 
 
 class Section(_Part, frozen=True, kw_only=True):
@@ -616,6 +620,15 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
         sink.add(_line(lines, ("similarity", "weights")), "taxonomy",
                  "Every similarity weight is 0, so no two reports could ever be similar.",
                  "Give at least one weight a positive value, for example `text: 0.5`; or set `similarity.top: 0`.")
+    for level in tax.visibilities.words:
+        if level not in tax.visibilities.levels:
+            sink.add(_line(lines, ("visibilities", "words", level)), "taxonomy",
+                     f"visibilities.words names the level `{level}`, which is not one of the levels.",
+                     f"Use one of: {', '.join(tax.visibilities.levels)}.")
+        elif level == tax.visibilities.levels[0]:
+            sink.add(_line(lines, ("visibilities", "words", level)), "taxonomy",
+                     f"visibilities.words lists words for `{level}`, whom every reader may read: they would "
+                     "never be kept from anyone.", "List them under the narrowest level that may read them.")
     if tax.visibilities.default not in tax.visibilities.levels:
         sink.add(_line(lines, ("visibilities", "default")), "taxonomy",
                  f"The default visibility `{tax.visibilities.default}` is not one of the levels.",

@@ -34,6 +34,7 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
     # The service pages list our own incidents: a case study's or a drill's services are named, not linked.
     linked = kind.counted
     overdue = [days for days in (days_overdue(item, today) for item in report.actions) if days is not None]
+    kept = _Kept(report.withheld)  # fields this build's audience may not read: left out, not "not known"
     return {
         "severity": None if severity is None else {
             "id": severity.id, "name": severity.name, "href": routes.href(src, routes.severity(severity.id)),
@@ -48,22 +49,36 @@ def report_header(report: Report, tax: Taxonomy, routes: Routes, src: str, today
         "draft": report.status == "draft",
         "numbers": [("Customer impact", _duration(report.impact_duration)),
                     ("Time to resolve", _duration(report.time_to_resolve)),
-                    ("Users affected", text(impact.get("users_affected")) or None)],
+                    *kept.row("impact.users_affected", "Users affected", text(impact.get("users_affected")) or None)],
         "services": [{"name": name, "href": routes.href(src, routes.service(name)) if linked else None}
                      for name in report.services],
         "overdue": {"count": len(overdue), "oldest_days": max(overdue)} if overdue else None,
-        "people": [("Owner", report.owner or None), ("Authors", ", ".join(report.authors) or None),
+        "people": [("Owner", report.owner or None), *kept.row("authors", "Authors", ", ".join(report.authors) or None),
                    *[(role.name, ", ".join(roles[role.id])) for role in tax.roles if roles.get(role.id)]],
         "clock": _clock(report),
         # after the clock; only for a report past its review meeting (None: the report does not say when)
         "review_meeting": {"when": _day(report.review_meeting)} if _reviewed(report, tax) else None,
         "visibility": report.visibility or None,
-        "facts": [("Customer-facing", "yes" if facing is True else "no" if facing is False else None),
-                  ("Data impact", text(impact.get("data_impact")) or None),
-                  ("Tags", ", ".join(report.tags) or None)],
+        "facts": [*kept.row("impact.customer_facing", "Customer-facing",
+                            "yes" if facing is True else "no" if facing is False else None),
+                  *kept.row("impact.data_impact", "Data impact", text(impact.get("data_impact")) or None),
+                  *kept.row("tags", "Tags", ", ".join(report.tags) or None)],
         "links": _links(report.links),
         "effectiveness": effectiveness_view(found, today) if (found := effectiveness(report, tax, today)) else None,
     }
+
+
+class _Kept:
+    """The header's rows for fields a view may have taken out (`Report.withheld`)."""
+
+    def __init__(self, withheld: tuple[str, ...]) -> None:
+        self.withheld = withheld
+
+    def row(self, path: str, label: str, value: Any) -> list[tuple[str, Any]]:
+        """[(label, value)], or [] when this build's audience may not read the field or what holds it."""
+        if any(path == w or path.startswith(w + ".") for w in self.withheld):
+            return []
+        return [(label, value)]
 
 
 def _reviewed(report: Report, tax: Taxonomy) -> bool:

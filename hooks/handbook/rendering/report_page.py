@@ -57,8 +57,13 @@ def _body(report: Report, body: str, tax: Taxonomy, today: dt.date) -> list[str]
     out: list[str] = []
     placed = {"factors": False, "actions": False}
     lines = safe_markdown(body).split("\n")  # line for line the author's, so fences are where they were
-    for line, in_code in zip(lines, code_flags(lines)):
+    opens, closes = _part_marks(report, lines)
+    for index, (line, in_code) in enumerate(zip(lines, code_flags(lines))):
+        if index in opens:
+            out += ["", *render_fragment("part-open.html", level=opens[index], own=report.visibility)]
         out.append(line)
+        if index in closes:
+            out += ["", *render_fragment("part-close.html")]
         if in_code or not line.startswith("## "):
             continue
         heading = normalise(line[3:].strip().rstrip("#").strip())
@@ -74,6 +79,15 @@ def _body(report: Report, body: str, tax: Taxonomy, today: dt.date) -> list[str]
     if not placed["actions"] and report.actions:
         out += ["", "## Action items", "", *_action_table(report.actions, tax, today)]
     return out + [""]
+
+
+def _part_marks(report: Report, lines: list[str]) -> tuple[dict[int, str], set[int]]:
+    """Where the stretches kept for a narrower audience start (line index -> level) and end. None when
+    the body's lines are not the view's (a rewritten link took a line break): the parts stay unlabelled
+    rather than labelled in the wrong place."""
+    if not report.shown_parts or len(lines) != report.body.count("\n") + 1:
+        return {}, set()
+    return {first: level for first, _, level in report.shown_parts}, {last for _, last, _ in report.shown_parts}
 
 
 def _factor_table(report: Report, tax: Taxonomy) -> list[str]:

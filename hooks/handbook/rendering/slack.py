@@ -21,6 +21,7 @@ from handbook.core.problems import ProblemSink
 from handbook.core.timestamps import format_duration
 from handbook.queries.audience import audience_may_read
 from handbook.queries.audience import counted
+from handbook.reading.parts import view_for
 from handbook.queries.effectiveness import Effectiveness, State, reviews_due
 from handbook.queries.worklists import SOON_DAYS, OpenItem, ReviewDue, group_by_due, open_items, review_queue
 from handbook.reading.model import Report, text
@@ -364,9 +365,12 @@ def newly_published(collection: Collection, tax: Taxonomy, root: Path, folder: P
 
 
 def readable(reports: Iterable[Report], tax: Taxonomy, audience: str) -> tuple[list[Report], list[Report]]:
-    """(reports the audience may read, those it may not)."""
+    """(reports the audience may read, each as it reads it (`view_for`), and those it may not)."""
     yes: list[Report] = []
     no: list[Report] = []
     for r in reports:
-        (yes if audience_may_read(tax, audience, r.visibility) else no).append(r)
+        if audience_may_read(tax, audience, r.visibility):
+            yes.append(view_for(r, tax, audience))
+        else:
+            no.append(r)
     return yes, no
