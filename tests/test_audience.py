@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from .conftest import RANK, copy_project, example_reports, handbook, mkdocs
+from .conftest import RANK, ROOT, copy_project, example_reports, handbook, mkdocs
 
 def _reports() -> list[dict]:
     out = []
@@ -19,6 +20,16 @@ def _reports() -> list[dict]:
         front["_phrase"] = " ".join(words[3:11])  # eight words from the middle of the summary's first line
         out.append(front)
     return out
+
+
+def _marked_phrases(body: str) -> list[tuple[str, str]]:
+    """(level, eight words from the middle of its longest line) of each `::: level` stretch of a body."""
+    found = []
+    for level, text in re.findall(r"^::: (\w+)\n(.*?)^:::$", body, flags=re.S | re.M):
+        longest = max(text.split("\n"), key=len)
+        words = re.sub(r"[`*_\[\]()]", "", longest).split()
+        found.append((level, " ".join(words[3:11])))
+    return found
 
 
 def _outputs(site: Path) -> dict[str, str]:
@@ -57,6 +68,24 @@ def test_hidden_reports_leave_no_trace(tmp_path, audience):
             leaks = [name for name, text in outputs.items() if needle in text]
             assert not leaks, f"{needle!r} of {report['id']} leaks into {leaks} ({audience} build)"
         assert not (site / "incidents" / report["id"]).exists()
+    # the parts of the examples kept for a narrower audience than this build's: a phrase of each stretch
+    for report in shown:
+        for level, phrase in _marked_phrases(report["_body"]):
+            if RANK[level] > RANK[audience]:
+                leaks = [name for name, text in outputs.items() if phrase in text]
+                assert not leaks, f"{phrase!r} ({level}) of {report['id']} leaks into {leaks} ({audience} build)"
+            else:
+                assert phrase in outputs[f"incidents/{report['id']}/index.html"], (phrase, audience)
+    assert audience != "public" or any(r["id"] == "INC-2026-001" and len(_marked_phrases(r["_body"])) == 2
+                                       for r in shown), "the examples need a public report with marked parts"
+    # handbook.yml's words kept for narrower readers: in no output at all (`*` dropped, matched as text)
+    words = yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))["visibilities"]["words"]
+    for level, listed in words.items():
+        if RANK[level] > RANK[audience]:
+            for word in listed:
+                needle = word.replace("*", "").strip(".")
+                leaks = [name for name, text in outputs.items() if needle.lower() in text.lower()]
+                assert not leaks, f"the {level} word {word!r} leaks into {leaks} ({audience} build)"
     # a link-preview card for each report shown, and none for a hidden one (its pixels hold its title)
     cards = {p.name for p in (site / "assets" / "cards").iterdir()}
     assert cards == {f"{report['id']}.png" for report in shown}

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import BIN, TODAY, copy_project, mkdocs
+from .conftest import BIN, TODAY, copy_project, handbook, mkdocs
 
 
 def _with_report(tmp_path, text: str, name: str = "report.md"):
@@ -228,3 +228,22 @@ def test_an_unknown_audience_is_refused_by_the_build_and_the_cli(tmp_path, valid
     from .conftest import handbook
     validate = handbook(project, "validate")
     assert validate.code == 2 and "plugins.handbook.audience" in validate.err and "Traceback" not in validate.output
+
+
+def test_preview_switches_audience(tmp_path, valid_text):
+    from .test_parts import MARKED, marked_report
+
+    project = _with_report(tmp_path, marked_report(valid_text))
+    target = project / "postmortems" / "report.md"
+    with _serving(project, [str(BIN / "handbook"), "preview", str(target), "--audience", "public"], tmp_path) as base:
+        page = _get(f"{base}/incidents/INC-2026-101/", time.monotonic() + 60)
+        assert "Checkout requests timed out" in page
+        assert not [name for name, phrase in MARKED.items() if phrase in page]
+        index = _get(f"{base}/incidents/", time.monotonic() + 10)
+        assert "INC-2026-001" in index and "INC-2026-003" not in index  # an internal example is not listed
+    with _serving(project, [str(BIN / "handbook"), "preview", str(target), "--audience", "restricted"],
+                  tmp_path) as base:
+        page = _get(f"{base}/incidents/INC-2026-101/", time.monotonic() + 60)
+        assert [name for name, phrase in MARKED.items() if phrase not in page] == []
+    refused = handbook(project, "preview", str(target), "--audience", "everyone")
+    assert refused.code == 2 and "public, internal, restricted" in refused.err

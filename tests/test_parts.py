@@ -244,3 +244,37 @@ def test_a_view_holds_exactly_what_its_audience_may_read(tmp_path, taxonomy, val
     assert len(view.timeline) == 5 + (audience != "public")
     assert report.body.count(":::") == 6 and len(report.actions) == 3  # the report itself is untouched
     assert ("links.slack" in view.withheld) is (audience == "public")
+
+
+# -- what each audience will see, before the build ---------------------------------------------------
+def test_validate_audience_lists_every_part_left_out_located(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    text = marked_report(valid_text)
+    (project / "postmortems" / "marked.md").write_text(text, encoding="utf-8")
+    (project / "postmortems" / "whole.md").write_text(valid_text.replace("INC-2026-101", "INC-2026-102"),
+                                                      encoding="utf-8")
+    run = handbook(project, "validate", "--audience", "public")
+    assert run.code == 0, run.output
+    lines = text.split("\n")
+    restricted = _line_of(text, "::: restricted")
+    internal = [n for n, line in enumerate(lines, 1) if line == "::: internal"]
+    closing = [n for n, line in enumerate(lines, 1) if line == ":::"]
+    assert run.out.split("What `public` readers read:\n", 1)[1] == (
+        "  postmortems/marked.md (INC-2026-101): all but\n"
+        f"    - lines {internal[0]}-{closing[0]} (`::: internal`)\n"
+        f"    - lines {restricted}-{closing[1]} (`::: restricted`)\n"
+        f"    - lines {internal[1]}-{closing[2]} (`::: internal`)\n"
+        "    - action item AI-3\n"
+        f"    - the contributing factor on line {_line_of(text, MARKED['factor'])}\n"
+        "    - the field links.slack\n"
+        "    - the field services.pool-exporter-internal\n"
+        "  postmortems/whole.md (INC-2026-102): none of it (the report is `internal`)\n")
+    restricted_run = handbook(project, "validate", "--audience", "restricted", "--format", "json")
+    import json
+    document = json.loads(restricted_run.out)
+    assert document["errors"] == 0 and document["audience"]["level"] == "restricted"
+    assert [r["readable"] for r in document["audience"]["reports"]] == [True, True]
+    assert all(r["left_out"] == {"body": [], "action_items": [], "factor_lines": [], "fields": []}
+               for r in document["audience"]["reports"])
+    wrong = handbook(project, "validate", "--audience", "everyone")
+    assert wrong.code == 2 and "public, internal, restricted" in wrong.err and "Traceback" not in wrong.output

@@ -211,6 +211,9 @@ class AudienceCheck:
                 hint = f"Reword it, or give the item `{PART_KEY}: {word_level}`."
             elif path[0] == "external_title":
                 hint = "The external message is published for everyone: reword the title without the name."
+            elif isinstance(path[-1], int) and markable(whole := _mark_path(path[:-1], "")):
+                hint = (f"Reword it, or keep the list for `{word_level}` readers: `{FIELD_MARKS}: "
+                        f"{{{whole}: {word_level}}}`.")
             elif markable(_mark_path(path, value)):
                 hint = (f"Reword it, or keep it for `{word_level}` readers: `{FIELD_MARKS}: "
                         f"{{{_mark_path(path, value)}: {word_level}}}`.")

@@ -20,7 +20,8 @@ from handbook.checks.tracker import tracker_for
 from handbook.core.problems import Problem
 from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError, taxonomy_schema
-from handbook.rendering.reporting import FORMATS, RENDERERS, render_summary, text_lines
+from handbook.queries.audience import left_out
+from handbook.rendering.reporting import FORMATS, RENDERERS, audience_record, render_audience, render_summary, text_lines
 from handbook_mkdocs.options import load_settings
 
 
@@ -91,13 +92,19 @@ def main(ctx: click.Context, config: str | None) -> None:
 @click.option("--summary", "summary", metavar="PATH", default="",
               help="Also append a Markdown summary, a table per file, to PATH (for example "
                    "\"$GITHUB_STEP_SUMMARY\"); an empty PATH writes nothing.")
+@click.option("--audience", metavar="LEVEL", default=None,
+              help="Also show what readers of LEVEL (public, internal, ...) read of each report: every part "
+                   "kept for a narrower audience, located, and the reports they do not read at all.")
 @click.pass_obj
-def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summary: str) -> None:
+def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summary: str,
+             audience: str | None) -> None:
     """Check postmortems (default: the whole postmortems folder) without building the site.
 
     Exits 0 when there is no error, 1 when there is one (or a warning, with --strict).
     """
     settings, taxonomy = obj.settings, obj.taxonomy
+    if audience is not None and audience not in taxonomy.visibilities.levels:
+        _fail(f"--audience is `{audience}`; use one of: {', '.join(taxonomy.visibilities.levels)}.")
     targets = list(paths) or [settings.postmortems]
     for target in targets:
         if not target.exists():
@@ -105,11 +112,19 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
     files = find_reports(targets)
     others = existing_ids(settings.postmortems, skip={f.resolve() for f in files}) if paths else set()
     tracker, unreadable = tracker_for(settings, taxonomy)
-    collection = load_collection(files, taxonomy, settings.layout, all_ids=others, problems_only=True,
-                                 tracker=tracker)
+    collection = load_collection(files, taxonomy, settings.layout, all_ids=others, problems_only=audience is None,
+                                 tracker=tracker)  # --audience needs each report's content
     if unreadable:
         collection.problems = sorted(collection.problems + unreadable, key=Problem.sort_key)
-    click.echo(RENDERERS[fmt](collection.problems, len(collection.reports)), nl=False)
+    rendered = RENDERERS[fmt](collection.problems, len(collection.reports))
+    if audience is not None:
+        found = [left_out(r, taxonomy, audience) for r in collection.reports if r.parsed]
+        if fmt == "json":
+            rendered = json.dumps({**json.loads(rendered), "audience": audience_record(found, audience)},
+                                  indent=2, ensure_ascii=False) + "\n"
+        else:
+            rendered += render_audience(found, audience)
+    click.echo(rendered, nl=False)
     if summary:
         try:
             with open(summary, "a", encoding="utf-8") as stream:  # append: earlier steps wrote theirs

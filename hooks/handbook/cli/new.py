@@ -97,8 +97,11 @@ def new(obj: Context, title, severity, services, started, owner, commander, slac
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT",
               help="Where to serve the preview.")
+@click.option("--audience", metavar="LEVEL", default=None,
+              help="Preview the site as readers of LEVEL see it (default: the plugin's audience in mkdocs.yml): "
+                   "the parts of the report kept for a narrower audience are left out, as in their build.")
 @click.pass_obj
-def preview(obj: Context, path: Path, dev_addr: str) -> None:
+def preview(obj: Context, path: Path, dev_addr: str, audience: str | None) -> None:
     """Serve the site with only PATH's page rebuilt on each save (fast with thousands of reports).
 
     The handbook and every index are built from all reports; the others are read from a cache
@@ -107,6 +110,13 @@ def preview(obj: Context, path: Path, dev_addr: str) -> None:
     settings = obj.settings
     mkdocs = Path(sys.executable).with_name("mkdocs")
     env = {**os.environ, "HANDBOOK_PREVIEW": str(path.resolve())}
-    click.echo(f"Previewing {relative(path.resolve(), settings.root)} at http://{dev_addr}/")
+    shown = settings.audience
+    if audience is not None:
+        levels = obj.taxonomy.visibilities.levels
+        if audience not in levels:
+            _fail(f"--audience is `{audience}`; use one of: {', '.join(levels)}.")
+        env["HANDBOOK_AUDIENCE"] = shown = audience
+    click.echo(f"Previewing {relative(path.resolve(), settings.root)} at http://{dev_addr}/ as `{shown}` readers "
+               "see it (--audience to switch)")
     os.execve(str(mkdocs), [str(mkdocs), "serve", "--config-file", str(settings.root / "mkdocs.yml"),
                             "--dev-addr", dev_addr], env)

@@ -3,8 +3,10 @@ reports whose visibility that audience may read, each without the parts kept for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handbook.reading.model import Report
-from handbook.reading.parts import view_for
+from handbook.reading.parts import find_marks, view_for
 from handbook.reading.settings import SettingsError
 from handbook.reading.taxonomy import Taxonomy
 
@@ -40,3 +42,44 @@ def readable_by(reports: list[Report], tax: Taxonomy, audience: str) -> list[Rep
     return [view_for(r, tax, audience) for r in reports if audience_may_read(tax, audience, r.visibility)]
 
 
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """What one audience does not read of one report (`handbook validate --audience`)."""
+
+    report: Report
+    readable: bool
+    """False: the audience reads none of it (the report's visibility is narrower)."""
+    stretches: tuple[tuple[int, int, str], ...] = ()
+    """(first file line, last file line, level) of each stretch of the body left out."""
+    items: tuple[str, ...] = ()
+    """The ids of the action items left out."""
+    factors: tuple[int, ...] = ()
+    """The file lines of the contributing factors left out."""
+    fields: tuple[str, ...] = ()
+    """The front matter fields left out."""
+
+    @property
+    def everything_read(self) -> bool:
+        return self.readable and not (self.stretches or self.items or self.factors or self.fields)
+
+
+def left_out(report: Report, tax: Taxonomy, audience: str) -> LeftOut:
+    """What `audience` does not read of `report`, located in its file."""
+    check_audience(tax, audience)
+    if not audience_may_read(tax, audience, report.visibility):
+        return LeftOut(report, False)
+    view = view_for(report, tax, audience)
+    if view is report:
+        return LeftOut(report, True)
+    lines = report.body.split("\n")
+    stretches = tuple((report.body_line + s.first, report.body_line + min(s.last, len(lines) - 1), s.level)
+                      for s in find_marks(lines, tax.visibilities.levels).stretches
+                      if not audience_may_read(tax, audience, s.level))
+    shown_items = {a.index for a in view.actions}
+    shown_factors = {f.line for f in view.factors}
+    return LeftOut(report, True, stretches,
+                   items=tuple(a.id for a in report.actions if a.index not in shown_items),
+                   factors=tuple(f.line for f in report.factors if f.line not in shown_factors),
+                   fields=view.withheld)

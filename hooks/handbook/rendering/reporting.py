@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from handbook.core.problems import Level, Problem, count
+from handbook.queries.audience import LeftOut
 from handbook.rendering.markup import md
 
 FORMATS = ("text", "github", "json")
@@ -107,3 +108,32 @@ def render_summary(problems: list[Problem], reports: int, *, limit: int = SUMMAR
 
 
 RENDERERS = {"text": render_text, "github": render_github, "json": render_json}
+
+
+def render_audience(found: list[LeftOut], audience: str) -> str:
+    """What `audience` reads of each report (`handbook validate --audience`), for people: every part it
+    does not read, located, so the author sees the build for that audience before it is made."""
+    lines = [f"What `{audience}` readers read:"]
+    for item in found:
+        name = f"{item.report.rel}" + (f" ({item.report.id})" if item.report.id else "")
+        if not item.readable:
+            lines.append(f"  {name}: none of it (the report is `{item.report.visibility}`)")
+        elif item.everything_read:
+            lines.append(f"  {name}: all of it")
+        else:
+            lines.append(f"  {name}: all but")
+            lines += [f"    - lines {first}-{last} (`::: {level}`)" for first, last, level in item.stretches]
+            lines += [f"    - action item {item_id}" for item_id in item.items]
+            lines += [f"    - the contributing factor on line {line}" for line in item.factors]
+            lines += [f"    - the field {path}" for path in item.fields]
+    return "\n".join(lines) + "\n"
+
+
+def audience_record(found: list[LeftOut], audience: str) -> dict[str, object]:
+    """The same as JSON-ready values (`--format json` adds it as `audience`)."""
+    return {"level": audience, "reports": [
+        {"file": item.report.rel, "id": item.report.id or None, "readable": item.readable,
+         "left_out": {"body": [{"first_line": f, "last_line": last, "level": lv} for f, last, lv in item.stretches],
+                      "action_items": list(item.items), "factor_lines": list(item.factors),
+                      "fields": list(item.fields)}}
+        for item in found]}
