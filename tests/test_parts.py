@@ -108,11 +108,18 @@ WORDS = ("  restricted_tags: [security]\n  words:\n    internal: [pool-exporter,
          "    restricted: [vault-east]")
 
 
+def _with_words(handbook_yml: str) -> str:
+    """handbook.yml with its `visibilities.words` replaced by WORDS."""
+    start = handbook_yml.index("  restricted_tags: [security]")
+    end = handbook_yml.index("\n\n", start)
+    return handbook_yml[:start] + WORDS + handbook_yml[end:]
+
+
 @pytest.fixture(scope="module")
 def worded(tmp_path_factory):
     """handbook.yml keeping two words for internal readers and one for restricted, and a folder to check in."""
     folder = tmp_path_factory.mktemp("worded")
-    text = (ROOT / "handbook.yml").read_text(encoding="utf-8").replace("  restricted_tags: [security]", WORDS)
+    text = _with_words((ROOT / "handbook.yml").read_text(encoding="utf-8"))
     (folder / "handbook.yml").write_text(text, encoding="utf-8")
     return load_taxonomy(folder / "handbook.yml"), folder
 
@@ -159,8 +166,7 @@ def test_the_word_is_allowed_where_only_its_level_reads_it(worded, valid_text):
 def test_validate_names_the_file_line_and_fix_of_an_internal_word(tmp_path, valid_text):
     project = copy_project(tmp_path, examples=False)
     handbook_yml = project / "handbook.yml"
-    handbook_yml.write_text(handbook_yml.read_text(encoding="utf-8").replace("  restricted_tags: [security]", WORDS),
-                            encoding="utf-8")
+    handbook_yml.write_text(_with_words(handbook_yml.read_text(encoding="utf-8")), encoding="utf-8")
     text = _public(valid_text).replace("## Detection\n", "The pool-exporter stopped.\n\n## Detection\n")
     (project / "postmortems" / "r.md").write_text(text, encoding="utf-8")
     run = handbook(project, "validate")
@@ -278,3 +284,23 @@ def test_validate_audience_lists_every_part_left_out_located(tmp_path, valid_tex
                for r in document["audience"]["reports"])
     wrong = handbook(project, "validate", "--audience", "everyone")
     assert wrong.code == 2 and "public, internal, restricted" in wrong.err and "Traceback" not in wrong.output
+
+
+def test_every_service_kept_from_the_reports_own_readers_is_refused(tmp_path, taxonomy, valid_text):
+    one = _public(valid_text).replace("visibility: public\n",
+                                      "visibility: public\nfield_visibility:\n  services.payments-gateway: internal\n")
+    assert _problems(tmp_path, taxonomy, one, "audience-mark") == []
+    both = one.replace("  services.payments-gateway: internal\n",
+                       "  services.payments-gateway: internal\n  services.checkout-api: restricted\n")
+    found = _problems(tmp_path, taxonomy, both, "audience-mark")
+    assert len(found) == 1 and "Every service" in found[0].message
+    assert found[0].line == _line_of(both, "services.checkout-api: restricted")
+
+
+def test_an_unknown_level_hides_the_part_from_all_but_the_narrowest(tmp_path, taxonomy, valid_text):
+    text = _public(valid_text).replace("    status: open\n---", "    status: open\n    visibility: nobody\n---")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert any(p.rule == "wrong-type" or p.rule == "unknown-value" for p in collection.problems)
+    report = collection.reports[0]
+    assert [a.id for a in view_for(report, taxonomy, "internal").actions] == ["AI-1"]
+    assert [a.id for a in view_for(report, taxonomy, "restricted").actions] == ["AI-1", "AI-2"]

@@ -119,6 +119,14 @@ class AudienceCheck:
                          "an entry of a list of names by its text (`services.ledger-db`).", always_error=True)
                 continue
             self._narrower(level, own, line, f"`{FIELD_MARKS}`", f"Remove `{path}` from `{FIELD_MARKS}`", sink)
+        services = {f"services.{s}" for s in report.data.get("services") or [] if isinstance(s, (str, int, float))}
+        marked = [path for path, level in field_marks(report.data).items()
+                  if path in services and self.rank(level) > self.rank(own)]
+        if services and len(set(marked)) == len(services):
+            sink.add(source.line_of((FIELD_MARKS, marked[-1])), RULE_MARK,
+                     f"Every service is kept from `{own}` readers, the report's own: they would not know what "
+                     "was affected.", "Leave at least one service for them to read, or name the affected "
+                     "service in words they may read and list that.", always_error=True)
         for key in MARKED_LISTS:
             items = report.data.get(key)
             for index, item in enumerate(items if isinstance(items, list) else []):

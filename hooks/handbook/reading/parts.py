@@ -160,8 +160,10 @@ class Reader:
     audience: str
 
     def may_read(self, level: str) -> bool:
-        """Whether this reader may read a part kept for `level` (an unknown level: only the narrowest may)."""
-        return self.tax.visibility_rank(level) <= self.tax.visibility_rank(self.audience)
+        """Whether this reader may read a part kept for `level`. An unknown level, which the checks
+        refuse, reads as the most restricted one, as `find_marks` reads it in the body."""
+        levels = self.tax.visibilities.levels
+        return min(self.tax.visibility_rank(level), len(levels) - 1) <= self.tax.visibility_rank(self.audience)
 
 
 def view_for(report: Report, tax: Taxonomy, audience: str) -> Report:
