@@ -33,17 +33,29 @@ def _with_part(text: str, level: str, words: str = "The pool exporter listened o
 
 
 # -- the marks ------------------------------------------------------------------------------
+def test_an_indented_mark_still_keeps_its_part_and_is_refused(tmp_path, taxonomy, valid_text):
+    text = _public(valid_text).replace("- 09:25 — The change is identified as the trigger.\n",
+                                       "- 09:25 — The change is identified as the trigger.\n  ::: internal\n"
+                                       "- 09:26 — A secret step only staff read.\n  :::\n")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    found = [p for p in collection.problems if p.rule == "audience-mark"]
+    assert [p.line for p in found] == [_line_of(text, "  ::: internal"), _line_of(text, "  ::: internal") + 2]
+    assert all("indented" in p.message for p in found)
+    view = view_for(collection.reports[0], taxonomy, "public")
+    assert "secret step" not in view.body and ":::" not in view.body
+
+
 def test_marks_are_read_outside_code_and_each_mistake_is_located():
-    lines = ["::: internal", "a", ":::", "```", "::: restricted", "```", "    ::: internal", "::: nobody", "b",
-             ":::", ":::", "::: internal", "::: restricted", "c"]
+    lines = ["::: internal", "a", ":::", "```", "::: restricted", "```", "", "    ::: internal", "::: nobody", "b",
+             ":::", ":::", "::: internal", "::: restricted", "c"]  # fenced and indented code are not read
     marks = find_marks(lines, LEVELS, first_line=10)
     assert [(s.level, s.first, s.last) for s in marks.stretches] == [
-        ("internal", 0, 2), ("restricted", 7, 9), ("internal", 11, 14)]  # unknown: the narrowest; unclosed: to the end
+        ("internal", 0, 2), ("restricted", 8, 10), ("internal", 12, 15)]  # unknown: the narrowest; unclosed: to the end
     by_line = {line: message for line, message, _ in marks.problems}
-    assert "names no audience" in by_line[17]
-    assert "closes no part" in by_line[20]
-    assert "cannot be nested" in by_line[22] and "line 21" in by_line[22]
-    assert "never closed" in by_line[21]
+    assert "names no audience" in by_line[18]
+    assert "closes no part" in by_line[21]
+    assert "cannot be nested" in by_line[23] and "line 22" in by_line[23]
+    assert "never closed" in by_line[22]
     assert len(marks.problems) == 4
 
 

@@ -18,8 +18,8 @@ from typing import Any, Iterator
 
 from handbook.core.problems import ProblemSink
 from handbook.reading.model import Report
-from handbook.reading.parts import (FIELD_MARKS, MARKED_LISTS, PART_KEY, Stretch, field_marks, find_marks,
-                                    locate, markable, view_for)
+from handbook.reading.parts import (FIELD_MARKS, MARKED_LISTS, PART_KEY, Stretch, body_has_marks, field_marks,
+                                    find_marks, is_mark_line, locate, markable, view_for)
 from handbook.reading.sections import normalise
 from handbook.reading.source import Source
 from handbook.reading.taxonomy import Taxonomy
@@ -56,7 +56,7 @@ class AudienceCheck:
         own = report.visibility
         lines = report.body.split("\n")
         stretches: list[Stretch] = []
-        if report.body.startswith(":::") or "\n:::" in report.body:
+        if body_has_marks(report.body):
             marks = find_marks(lines, self.levels, report.body_line)
             for line, message, hint in marks.problems:
                 sink.add(line, RULE_MARK, message, hint, always_error=True)
@@ -181,7 +181,7 @@ class AudienceCheck:
         external = self._external_lines(report)
         widest = self.levels[0]
         for index, line in enumerate(lines):
-            if not line.strip() or line.startswith(":::"):
+            if not line.strip() or is_mark_line(line):
                 continue
             number = report.body_line + index
             level = widest if number in external else level_of[index]

@@ -28,8 +28,19 @@ from handbook.reading.sections import literal_flags, parse_body
 from handbook.reading.taxonomy import Taxonomy
 from handbook.reading.timeline import parse_timeline
 
-MARK = re.compile(r"^:::[ \t]*(?P<level>\S*)[ \t]*$")
+MARK = re.compile(r"^[ \t]*:::[ \t]*(?P<level>\S*)[ \t]*$")
 """A line that opens (`::: internal`) or closes (`:::`) a marked stretch of the body."""
+_MARK_START = re.compile(r"^[ \t]*:::", re.M)
+
+
+def is_mark_line(line: str) -> bool:
+    """Whether `line` starts with `:::` (after spaces): a mark, or a mistaken one; never shown."""
+    return line.lstrip(" \t").startswith(":::")
+
+
+def body_has_marks(body: str) -> bool:
+    """Whether any line of `body` starts with `:::` (cheap: most bodies have none)."""
+    return _MARK_START.search(body) is not None
 FIELD_MARKS = "field_visibility"
 """The front matter key that keeps fields for a narrower audience."""
 PART_KEY = "visibility"
@@ -73,8 +84,13 @@ def find_marks(lines: list[str], levels: tuple[str, ...], first_line: int = 1) -
     most = levels[-1]
     opened: tuple[int, str] | None = None
     for index, (line, literal) in enumerate(zip(lines, literal_flags(lines))):
-        if literal or not line.startswith(":::"):
+        if literal or not is_mark_line(line):
             continue
+        if line[:1] in (" ", "\t"):  # read as meant, so the part is still kept, but the author is told
+            found.problems.append((first_line + index, f"`{line.strip()[:60]}` is indented; a mark starts at the "
+                                                       "beginning of its line.",
+                                   "Remove the spaces before `:::`, also inside a list: a part kept for a narrower "
+                                   "audience is whole lines of the body."))
         mark = MARK.match(line)
         if mark is None:
             found.problems.append((first_line + index, f"`{line[:60]}` is not a mark this handbook reads.",
@@ -117,8 +133,7 @@ def has_marks(report: Report) -> bool:
         items = data.get(key)
         if isinstance(items, list) and any(isinstance(i, dict) and PART_KEY in i for i in items):
             return True
-    body = report.body
-    return body.startswith(":::") or "\n:::" in body
+    return body_has_marks(report.body)
 
 
 def field_marks(data: dict[str, Any]) -> dict[str, str]:
@@ -220,13 +235,13 @@ def _unmarked(item: Any) -> Any:
 def body_for(body: str, tax: Taxonomy, reader: Reader, report_level: str) -> tuple[str, list[tuple[int, int, str]]]:
     """The body as `reader` reads it, without any mark line, and the stretches it keeps that are marked
     for a level narrower than the report's, as (first line, last line, level) indexes into the new body."""
-    if not (body.startswith(":::") or "\n:::" in body):
+    if not body_has_marks(body):
         return body, []
     lines = body.split("\n")
     marks = find_marks(lines, tax.visibilities.levels)
     literal = literal_flags(lines)
     drop = {index for index, line in enumerate(lines)  # every mark line goes, well formed or not
-            if line.startswith(":::") and not literal[index]}
+            if is_mark_line(line) and not literal[index]}
     kept_ranges: list[tuple[int, int, str]] = []
     for stretch in marks.stretches:
         inside = range(stretch.first + 1, min(stretch.last, len(lines)))
