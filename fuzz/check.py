@@ -89,6 +89,12 @@ def _check(generated: ReportSet, root: Path, folder: Path, paths: list[Path], ta
             failures.append("calendar.ics has two events with one UID")
     except ValueError as exc:
         failures.append(f"calendar.ics does not parse: {exc}")
+    told = [record["id"] for record in json.loads(plan.files["statements/index.json"])]
+    if len(set(told)) != len(told):
+        failures.append("statements/index.json lists one report twice")
+    for report_id in told:
+        if f"statements/{report_id}.md" not in plan.files or f"statements/{report_id}/index.md" not in plan.meta:
+            failures.append(f"{report_id}: an external message without its Markdown file or its page")
     document = json.loads(plan.files["incidents.json"])
     published = {record["id"] for record in document["incidents"]}
     for report in plan.readable:

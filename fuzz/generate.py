@@ -48,10 +48,12 @@ BODY_SNIPPETS = ["## Summary\n", "## Summary\n## Summary\n", "```\n~~~\n## Contr
                  "#channel-name\n", "{: onclick=alert(1) }\n", "![img](data:text/html,x)\n",
                  "<!-- fragment -->\n", "\x1b[31mred\n", "\x00\n", "a" * 20_000 + "\n", "|a|b|\n|-|-|\n|1|2|\n",
                  "## Timeline\n" + "".join(f"- 2026-10-05 {h:02d}:00 — step {h}\n" for h in range(24)),
-                 "#" * 7 + " deep\n", "\u2028\u2029\n", "<https://ex.com/<script>>\n"]
+                 "#" * 7 + " deep\n", "\u2028\u2029\n", "<https://ex.com/<script>>\n",
+                 "## External message\n\n### Summary\n\n<script>alert(1)</script>\n\n### What happened\n\n"
+                 "[x](../../etc/passwd) <!-- a\n\n### What we are doing\n\n- {{ 7 * 191 }} -->\n"]
 KEYS = ["id", "title", "severity", "status", "visibility", "owner", "authors", "roles", "services", "tags",
         "started", "detected", "mitigated", "resolved", "impact", "links", "related", "contributing_factors",
-        "action_items", "review_date", "unknown_key", "Title", "id ", "\x1b[31m"]
+        "action_items", "review_date", "unknown_key", "Title", "id ", "\x1b[31m", "external_title"]
 ACTION_KEYS = ["id", "description", "owner", "due", "priority", "category", "verification", "status", "ticket",
                "extra"]
 

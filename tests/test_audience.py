@@ -10,7 +10,26 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import RANK, ROOT, copy_project, example_reports, handbook, mkdocs
+from .conftest import RANK, ROOT, copy_project, example_reports, handbook, is_counted, mkdocs
+
+
+def publishes_statement(report: dict) -> bool:
+    """Whether an example report publishes an external message (read here from handbook.yml and the
+    file, not through the package): it has the section, its status is at least `published_from`, and
+    its kind is counted."""
+    taxonomy = yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))
+    message = taxonomy["external_message"]
+    order = [s["id"] for s in taxonomy["statuses"]]
+    return (f"\n## {message['title']}\n" in report["_body"] and is_counted(report)
+            and order.index(report["status"]) >= order.index(message["published_from"]))
+
+
+def _statement_files(report_id: str) -> set[str]:
+    """The outputs that may name a report whatever its visibility, because it publishes an external
+    message: the message's own files and page, and the list of messages."""
+    return {f"statements/{report_id}.md", f"statements/{report_id}.json", f"statements/{report_id}/index.html",
+            "statements/index.html", "statements/index.json"}
+
 
 def _reports() -> list[dict]:
     out = []
@@ -64,10 +83,19 @@ def test_hidden_reports_leave_no_trace(tmp_path, audience):
         assert hidden, "the examples need a report this audience may not read"
     for report in hidden:
         assert len(report["_phrase"]) > 20
+        # A report's external message is written to be public: its files, its page and the list of messages
+        # name its id (and the sitemap the page's address), and nothing else of it (but its title when it
+        # gives no `external_title`: the message then takes the report's title).
+        told = publishes_statement(report)
+        allowed = _statement_files(report["id"]) if told else set()
+        named = {report["id"]} | ({report["title"]} if not report.get("external_title") else set())
         for needle in (report["id"], report["title"], report["_phrase"]):
-            leaks = [name for name, text in outputs.items() if needle in text]
+            leaks = [name for name, text in outputs.items()
+                     if needle in (text.replace(f"statements/{needle}/", "") if told and "sitemap" in name else text)
+                     and not (needle in named and name in allowed)]
             assert not leaks, f"{needle!r} of {report['id']} leaks into {leaks} ({audience} build)"
         assert not (site / "incidents" / report["id"]).exists()
+        assert (site / "statements" / f"{report['id']}.json").exists() is told
     # the parts of the examples kept for a narrower audience than this build's: a phrase of each stretch
     for report in shown:
         for level, phrase in _marked_phrases(report["_body"]):

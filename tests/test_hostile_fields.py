@@ -11,12 +11,15 @@ and nothing anywhere turned any payload into markup.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+
+from handbook.rendering.statements import markdown_text
 
 from .conftest import copy_project, handbook, mkdocs
 
@@ -56,7 +59,10 @@ FIELDS = {
     "severity_label": ".pm-card",
     "references[0].text": ".pm-card",
     "references[1]": ".pm-card",
+    "external_title": ".pm-statement-line",  # the link to the external message, under its section's heading
 }
+PARTS = ("summary", "what_happened", "what_we_are_doing")
+"""The external message's parts: each holds the payload of `external_message.<part>`."""
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +74,9 @@ def hostile_site(tmp_path_factory) -> Path:
     for field in FIELDS:
         _set(front, field, payload(field))
     front["action_items"][1]["status"] = "open"  # on the action items page and in the digest too
-    body = text.split("---\n", 2)[2]
+    body = text.split("---\n", 2)[2] + "\n## External message\n\n" + "".join(
+        f"### {title}\n\n{payload(f'external_message.{part}')}\n\n"
+        for part, title in zip(PARTS, ("Summary", "What happened", "What we are doing")))
     (project / "postmortems" / "report.md").write_text(
         "---\n" + json.dumps(front, default=str, ensure_ascii=False, indent=1) + "\n---\n" + body, encoding="utf-8")
     result = mkdocs(project, "build", "--strict", "-d", "site")
@@ -131,6 +139,26 @@ def test_json_and_feed_carry_the_payloads_as_data(hostile_site):
     feed = ET.parse(site / "feed.xml").getroot()  # well-formed, whatever the title holds
     titles = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
     assert any(payload("title") in t for t in titles)
+
+
+def test_the_external_message_shows_the_payloads_as_text_and_its_files_hold_them_as_text(hostile_site):
+    site = hostile_site / "site"
+    article = BeautifulSoup((site / "statements" / "INC-2026-101" / "index.html").read_text(encoding="utf-8"),
+                            "html.parser").select_one("article")
+    assert " ".join(article.h1.get_text().rstrip("¶").split()) == payload("external_title")
+    shown = " ".join(article.get_text(" ").split())
+    record = json.loads((site / "statements" / "INC-2026-101.json").read_text(encoding="utf-8"))
+    assert record["title"] == payload("external_title")
+    markdown = (site / "statements" / "INC-2026-101.md").read_text(encoding="utf-8")
+    assert markdown.startswith(f"# {markdown_text(payload('external_title'))}\n")
+    # any Markdown renderer shows it as text: no raw HTML, no link but to http(s) (`\[x\]` is text)
+    assert "<" not in markdown and not re.search(r"(?<!\\)\]\(javascript:", markdown)
+    for part, field in zip(record["parts"], PARTS):
+        script = f'<script>alert("external_message.{field}")</script>'
+        assert script in shown and f'<img src=x onerror=alert("external_message.{field}")>' in shown
+        assert script in part["text"] and "<!channel>" in part["text"]  # plain text, as typed
+        assert "<" not in part["markdown"] and "&lt;script&gt;" in part["markdown"]
+        assert part["markdown"] in markdown
 
 
 @pytest.mark.parametrize("fmt", ["mrkdwn", "blocks"])

@@ -316,3 +316,28 @@ def test_an_unknown_level_hides_the_part_from_all_but_the_narrowest(tmp_path, ta
     report = collection.reports[0]
     assert [a.id for a in view_for(report, taxonomy, "internal").actions] == ["AI-1"]
     assert [a.id for a in view_for(report, taxonomy, "restricted").actions] == ["AI-1", "AI-2"]
+
+
+# -- the external message is published whole, for everyone ------------------------------------------
+EXTERNAL = ("## External message\n\n### Summary\n\nCheckout failed for some customers for 40 minutes.\n\n"
+            "### What happened\n\nA configuration change reduced how many requests we could serve.\n\n"
+            "### What we are doing\n\nConfiguration changes now go through a canary stage.\n")
+
+
+def test_a_part_marked_inside_the_external_message_is_refused(tmp_path, taxonomy, valid_text):
+    text = _public(valid_text) + "\n" + EXTERNAL
+    assert _problems(tmp_path, taxonomy, text, "audience-mark") == []
+    marked = text.replace("### What happened\n\n", "### What happened\n\n::: internal\nThe pool lives in vault.\n:::\n\n")
+    found = _problems(tmp_path, taxonomy, marked, "audience-mark")
+    assert len(found) == 1 and "published whole" in found[0].message
+    assert found[0].line == _line_of(marked, "::: internal")
+
+
+def test_the_external_message_of_an_internal_report_must_not_name_an_internal_word(worded, valid_text):
+    text = valid_text + "\n" + EXTERNAL.replace("40 minutes.", "40 minutes while db-7.corp.example was down.")
+    found = _words(_validate(worded, text))
+    assert len(found) == 1 and "`public` readers" in found[0].message and "published for everyone" in found[0].hint
+    assert found[0].line == _line_of(text, "db-7.corp.example")
+    titled = valid_text.replace("visibility: internal\n", "visibility: internal\nexternal_title: pool-exporter outage\n", 1)
+    found = _words(_validate(worded, titled + "\n" + EXTERNAL))
+    assert len(found) == 1 and "`external_title`" in found[0].message

@@ -78,6 +78,9 @@ CASES = [
          "verification: Not stated in the source.", "verification: Not stated"),
     Case("not-a-person", "owner: Ada Moreau", "owner: Ops Team", "owner: Ops Team"),
     Case("stray-heading", "## Response\n", "## Response\n\n#inc-bridge was opened at 09:08.\n", "#inc-bridge"),
+    Case("external-message", "## Action items\n", "## Action items\n\n## External message\n\n### Summary\n\n"
+         "Some checkouts failed for 40 minutes.\n\n### What happened\n\n### What we are doing\n\n"
+         "Pool changes now pass a canary first.\n", "### What happened"),
     Case("broken-link", "## Response\n", "## Response\n\n![the graph](missing-graph.png)\n", "missing-graph"),
     Case("date-order", "    status: done\n", "    status: done\n    done: 2026-10-01\n", "done: 2026-10-01"),
     Case("done-while-open", "    status: open\n", "    status: open\n    done: 2026-10-20\n", "done: 2026-10-20"),

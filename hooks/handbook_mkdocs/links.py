@@ -7,6 +7,8 @@ means the same for the pages we generate as for every other page.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
@@ -28,3 +30,8 @@ class MkDocsLinks:
     def href(self, src: str, target: str) -> str:
         """The relative link from the page at `src` to the page at `target` (both docs-relative sources)."""
         return get_relative_url(self.url(target), self.url(src))
+
+    def file_href(self, src: str, target: str) -> str:
+        """The relative link from the page at `src` to the file written at `target` as it is: its address
+        is its path (as a static file's `File.url`), even for a name MkDocs would take for a page."""
+        return get_relative_url(quote(target), self.url(src))

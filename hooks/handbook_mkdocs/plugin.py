@@ -20,6 +20,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import is_markdown_file
 
 from handbook.checks.collection import Collection
 from handbook.core.paths import inside
@@ -44,6 +45,19 @@ BROKEN_BOX = Environment(autoescape=True).from_string(
     '{% for line in lines %}<p><code style="white-space:pre-wrap;word-break:break-word">{{ line }}</code></p>'
     '{% endfor %}<p>The postmortems are left out until this is fixed; the page reloads when you save.</p>'
     '</div></div>')
+
+
+def _written_as_is(config: MkDocsConfig, name: str, output: str | bytes | Path) -> File:
+    """A file of the plan that MkDocs writes at `name` as it is. A name MkDocs would take for a page to
+    render (an external message's `statements/<id>.md`, for a status page) is given another source
+    name, and `name` as where it is written."""
+    source = f"{name}.txt" if is_markdown_file(name) else name
+    if isinstance(output, Path):
+        file = File.generated(config, source, abs_src_path=str(output))
+    else:
+        file = File.generated(config, source, content=output)
+    file.dest_uri = name
+    return file
 
 
 class HandbookPlugin(BasePlugin[HandbookConfig]):
@@ -125,16 +139,13 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             files.append(generated)
         taken = {f.dest_uri for f in files}
         for name, output in [*plan.files.items(), *plan.copies.items()]:
-            # incidents.json, the feed, the redirects from each report's file name and the preview
-            # cards (copied from their cache), as MkDocs files
+            # incidents.json, the feed, the external messages as files, the redirects from each report's
+            # file name and the preview cards (copied from their cache), as MkDocs files
             if not inside(name):
                 raise PluginError(f"handbook: refusing to write outside the site: {name!r}.")
             if name in taken:  # a redirect never replaces a real page
                 continue
-            if isinstance(output, Path):
-                files.append(File.generated(config, name, abs_src_path=str(output)))
-            else:
-                files.append(File.generated(config, name, content=output))
+            files.append(_written_as_is(config, name, output))
         if plan.cards is not None:
             log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
                      plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)

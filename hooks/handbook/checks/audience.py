@@ -45,8 +45,7 @@ class AudienceCheck:
         self.levels = tax.visibilities.levels
         self.words = {level: pattern for level, words in tax.visibilities.words.items()
                       if level in self.levels and (pattern := word_pattern(words)) is not None}
-        external = getattr(tax, "external_message", None)
-        self.external_title = normalise(external.title) if external is not None else ""
+        self.external_title = normalise(tax.external_message.title)
 
     def rank(self, level: str) -> int:
         return self.tax.visibility_rank(level)

@@ -71,6 +71,8 @@ RULES: dict[str, str] = {
                    "file outside the repository or the site, an attachment of a type or size not allowed).",
     "stray-heading": "A body line renders as a heading that is not part of the format: a level-1 heading "
                      "(`#inc-bridge` at the start of a line), or a `##` heading that is not a declared section.",
+    "external-message": "The report's external message (external_message in handbook.yml) lacks one of its `###` "
+                        "parts, or a part is empty.",
     # follow-through
     "date-order": "A `done:`, `review_meeting:` or effectiveness-review date is before the incident, or the "
                   "effectiveness review is before the last fix it checks.",
@@ -152,8 +154,13 @@ class ReportChecker:
             if rules.placeholders else None
         self.draft_rank = {s.id: i for i, s in enumerate(taxonomy.statuses)}
         self.summary_title = next((s.title for s in taxonomy.sections if s.id == "summary"), "Summary")
-        self.section_titles = {normalise(s.title): s.title for s in taxonomy.sections}
+        message = taxonomy.external_message
+        # The external message's section is optional, but it is one of the format's `##` headings.
+        self.section_titles = {normalise(title): title for title in (*(s.title for s in taxonomy.sections),
+                                                                      message.title)}
         self.subsection_of = {normalise(sub): (sub, s.title) for s in taxonomy.sections for sub in s.subsections}
+        for part in message.parts:
+            self.subsection_of.setdefault(normalise(part.title), (part.title, message.title))
         self.draft_status = taxonomy.statuses[0].id
         self.required_roles = [r.id for r in taxonomy.roles if r.required]
         self.not_own_kinds = [k.id for k in taxonomy.kinds if not k.own_response]
@@ -187,6 +194,7 @@ class ReportChecker:
                                  source.line_of(("contributing_factors", i, "description")))
                           for i, f in enumerate(_list(data.get("contributing_factors")))]
         self._sections(report, status, source, sink)
+        self._external_message(report, source, sink)
         self._headings(report, sink)
         self._timeline(report, source, sink)
         self._factors(report, source, sink)
@@ -399,6 +407,31 @@ class ReportChecker:
                 elif sub.is_empty():
                     sink.add(sub.line, "empty-section", f"`### {title}` is empty.", f"Write under `### {title}`.")
 
+    def _external_message(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        """The optional external message: once its section is written, every declared part is there and
+        says something; `external_title`, when given, is not blank (its type and "" are the schema's)."""
+        message = self.tax.external_message
+        title = report.data.get("external_title")
+        if isinstance(title, str) and title and not title.strip():
+            sink.add(source.line_of(("external_title",)), "empty-value", "`external_title` is blank.",
+                     "Write the title customers will read above the message, or leave the key out to use the "
+                     "report's `title`.")
+        assert report.parsed_body is not None
+        block = report.parsed_body.section(message.title)
+        if block is None:
+            return
+        order = ", ".join(f"`### {p.title}`" for p in message.parts)
+        for part in message.parts:
+            sub = block.child(part.title)
+            if sub is None:
+                sink.add(block.line, "external-message", f"`## {message.title}` has no `### {part.title}`.",
+                         f"Add `### {part.title}` under `## {message.title}` and write it for customers; the "
+                         f"parts are {order}. Or remove the whole section if no message is to be published.")
+            elif sub.is_empty():
+                sink.add(sub.line, "external-message", f"`### {part.title}` of `## {message.title}` is empty.",
+                         f"Write under `### {part.title}` what customers should read, in plain words: it is "
+                         "published as written, for every audience.")
+
     def _headings(self, report: Report, sink: ProblemSink) -> None:
         # What Python-Markdown, our renderer, shows as a heading: `#` to `######` at the very start of
         # a line (or after `>`, or indented in a list item's paragraph after a blank line), with or
@@ -481,7 +514,8 @@ class ReportChecker:
         if close:
             return f"Did you mean `## {self.section_titles[close[0]]}`?"
         return (f"Use `### {title or '...'}` for a part of a section; the sections are: "
-                + ", ".join(self.section_titles.values()) + ".")
+                + ", ".join(s.title for s in self.tax.sections)
+                + f" (and, optional, {self.tax.external_message.title}).")
 
     def _timeline(self, report: Report, source: Source, sink: ProblemSink) -> None:
         assert report.parsed_body is not None

@@ -177,6 +177,9 @@ def build_schema(tax: Taxonomy) -> dict[str, Any]:
         "properties": {
             "id": _text(f"Unique report id, for example {tax.ids.example}.", pattern=tax.ids.pattern),
             "title": _text("What happened, in a few words a reader outside the team understands."),
+            "external_title": _text("The title of the external message (the report's `## "
+                                    f"{tax.external_message.title}` section), published for customers and the "
+                                    "status page; the report's `title` when left out. Optional."),
             "severity": _enum("Final severity.", [s.id for s in tax.severities]),
             "status": _enum("Where the report is in its lifecycle.", [s.id for s in tax.statuses]),
             "visibility": _enum("Who may read the report.", list(tax.visibilities.levels)),

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import msgspec
 
 from handbook.core.problems import Level, Problem, ProblemSink
+from handbook.reading.sections import normalise
 from handbook.reading.source import Limits, load_yaml
 
 Id = Annotated[str, msgspec.Meta(min_length=1, description="Unique within its list; used in reports.")]
@@ -370,6 +371,37 @@ class Themes(_Part, frozen=True, kw_only=True):
     left out, Jaccard) is the same."""
 
 
+class MessagePart(_Part, frozen=True, kw_only=True):
+    """A `###` part of the external message, in the order the published message gives them."""
+
+    id: Id
+    """The part's name in the published JSON (`summary`, `what_happened`...)."""
+    title: Annotated[str, msgspec.Meta(min_length=1)]
+    """Its `###` heading in the report, and its heading in the published message."""
+
+
+class ExternalMessage(_Part, frozen=True, kw_only=True):
+    """The shorter, sanitised version of a report that is published for customers and the status page:
+    an optional body section of the report, with a `###` heading for each part.
+
+    ```yaml
+    external_message:
+      title: External message
+      parts: [{id: summary, title: Summary}, {id: what_happened, title: What happened}]
+      published_from: reviewed
+    ```"""
+
+    title: Annotated[str, msgspec.Meta(min_length=1)] = "External message"
+    """The `##` heading of the optional body section that holds the message."""
+    parts: Annotated[tuple[MessagePart, ...], msgspec.Meta(min_length=1)] = (
+        MessagePart(id="summary", title="Summary"), MessagePart(id="what_happened", title="What happened"),
+        MessagePart(id="what_we_are_doing", title="What we are doing"))
+    """Its `###` parts, in this order; once the section is written, each is required and not empty."""
+    published_from: str = "reviewed"
+    """The first report status at which the message is published (on every build, whatever the report's
+    visibility: it is written to be public)."""
+
+
 class Taxonomy(_Part, frozen=True, kw_only=True):
     """Everything handbook.yml declares."""
 
@@ -397,6 +429,8 @@ class Taxonomy(_Part, frozen=True, kw_only=True):
     """Where action items are tracked as GitHub issues; None: `handbook sync github` is not set up."""
     similarity: Similarity = msgspec.field(default_factory=Similarity)
     themes: Themes = msgspec.field(default_factory=Themes)
+    external_message: ExternalMessage = msgspec.field(default_factory=ExternalMessage)
+    """The external message a report may carry for customers and the status page."""
 
     def severity(self, sev_id: str | None) -> Severity | None:
         """The severity with id `sev_id`, or None."""
@@ -615,6 +649,22 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
             sink.add(_line(lines, ("severities", index, "effectiveness_review_days")), "taxonomy",
                      f"{severity.id}'s effectiveness review window [{window[0]}, {window[1]}] ends before it starts.",
                      "Write the first day first: [30, 90].")
+    message = tax.external_message
+    if message.published_from not in status_ids:
+        sink.add(_line(lines, ("external_message", "published_from")), "taxonomy",
+                 f"external_message.published_from `{message.published_from}` is not a declared status.",
+                 f"Use one of: {', '.join(status_ids)}.")
+    if normalise(message.title) in {normalise(s.title) for s in tax.sections}:
+        sink.add(_line(lines, ("external_message", "title")), "taxonomy",
+                 f"external_message.title `{message.title}` is also the title of a section.",
+                 "Give the external message a heading of its own, for example `External message`.")
+    part_titles: set[str] = set()
+    for index, part in enumerate(message.parts):
+        if normalise(part.title) in part_titles:
+            sink.add(_line(lines, ("external_message", "parts", index, "title")), "taxonomy",
+                     f"The part title `{part.title}` appears twice in external_message.parts.",
+                     "Give every part its own `###` heading.")
+        part_titles.add(normalise(part.title))
     weights = tax.similarity.weights
     if weights.text + weights.services + weights.layers + weights.tags <= 0:
         sink.add(_line(lines, ("similarity", "weights")), "taxonomy",
@@ -644,12 +694,12 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
         ("action_statuses", tax.action_statuses), ("contributing_factor_layers", tax.contributing_factor_layers),
         ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections),
         ("action_item_fields", tax.action_item_fields))
-    listed += (("effectiveness_reviews.outcomes", reviews.outcomes),)
+    listed += (("effectiveness_reviews.outcomes", reviews.outcomes), ("external_message.parts", message.parts))
     for name, entries in listed:
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.id in seen:
-                sink.add(_line(lines, (name, index)), "taxonomy", f"The id `{entry.id}` appears twice in {name}.",
+                sink.add(_line(lines, (*name.split("."), index)), "taxonomy", f"The id `{entry.id}` appears twice in {name}.",
                          "Give every entry its own id.")
             seen.add(entry.id)
     if tax.github is not None:

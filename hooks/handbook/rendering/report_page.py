@@ -27,10 +27,12 @@ def report_description(report: Report, limit: int = 200) -> str:
 
 def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
                        problems: list[Problem] | None = None, body: str | None = None,
-                       similar: list[tuple[Match, str]] | None = None) -> Page:
+                       similar: list[tuple[Match, str]] | None = None,
+                       statement: tuple[str, str] | None = None) -> Page:
     """The report's page at `src`. `problems` are shown in a box at the top (live preview); `body` is the
     report's Markdown with its links made the site's (`report_links`), the report's own otherwise;
-    `similar` are the reports most like it (`queries.similarity`), each with its page's source path."""
+    `similar` are the reports most like it (`queries.similarity`), each with its page's source path;
+    `statement` is the title and page source path of the external message it publishes."""
     title = f"{report.id}: {report.title}" if report.id else report.title
     # The theme writes the title, then this header (overrides/partials/content.html): outside the
     # page's Markdown, so the search index is not made of it, and as one string, not a structure
@@ -44,18 +46,21 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     # Before the first heading, so Material's search shows the summary as the page's own snippet;
     # `hidden`: on the page the summary is read once, in its section.
     parts += render_fragment("search-lead.html", summary=report_description(report, 300))
-    parts += _body(report, report.body if body is None else body, tax, today)
+    told = {"title": statement[0], "href": routes.href(src, statement[1])} if statement else None
+    parts += _body(report, report.body if body is None else body, tax, today, told)
     parts += _related(report, routes, src)
     parts += _similar(similar or [], tax, routes, src)
     return page
 
 
-def _body(report: Report, body: str, tax: Taxonomy, today: dt.date) -> list[str]:
-    """The author's Markdown, with the factors and action-item tables put under their headings."""
+def _body(report: Report, body: str, tax: Taxonomy, today: dt.date, statement: dict[str, str] | None) -> list[str]:
+    """The author's Markdown, with the factors and action-item tables put under their headings, and under
+    the external message's the link to where it is published (`statement`: its title and address)."""
     factors_title = normalise(next((s.title for s in tax.sections if s.id == "contributing-factors"), ""))
     actions_title = normalise(next((s.title for s in tax.sections if s.id == "action-items"), ""))
+    message_title = normalise(tax.external_message.title)
     out: list[str] = []
-    placed = {"factors": False, "actions": False}
+    placed = {"factors": False, "actions": False, "message": statement is None}
     lines = safe_markdown(body).split("\n")  # line for line the author's, so fences are where they were
     opens, closes = _part_marks(report, lines)
     for index, (line, in_code) in enumerate(zip(lines, code_flags(lines))):
@@ -73,6 +78,9 @@ def _body(report: Report, body: str, tax: Taxonomy, today: dt.date) -> list[str]
         elif heading == actions_title and not placed["actions"]:
             out += ["", *_action_table(report.actions, tax, today)]
             placed["actions"] = True
+        elif heading == message_title and not placed["message"]:
+            out += ["", *render_fragment("statement-link.html", statement=statement)]
+            placed["message"] = True
     # A report without the headings still shows its data: nothing is dropped.
     if not placed["factors"] and report.factors:
         out += ["", "## Contributing factors", "", *_factor_table(report, tax)]

@@ -31,6 +31,11 @@ class PageLinks(Protocol):
         """The relative link from the page at `src` to the page at `target` (docs-relative sources)."""
         ...
 
+    def file_href(self, src: str, target: str) -> str:
+        """The relative link from the page at `src` to the file the site writes at `target` as it is,
+        whatever its suffix (`statements/INC-2026-001.md` is a file, not a page)."""
+        ...
+
 
 @dataclass(slots=True)
 class Routes:
@@ -49,10 +54,26 @@ class Routes:
     LIBRARY = "library/index.md"
     CALENDAR = "calendar.ics"
     """Not a page: the calendar file at the site's root (`rendering.calendar`)."""
+    STATEMENTS = "statements/index.md"
+    """The list of the external messages published (`rendering.statements`)."""
+    STATEMENTS_JSON = "statements/index.json"
+    """Not a page: every external message published, as JSON."""
 
     def report(self, key: str) -> str:
         """The source path of the report page with key `key`."""
         return f"incidents/{key}.md"
+
+    @staticmethod
+    def statement(report_id: str) -> str:
+        """The source path of the page of a report's external message: `statements/<id>/index.md`, so
+        its address is `statements/<id>/` however the site writes addresses, beside the files
+        `statements/<id>.md` and `.json` (a page `statements/<id>.md` would take the Markdown file's name)."""
+        return f"statements/{report_id}/index.md"
+
+    @staticmethod
+    def statement_file(report_id: str, suffix: str) -> str:
+        """The site path of a report's external message as a file: `statements/<id>.md` or `.json`."""
+        return f"statements/{report_id}.{suffix}"
 
     def service(self, name: str) -> str:
         """The source path of the page of service `name` (a stable, readable slug)."""
@@ -81,7 +102,7 @@ class Routes:
         if name == "index.md" or not name:
             return None
         return {"incidents": cls.INCIDENTS, "services": cls.SERVICES, "severities": cls.INCIDENTS,
-                "archive": cls.INCIDENTS}.get(folder)
+                "archive": cls.INCIDENTS, "statements": cls.STATEMENTS}.get(folder)
 
     @staticmethod
     def rel(src: str, target: str) -> str:
@@ -91,3 +112,7 @@ class Routes:
     def href(self, src: str, target: str) -> str:
         """Relative URL from the page at `src` to the page at `target`, for generated HTML."""
         return self.links.href(src, target)
+
+    def file_href(self, src: str, target: str) -> str:
+        """Relative URL from the page at `src` to the file written at `target` as it is (a .md too)."""
+        return self.links.file_href(src, target)

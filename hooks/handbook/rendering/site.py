@@ -20,6 +20,7 @@ from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, counted, learning, readable_by
 from handbook.queries.deadlines import deadlines
 from handbook.queries.similarity import similar_reports
+from handbook.queries.statements import Statement, statement_of
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
@@ -33,6 +34,7 @@ from handbook.rendering.page import Page
 from handbook.rendering.report_links import ReportLinks
 from handbook.rendering.report_page import render_report_page
 from handbook.rendering.routes import PageLinks, Routes
+from handbook.rendering.statements import statement_files, statement_page, statements_page
 from handbook.rendering.themes import themes_page
 from handbook.rendering.templating import render_fragment
 
@@ -132,6 +134,26 @@ def _shown(problems: list[Problem], visible: set[str]) -> list[Problem]:
             for p in problems]
 
 
+def _statements(collection: Collection, tax: Taxonomy) -> dict[str, Statement]:
+    """Report path -> the external message it publishes (`queries.statements`), for every report that
+    publishes one under a safe, unique id (two reports with one id are an error of their own: the
+    first keeps it here). A report whose message cannot be read becomes its `internal-error`."""
+    found: dict[str, Statement] = {}
+    taken: set[str] = set()
+    for report in collection.reports:
+        try:
+            told = statement_of(report, tax)
+        except Exception as exc:  # noqa: BLE001 - one report's message never ends the build
+            failure = internal_error(report.rel, exc)
+            report.problems.append(failure)
+            collection.problems.append(failure)
+            continue
+        if told is not None and path_key(told.report_id) and told.report_id not in taken:
+            taken.add(told.report_id)
+            found[report.rel] = told
+    return found
+
+
 def plan_site(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems: bool = False,
               site_name: str = "") -> SitePlan:
     """Read the reports once and plan every generated page and output of one build; `links` gives the
@@ -172,14 +194,19 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     page_of = {report.rel: routes.report(key) for key, report in keyed}
     similar = similar_reports(readable, tax.similarity,
                               wanted=[r for _, r in with_pages] if settings.preview is not None else None)
+    # External messages: of every report read, whatever this audience may read (each is written to be
+    # public); now, while the reports still have their bodies, which the loop below lets go.
+    statements = _statements(collection, tax)
     pages: dict[str, Page] = {}
     for key, report in with_pages:
         src = routes.report(key)
         problems = _shown(report.problems, visible) if show_problems else None
+        told = statements.get(report.rel)
         try:
             pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src,
                                             body=report_links.body(report, src),
-                                            similar=[(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])])
+                                            similar=[(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])],
+                                            statement=(told.title, routes.statement(told.report_id)) if told else None)
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
@@ -201,6 +228,13 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages.update(indexes.services_pages(own, tax, routes, today))
     pages.update(indexes.severity_pages(own, tax, routes))
     pages.update(indexes.year_pages(own, tax, routes))
+    by_rel = {report.rel: report for report in readable}
+    for rel, told in statements.items():
+        # The report's page only for a report this audience may read; for another, nothing of it but its id.
+        shown = by_rel.get(rel)
+        report_page = (f"{shown.id}: {shown.title}", page_of[rel]) if shown is not None else None
+        pages[routes.statement(told.report_id)] = statement_page(told, routes, report_page)
+    pages[Routes.STATEMENTS] = statements_page(list(statements.values()), routes, tax.external_message.published_from)
     plan.copies.update(report_links.attachments)  # only the files a published report links to
     for src in list(pages):  # in order; each page's lines are freed as its Markdown is made
         page = pages.pop(src)
@@ -210,4 +244,5 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             plan.fragments[src] = found
     if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
         _outputs(plan, tax, settings, routes, site_name)
+        plan.files.update(statement_files(list(statements.values())))
     return plan
