@@ -173,12 +173,16 @@ class AudienceCheck:
         return None
 
     def _body_words(self, report: Report, lines: list[str], stretches: list[Stretch], sink: ProblemSink) -> None:
+        external = self._external_lines(report)
+        widest = self.levels[0]
+        # One pass over the whole body first: most bodies hold no word narrower than their widest reader
+        # (the report's own level; everyone's in the external message), and then no line is searched.
+        if self._word(report.body, widest if external else report.visibility) is None:
+            return
         level_of = [report.visibility] * len(lines)
         for stretch in stretches:
             for index in range(stretch.first, min(stretch.last + 1, len(lines))):
                 level_of[index] = stretch.level
-        external = self._external_lines(report)
-        widest = self.levels[0]
         for index, line in enumerate(lines):
             if not line.strip() or is_mark_line(line):
                 continue
