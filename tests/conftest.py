@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +31,17 @@ own: builds keep their link-preview cards there, not in the cache of whoever run
 
 
 @pytest.fixture(scope="session", autouse=True)
-def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A user cache folder for each pytest process: under pytest-xdist each worker is a process of
+    its own, with its own session fixtures and its own `USER_CACHE`, so no two workers share a cache
+    (the cards' pruning of one would race with the other's reads). XDG_CACHE_HOME is set in this
+    process too, for the code the tests run in-process (a plan_site() draws cards into it)."""
     folder = tmp_path_factory.mktemp("user-cache")
     USER_CACHE[:] = [folder]
-    return folder
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+    USER_CACHE.clear()
 
 
 def example_reports() -> list[dict]:
@@ -119,9 +127,10 @@ class Run:
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> Run:
+    # never the cache of whoever runs the tests: a command run before the session's fixture is a bug
+    assert USER_CACHE, "run() before the user_cache fixture: the command would use the real user cache"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HANDBOOK_")}
-    if USER_CACHE:
-        environment["XDG_CACHE_HOME"] = str(USER_CACHE[0])
+    environment["XDG_CACHE_HOME"] = str(USER_CACHE[0])
     environment.update({"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
     done = subprocess.run(args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
     return Run(done.returncode, done.stdout, done.stderr)

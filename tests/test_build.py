@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +66,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _server_env(tmp_path) -> dict[str, str]:
+    """The whole environment of a live server: a user cache and a TMPDIR inside the test's own folder
+    (`mkdocs serve` builds into a temporary folder that a terminated server leaves behind)."""
+    temporary = tmp_path / "server-tmp"
+    temporary.mkdir(exist_ok=True)
+    return {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN),
+            "XDG_CACHE_HOME": str(tmp_path / "user-cache"), "TMPDIR": str(temporary)}
+
+
 def _get(url: str, deadline: float) -> str:
     while True:
         try:
@@ -82,9 +92,9 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
                                                                                      "title: [Checkout")
     (project / "postmortems" / "unparseable.md").write_text(broken_yaml, encoding="utf-8")
     port = _free_port()
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN)}
     server = subprocess.Popen([str(BIN / "mkdocs"), "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
-                              cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              cwd=project, env=_server_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
     try:
         page = _get(f"http://127.0.0.1:{port}/incidents/INC-2026-101/", time.monotonic() + 60)
         assert 'class="admonition failure"' in page
@@ -104,8 +114,8 @@ def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
     project = _with_report(tmp_path, valid_text)
     target = project / "postmortems" / "report.md"
     port = _free_port()
-    cache_home = tmp_path / "user-cache"
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN), "XDG_CACHE_HOME": str(cache_home)}
+    env = _server_env(tmp_path)
+    cache_home = Path(env["XDG_CACHE_HOME"])
     server = subprocess.Popen([str(BIN / "handbook"), "preview", str(target), "-a", f"127.0.0.1:{port}"],
                               cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -155,9 +165,7 @@ def _serving(project, command: list[str], tmp_path):
     """A live server started with `command` (plus its address); yields its base URL. On the way
     out it must still be running, and it must never have printed a traceback."""
     port = _free_port()
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN),
-           "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
-    server = subprocess.Popen([*command, "-a", f"127.0.0.1:{port}"], cwd=project, env=env,
+    server = subprocess.Popen([*command, "-a", f"127.0.0.1:{port}"], cwd=project, env=_server_env(tmp_path),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield f"http://127.0.0.1:{port}"
