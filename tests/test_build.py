@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import time
 import urllib.error
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, TODAY, copy_project, mkdocs
+from .conftest import BIN, TODAY, copy_project, free_port, mkdocs
 
 
 def _with_report(tmp_path, text: str, name: str = "report.md"):
@@ -60,12 +59,6 @@ def test_build_of_an_unparseable_file_fails_with_its_line(tmp_path, valid_text):
     assert "postmortems/report.md:3: error [yaml-syntax]" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _server_env(tmp_path) -> dict[str, str]:
     """The whole environment of a live server: a user cache and a TMPDIR inside the test's own folder
     (`mkdocs serve` builds into a temporary folder that a terminated server leaves behind)."""
@@ -91,7 +84,7 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
     broken_yaml = valid_text.replace("id: INC-2026-101", "id: INC-2026-102").replace("title: Checkout",
                                                                                      "title: [Checkout")
     (project / "postmortems" / "unparseable.md").write_text(broken_yaml, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(BIN / "mkdocs"), "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
                               cwd=project, env=_server_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -113,7 +106,7 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
 def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
     project = _with_report(tmp_path, valid_text)
     target = project / "postmortems" / "report.md"
-    port = _free_port()
+    port = free_port()
     env = _server_env(tmp_path)
     cache_home = Path(env["XDG_CACHE_HOME"])
     server = subprocess.Popen([str(BIN / "handbook"), "preview", str(target), "-a", f"127.0.0.1:{port}"],
@@ -164,7 +157,7 @@ BOX = "The handbook cannot be built"
 def _serving(project, command: list[str], tmp_path):
     """A live server started with `command` (plus its address); yields its base URL. On the way
     out it must still be running, and it must never have printed a traceback."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*command, "-a", f"127.0.0.1:{port}"], cwd=project, env=_server_env(tmp_path),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
