@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +34,17 @@ own: builds keep their link-preview cards there, not in the cache of whoever run
 
 
 @pytest.fixture(scope="session", autouse=True)
-def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A user cache folder for each pytest process: under pytest-xdist each worker is a process of
+    its own, with its own session fixtures and its own `USER_CACHE`, so no two workers share a cache
+    (the cards' pruning of one would race with the other's reads). XDG_CACHE_HOME is set in this
+    process too, for the code the tests run in-process (a plan_site() draws cards into it)."""
     folder = tmp_path_factory.mktemp("user-cache")
     USER_CACHE[:] = [folder]
-    return folder
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+    USER_CACHE.clear()
 
 
 def example_reports() -> list[dict]:
@@ -119,12 +130,57 @@ class Run:
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> Run:
+    # never the cache of whoever runs the tests: a command run before the session's fixture is a bug
+    assert USER_CACHE, "run() before the user_cache fixture: the command would use the real user cache"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HANDBOOK_")}
-    if USER_CACHE:
-        environment["XDG_CACHE_HOME"] = str(USER_CACHE[0])
+    environment["XDG_CACHE_HOME"] = str(USER_CACHE[0])
     environment.update({"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
     done = subprocess.run(args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+PORTS_PER_WORKER = 500
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel hands out ports from for bind(0) and outgoing connections."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text(encoding="ascii").split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 0, 0
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 for a server a test starts as a command (which binds it itself).
+
+    Between this check and the server's bind another process could take the port. A port from
+    bind(0) is drawn from the kernel's ephemeral range, which every other worker's servers, HTTP
+    requests and Chromium draw from too; so this takes one below that range, from a slice of its own
+    for each pytest-xdist worker (PYTEST_XDIST_WORKER), where nothing is handed out by the kernel and
+    no other worker looks. Each candidate is checked by binding it; bind(0) is the fallback."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    start = 20_000 + (int(worker) if worker.isdigit() else 0) * PORTS_PER_WORKER
+    low, _ = _ephemeral_ports()
+    candidates = random.sample(range(start, start + PORTS_PER_WORKER), 20) \
+        if 1024 < start and start + PORTS_PER_WORKER <= low else []
+    for port in [*candidates, 0]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
+@contextlib.contextmanager
+def refused_port() -> Iterator[int]:
+    """A port on 127.0.0.1 where a connection is refused: bound but never listening, and held for
+    the whole block, so no other process (another worker's server) can take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 def mkdocs(project: Path, *args: str, env: dict[str, str] | None = None) -> Run:

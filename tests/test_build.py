@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, TODAY, copy_project, handbook, mkdocs
+from .conftest import BIN, TODAY, copy_project, free_port, handbook, mkdocs
 
 
 def _with_report(tmp_path, text: str, name: str = "report.md"):
@@ -59,10 +59,13 @@ def test_build_of_an_unparseable_file_fails_with_its_line(tmp_path, valid_text):
     assert "postmortems/report.md:3: error [yaml-syntax]" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _server_env(tmp_path) -> dict[str, str]:
+    """The whole environment of a live server: a user cache and a TMPDIR inside the test's own folder
+    (`mkdocs serve` builds into a temporary folder that a terminated server leaves behind)."""
+    temporary = tmp_path / "server-tmp"
+    temporary.mkdir(exist_ok=True)
+    return {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN),
+            "XDG_CACHE_HOME": str(tmp_path / "user-cache"), "TMPDIR": str(temporary)}
 
 
 def _get(url: str, deadline: float) -> str:
@@ -81,10 +84,10 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
     broken_yaml = valid_text.replace("id: INC-2026-101", "id: INC-2026-102").replace("title: Checkout",
                                                                                      "title: [Checkout")
     (project / "postmortems" / "unparseable.md").write_text(broken_yaml, encoding="utf-8")
-    port = _free_port()
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN)}
+    port = free_port()
     server = subprocess.Popen([str(BIN / "mkdocs"), "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
-                              cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              cwd=project, env=_server_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
     try:
         page = _get(f"http://127.0.0.1:{port}/incidents/INC-2026-101/", time.monotonic() + 60)
         assert 'class="admonition failure"' in page
@@ -103,9 +106,9 @@ def test_serve_keeps_running_and_shows_the_problems_on_the_page(tmp_path, valid_
 def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
     project = _with_report(tmp_path, valid_text)
     target = project / "postmortems" / "report.md"
-    port = _free_port()
-    cache_home = tmp_path / "user-cache"
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN), "XDG_CACHE_HOME": str(cache_home)}
+    port = free_port()
+    env = _server_env(tmp_path)
+    cache_home = Path(env["XDG_CACHE_HOME"])
     server = subprocess.Popen([str(BIN / "handbook"), "preview", str(target), "-a", f"127.0.0.1:{port}"],
                               cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -135,13 +138,18 @@ def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
 
 
 def _until(url: str, wanted: str, deadline: float) -> str:
-    """Fetch `url` until it holds `wanted`; every request must be answered within 5 s (never hang)."""
+    """Fetch `url` until it holds `wanted`, or `deadline` passes. A request may wait while a rebuild
+    runs (MkDocs holds every page until the build in progress is done, and a build takes longer on a
+    busy machine, as when the suite runs on several workers), but never past `deadline`: a server
+    that does not answer by then hangs, and fails the test."""
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=max(1.0, deadline - time.monotonic())) as response:
                 page = response.read().decode("utf-8")
         except urllib.error.HTTPError as exc:  # a 404 page is an answer too
             page = exc.read().decode("utf-8")
+        except TimeoutError:
+            pytest.fail(f"{url} did not answer by the deadline: the server hangs")
         if wanted in page or time.monotonic() > deadline:
             return page
         time.sleep(0.5)
@@ -154,10 +162,8 @@ BOX = "The handbook cannot be built"
 def _serving(project, command: list[str], tmp_path):
     """A live server started with `command` (plus its address); yields its base URL. On the way
     out it must still be running, and it must never have printed a traceback."""
-    port = _free_port()
-    env = {"HANDBOOK_TODAY": TODAY, "NO_MKDOCS_2_WARNING": "1", "PATH": str(BIN),
-           "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
-    server = subprocess.Popen([*command, "-a", f"127.0.0.1:{port}"], cwd=project, env=env,
+    port = free_port()
+    server = subprocess.Popen([*command, "-a", f"127.0.0.1:{port}"], cwd=project, env=_server_env(tmp_path),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield f"http://127.0.0.1:{port}"

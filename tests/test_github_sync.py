@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 import urllib.parse
@@ -24,7 +23,7 @@ from bs4 import BeautifulSoup
 from handbook.core.problems import ProblemSink
 from handbook.reading.source import read_source
 
-from .conftest import FIXTURES, ROOT, copy_project, handbook, mkdocs
+from .conftest import FIXTURES, ROOT, copy_project, handbook, mkdocs, refused_port
 
 TOKEN = "ghp_T0kenNeverPrinted4242"
 REPO = "larkspur/postmortems"
@@ -415,11 +414,9 @@ def test_a_long_retry_after_is_not_slept(seeded):
 
 
 def test_a_refused_connection_is_named(tmp_path):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    project = make_project(tmp_path, f"http://127.0.0.1:{port}/api/v3")
-    result = handbook(project, "sync", "github", "--apply", env=env())
+    with refused_port() as port:  # held, never listening: no other worker's server can answer there
+        project = make_project(tmp_path, f"http://127.0.0.1:{port}/api/v3")
+        result = handbook(project, "sync", "github", "--apply", env=env())
     assert result.code == 1, result.output
     assert f"Could not reach GitHub at http://127.0.0.1:{port}/api/v3: the connection was refused." in result.err
     assert "Traceback" not in result.output

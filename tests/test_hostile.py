@@ -78,9 +78,9 @@ def test_an_alias_bomb_is_refused_quickly_in_bounded_memory(tmp_path, taxonomy, 
     bomb += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
     text = valid_text.replace("tags: [database]\n", "tags: [database]\n" + "\n".join(bomb) + "\n")
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: other workers and builds on the machine do not count
     collection, _ = check_text(tmp_path, taxonomy, text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert any(p.rule == "yaml-alias" and p.level is Level.ERROR for p in collection.problems)

@@ -23,7 +23,8 @@ import pytest
 
 from handbook.delivery import webhook as webhook_module
 
-from .conftest import FIXTURES, TODAY, copy_project, counted_examples, example_reports, handbook, visible_examples
+from .conftest import (FIXTURES, TODAY, copy_project, counted_examples, example_reports, handbook, refused_port,
+                       visible_examples)
 
 SITE = "https://handbook.larkspur.example"  # mkdocs.yml's default site_url
 SECRET_PARTS = ("T0SECRET42", "B0SECRET42", "xoxWebhookToken9f8e7d")
@@ -216,11 +217,9 @@ def test_client_error_is_not_retried(project, webhook):
 
 
 def test_unreachable_webhook_does_not_leak_the_address(project):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/services/{'/'.join(SECRET_PARTS)}"
-    result = handbook(project, "announce", "INC-2026-004", "--post", env=post_env(url))
+    with refused_port() as port:  # held, never listening: no other worker's server can answer there
+        url = f"http://127.0.0.1:{port}/services/{'/'.join(SECRET_PARTS)}"
+        result = handbook(project, "announce", "INC-2026-004", "--post", env=post_env(url))
     assert result.code == 1, result.output
     assert "the Slack webhook" in result.err
     assert "Traceback" not in result.output
