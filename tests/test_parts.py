@@ -341,3 +341,11 @@ def test_the_external_message_of_an_internal_report_must_not_name_an_internal_wo
     titled = valid_text.replace("visibility: internal\n", "visibility: internal\nexternal_title: pool-exporter outage\n", 1)
     found = _words(_validate(worded, titled + "\n" + EXTERNAL))
     assert len(found) == 1 and "`external_title`" in found[0].message
+
+
+@pytest.mark.parametrize("services", ["5", "checkout-api", "{a: 1}", "[[1, 2], null]"])
+def test_a_services_value_of_any_type_is_checked_without_a_crash(tmp_path, taxonomy, valid_text, services):
+    text = valid_text.replace("services: [checkout-api, payments-gateway]", f"services: {services}")
+    text = text.replace("visibility: internal\n", "visibility: internal\nfield_visibility:\n  services.x: restricted\n", 1)
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert "internal-error" not in {p.rule for p in collection.problems}

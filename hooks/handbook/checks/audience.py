@@ -48,6 +48,7 @@ class AudienceCheck:
         self.external_title = normalise(tax.external_message.title)
 
     def rank(self, level: str) -> int:
+        """How restricted `level` is (0: everyone's)."""
         return self.tax.visibility_rank(level)
 
     def check(self, report: Report, source: Source, sink: ProblemSink) -> None:
@@ -118,7 +119,9 @@ class AudienceCheck:
                          "an entry of a list of names by its text (`services.ledger-db`).", always_error=True)
                 continue
             self._narrower(level, own, line, f"`{FIELD_MARKS}`", f"Remove `{path}` from `{FIELD_MARKS}`", sink)
-        services = {f"services.{s}" for s in report.data.get("services") or [] if isinstance(s, (str, int, float))}
+        listed = report.data.get("services")  # any type: the schema check reports a wrong one
+        services = {f"services.{s}" for s in (listed if isinstance(listed, list) else [])
+                    if isinstance(s, (str, int, float))}
         marked = [path for path, level in field_marks(report.data).items()
                   if path in services and self.rank(level) > self.rank(own)]
         if services and len(set(marked)) == len(services):

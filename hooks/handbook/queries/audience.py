@@ -62,6 +62,7 @@ class LeftOut:
 
     @property
     def everything_read(self) -> bool:
+        """Whether the audience reads all of the report."""
         return self.readable and not (self.stretches or self.items or self.factors or self.fields)
 
 
