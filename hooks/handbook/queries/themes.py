@@ -20,6 +20,7 @@ its own, so the work is O(I * W * P) for I items of W words, P the cap, not O(I^
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -123,40 +124,50 @@ def repeats(reports: list[Report], window_days: int) -> list[Repeat]:
     """Each incident paired with the latest earlier one of the same service and layer that started at
     most `window_days` days before it; the latest repeats first."""
     groups: dict[tuple[str, str], list[Report]] = defaultdict(list)
+    order: dict[int, tuple[float, str]] = {}  # each report's `_sort_key`, worked out once
+    days: dict[int, dt.date] = {}
     for r in reports:
         if r.date is None:
             continue
+        order[id(r)], days[id(r)] = _sort_key(r), r.date
+        layers = dict.fromkeys(f.layer for f in r.factors if f.layer)
         for service in dict.fromkeys(r.services):
-            for layer in dict.fromkeys(f.layer for f in r.factors if f.layer):
+            for layer in layers:
                 groups[(service, layer)].append(r)
     pairs: dict[tuple[str, str], tuple[Report, Report, dict[str, None], dict[str, None]]] = {}
     for (service, layer), group in groups.items():
-        group.sort(key=_sort_key)
+        group.sort(key=lambda r: order[id(r)])
         for earlier, later in zip(group, group[1:]):
-            assert earlier.date is not None and later.date is not None
-            if (later.date - earlier.date).days <= window_days:
+            if (days[id(later)] - days[id(earlier)]).days <= window_days:
                 found = pairs.setdefault((earlier.rel, later.rel), (earlier, later, {}, {}))
                 found[2][service] = None
                 found[3][layer] = None
     out = []
     for earlier, later, services, layers in pairs.values():
-        order = {layer: i for i, layer in reversed(list(enumerate(f.layer for f in later.factors)))}
-        assert earlier.date is not None and later.date is not None
-        out.append(Repeat(earlier, later, (later.date - earlier.date).days,
+        position = {layer: i for i, layer in reversed(list(enumerate(f.layer for f in later.factors)))}
+        out.append(Repeat(earlier, later, (days[id(later)] - days[id(earlier)]).days,
                           tuple(s for s in later.services if s in services),
-                          tuple(sorted(layers, key=lambda layer: order.get(layer, len(order))))))
-    out.sort(key=lambda p: (_sort_key(p.later), _sort_key(p.earlier)), reverse=True)
+                          tuple(sorted(layers, key=lambda layer: position.get(layer, len(position))))))
+    out.sort(key=lambda p: (order[id(p.later)], order[id(p.earlier)]), reverse=True)
     return out
 
 
 def repeated_actions(reports: list[Report], min_overlap: float, max_postings: int) -> list[RepeatedAction]:
     """Groups of action items, from two or more reports, whose words overlap by at least `min_overlap`
     (any two linked by such an overlap, directly or through others, are one group)."""
-    items = [(r, a, frozenset(words(a.description))) for r in reports for a in r.actions]
+    bags: dict[str, frozenset[str]] = {}  # the same words are found once for the same description
+    items = []
+    for r in reports:
+        for a in r.actions:
+            description = a.description
+            bag = bags.get(description)
+            if bag is None:
+                bag = bags[description] = frozenset(words(description))
+            items.append((r, a, bag))
     postings: dict[str, list[int]] = defaultdict(list)
     for index, (_, _, bag) in enumerate(items):
         for word in bag:
-            postings[word].append(index)
+            postings[word].append(index)  # in increasing order
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -171,7 +182,7 @@ def repeated_actions(reports: list[Report], min_overlap: float, max_postings: in
         for word in bag:
             found = postings[word]
             if len(found) <= max_postings:
-                candidates.update(j for j in found if j > index)
+                candidates.update(found[bisect.bisect_right(found, index):])  # the items after this one
         for other in candidates:
             other_report, _, other_bag = items[other]
             if other_report is report:

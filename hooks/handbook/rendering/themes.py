@@ -49,10 +49,16 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
         """A category's name."""
         return tax.label("category", category_id)
 
+    links: dict[int, dict[str, Any]] = {}  # a report is in many rows: each is worked out once (and only read)
+
     def link(report: Report) -> dict[str, Any]:
         """A report as a row names it: id, title, link from this page and date."""
-        return {"id": report.id or report.key, "title": report.title, "href": routes.href(src, routes.report(report.key)),
-                "date": report.date.isoformat() if report.date else None}
+        found = links.get(id(report))
+        if found is None:
+            found = links[id(report)] = {"id": report.id or report.key, "title": report.title,
+                                         "href": routes.href(src, routes.report(report.key)),
+                                         "date": report.date.isoformat() if report.date else None}
+        return found
 
     span = f"{found.years[0]} to {found.years[-1]}"
     in_years = sum(1 for r in reports if r.date and r.date.year in found.years)
@@ -62,7 +68,7 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
     repeated = [{"description": g.items[0][1].description, "count": len(g.reports),
                  "categories": sorted({category(item.category) for _, item in g.items if item.category}),
                  "entries": [{**link(report), "item": item.id,
-                            "item_href": f"{routes.href(src, routes.report(report.key))}#{action_anchor(item.id)}"}
+                            "item_href": f"{link(report)['href']}#{action_anchor(item.id)}"}
                            for report, item in g.items]}
                 for g in found.repeated_actions]
     page.lines += render_fragment(
