@@ -352,17 +352,22 @@ class Report:
         """Customer impact (see `durations.DURATIONS`); None when unknown."""
         return self.duration("customer_impact")
 
-    @property
+    @cached_property
     def impact_ended(self) -> dt.datetime | None:
         """When customer impact ended, when the report says so apart from `mitigated`, or None."""
         return _timestamp(self.data.get("impact_ended"))
 
     def duration(self, key: str) -> dt.timedelta | None:
-        """The duration `key` of `durations.DURATIONS`, from this report's timestamps."""
+        """The duration `key` of `durations.DURATIONS`, from this report's timestamps (each read once:
+        the lists and metrics ask for thousands of durations)."""
         spec = BY_KEY[key]
-        start = _timestamp(self.data.get(spec.start))
-        end = next((t for t in (_timestamp(self.data.get(name)) for name in spec.ends) if t is not None), None)
+        start = self._moment(spec.start)
+        end = next((t for t in (self._moment(name) for name in spec.ends) if t is not None), None)
         return _span(start, end)
+
+    def _moment(self, name: str) -> dt.datetime | None:
+        """The timestamp `name` of the front matter, or None (its property's value, for the report's own)."""
+        return getattr(self, name) if name in TIMESTAMP_FIELDS else _timestamp(self.data.get(name))
 
     def release_content(self) -> None:
         """Drop the text and parse trees once the pages are written: a build keeps thousands."""
