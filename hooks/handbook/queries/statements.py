@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from handbook.reading.links import find_links
+from handbook.reading.links import apply_edits, find_links, unlinked
 from handbook.reading.model import Report, text
 from handbook.reading.sections import Block, literal_flags
 from handbook.reading.taxonomy import Taxonomy
@@ -114,17 +114,4 @@ def _without_relative_links(markdown: str) -> str:
     links = find_links(markdown, 1)
     if not links:
         return markdown
-    edits: list[tuple[int, int, str]] = []
-    for link in links:
-        if link.whole_start >= 0:  # keep the words, drop the link
-            edits.append((link.whole_start, link.text_start, ""))
-            edits.append((link.text_end, link.whole_end, ""))
-        else:
-            edits.append((link.start, link.end, "#"))
-    out: list[str] = []
-    last = 0
-    for start, end, replacement in sorted(edits):
-        out += [markdown[last:start], replacement]
-        last = end
-    out.append(markdown[last:])
-    return "".join(out)
+    return apply_edits(markdown, [edit for link in links for edit in unlinked(link, "#")])

@@ -67,6 +67,29 @@ def find_links(body: str, first_line: int) -> list[Link]:
     return found
 
 
+Edit = tuple[int, int, str]
+"""(start, end, replacement) in a body's text."""
+
+
+def unlinked(link: Link, target: str) -> list[Edit]:
+    """The edits that leave `link` as its words alone (the brackets and the target go); a reference
+    definition, which has no words, keeps its place with `target` instead."""
+    if link.whole_start >= 0:
+        return [(link.whole_start, link.text_start, ""), (link.text_end, link.whole_end, "")]
+    return [(link.start, link.end, target)]
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """`text` with every edit made (edits do not overlap)."""
+    out: list[str] = []
+    last = 0
+    for start, end, replacement in sorted(edits):
+        out += [text[last:start], replacement]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def is_relative(target: str) -> bool:
     """True for a path to a file (`graph.png`, `../x.md#y`, `/docs/a.md`): not an address with a scheme
     (`https:`, `mailto:`), not `//host/...`, not an anchor on the same page."""

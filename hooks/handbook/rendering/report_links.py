@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from handbook.reading.links import Link, Resolver, Target
+from handbook.reading.links import Edit, Link, Resolver, Target, apply_edits, unlinked
 from handbook.reading.model import Report
 from handbook.rendering.routes import Routes
 
@@ -40,7 +40,7 @@ class ReportLinks:
         """`report`'s body with every relative link and image rewritten for its page at `src`."""
         if not report.body_links:
             return report.body
-        edits: list[tuple[int, int, str]] = []
+        edits: list[Edit] = []
         for link in report.body_links:
             site_path = self._site_path(report, link)
             if site_path is not None:
@@ -48,19 +48,9 @@ class ReportLinks:
                 # page's Markdown shows `<` as text)
                 angled = report.body[link.start - 1:link.start] == "<" and report.body[link.end:link.end + 1] == ">"
                 edits.append((link.start - angled, link.end + angled, site_path))
-            elif link.whole_start >= 0:  # keep the words, drop the link
-                edits.append((link.whole_start, link.text_start, ""))
-                edits.append((link.text_end, link.whole_end, ""))
-            else:
-                edits.append((link.start, link.end, NOT_PUBLISHED))
-        body = report.body
-        out: list[str] = []
-        last = 0
-        for start, end, text in sorted(edits):
-            out += [body[last:start], text]
-            last = end
-        out.append(body[last:])
-        return "".join(out)
+            else:  # keep the words, drop the link
+                edits += unlinked(link, NOT_PUBLISHED)
+        return apply_edits(report.body, edits)
 
     def _site_path(self, report: Report, link: Link) -> str | None:
         """The link's new target, relative to the report's page; None when the site has no such file."""
