@@ -246,6 +246,7 @@ def test_every_page_fits_the_window_without_panning(browser, base_url, example_s
         for path in paths:
             page.goto(base_url + path, wait_until="load")
             page.wait_for_function("() => document.querySelector('.md-content') !== null")
+            page.wait_for_load_state("load")  # a redirect page's target may still be loading its styles
             for scheme in ("default", "slate"):
                 page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
                 failures += [f"{path} ({scheme}): {problem}" for problem in page.evaluate(FITS)]
