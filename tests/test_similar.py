@@ -3,6 +3,8 @@ and an audience build that never names a report it may not read."""
 
 from __future__ import annotations
 
+import json
+
 import re
 from pathlib import Path
 
@@ -136,6 +138,10 @@ def test_a_public_build_never_names_a_similar_report_it_may_not_read(tmp_path, v
     public = mkdocs(project, "build", "--strict", "-d", "public", env={"HANDBOOK_AUDIENCE": "public"})
     assert public.code == 0, public.output
     assert "INC-2026-103" in _similar_section(project / "public", "INC-2026-101")
+    # The list stays out of the search index: a search for the other report's title finds its own page only.
+    index = json.loads((project / "public" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    holding = {d["location"] for d in index["docs"] if "another pool change" in d["title"] + d["text"]}
+    assert holding and all(place.startswith("incidents/INC-2026-103/") for place in holding), holding
     for page in (project / "public").rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "INC-2026-102" not in html and secret_title not in html, page

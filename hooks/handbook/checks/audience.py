@@ -210,9 +210,16 @@ class AudienceCheck:
         return set() if section is None else set(range(section.line, section.line + len(section.texts) + 1))
 
     def _front_matter_words(self, report: Report, source: Source, sink: ProblemSink) -> None:
-        marks = field_marks(report.data)
         widest = self.levels[0]
-        for path, value in _strings(report.data, ()):
+        values = list(_strings(report.data, ()))
+        # A value's readers are everyone or a narrower level, so the words it may not hold are some of the
+        # words kept from everyone: when none of those is in any value, no value holds a word it may not.
+        # One search over all the values, joined by line breaks (which no word or wildcard matches
+        # across), clears most reports.
+        if self._word("\n".join(value for _, value in values), widest) is None:
+            return
+        marks = field_marks(report.data)
+        for path, value in values:
             if path[0] == FIELD_MARKS or (len(path) > 1 and path[0] in MARKED_LISTS and path[2:] == (PART_KEY,)):
                 continue
             level = widest if path[0] == "external_title" else self._level_of(report, path, marks)

@@ -28,6 +28,7 @@ _ENVIRONMENT = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # the templates are the package's own: no file check on each of thousands of renders
 )
 _ENVIRONMENT.filters["known"] = known
 
