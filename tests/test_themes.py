@@ -4,6 +4,7 @@ matter; the repeat window at its edge; repeated action items."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from handbook.queries.themes import repeated_actions, repeats
 
-from .conftest import ROOT, counted_examples
+from .conftest import ROOT, copy_project, counted_examples, mkdocs
 from .test_similar import load, variant
 
 
@@ -20,23 +21,44 @@ def _window() -> int:
     return yaml.safe_load((ROOT / "handbook.yml").read_text(encoding="utf-8"))["themes"]["repeat_window_days"]
 
 
-def expected_repeats(reports: list[dict], window: int) -> set[tuple[str, str, int]]:
-    """(later id, earlier id, days apart): for each service and layer, each incident and the one before it
-    (by the instant it started) when they started at most `window` days apart (by their own dates)."""
+def repeats_by_service(reports: list[dict], window: int) -> dict[str, set[tuple[str, str, int]]]:
+    """Service -> (later id, earlier id, days apart): for each service and layer, each incident and the one
+    before it (by the instant it started) when they started at most `window` days apart (by their own dates)."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in reports:
         services = r.get("services") or []
         layers = {f["layer"] for f in r.get("contributing_factors") or []}
         for key in {(s, layer) for s in services for layer in layers}:
             groups[key].append(r)
-    found = set()
-    for group in groups.values():
+    found: dict[str, set[tuple[str, str, int]]] = defaultdict(set)
+    for (service, _), group in groups.items():
         group.sort(key=lambda r: (dt.datetime.fromisoformat(r["started"]), r["id"]))
         for earlier, later in zip(group, group[1:]):
             days = (dt.date.fromisoformat(later["started"][:10]) - dt.date.fromisoformat(earlier["started"][:10])).days
             if days <= window:
-                found.add((later["id"], earlier["id"], days))
+                found[service].add((later["id"], earlier["id"], days))
     return found
+
+
+def expected_repeats(reports: list[dict], window: int) -> set[tuple[str, str, int]]:
+    """Every repeat of `reports`, whatever its service (see `repeats_by_service`)."""
+    return {pair for pairs in repeats_by_service(reports, window).values() for pair in pairs}
+
+
+def _json_repeats(site: Path) -> list[tuple[str, str, int]]:
+    document = json.loads((site / "themes" / "repeats.json").read_text(encoding="utf-8"))
+    assert document["count"] == len(document["repeats"])
+    return [(r["incident"]["id"], r["repeats"]["id"], r["days_apart"]) for r in document["repeats"]]
+
+
+def _listed(site: Path) -> list[tuple[str, str, int]]:
+    table = _article(site).find(id="repeats").find_next("table").find_next("table")  # after the one per service
+    shown = []
+    for row in table.select("tbody tr"):
+        later, earlier, days = (row.select_one(f'td[data-label="{label}"]') for label in ("Incident", "Repeats",
+                                                                                         "Days apart"))
+        shown.append((later.a.get_text(strip=True), earlier.a.get_text(strip=True), int(days.get_text(strip=True))))
+    return shown
 
 
 def _article(site: Path) -> BeautifulSoup:
@@ -47,13 +69,35 @@ def _article(site: Path) -> BeautifulSoup:
 def test_the_themes_page_lists_the_repeats_of_the_examples(example_site):
     expected = expected_repeats(counted_examples(), _window())
     assert expected, "the examples should hold a repeat"
-    table = _article(example_site).find(id="repeats").find_next("table")
-    shown = set()
-    for row in table.select("tbody tr"):
-        later, earlier, days = (row.select_one(f'td[data-label="{label}"]') for label in ("Incident", "Repeats",
-                                                                                         "Days apart"))
-        shown.add((later.a.get_text(strip=True), earlier.a.get_text(strip=True), int(days.get_text(strip=True))))
-    assert shown == expected
+    shown = _listed(example_site)
+    assert set(shown) == expected and len(shown) == len(expected)
+    assert _json_repeats(example_site) == shown  # every one, in the page's order
+    # All listed (handbook.yml lists up to 50): the page says nothing of a longer list.
+    assert "repeats.json" not in _article(example_site).find(id="repeats").find_next("p").get_text()
+    by_service = repeats_by_service(counted_examples(), _window())
+    table = _article(example_site).find(id="repeats").find_next("table")  # per service, before the list
+    counted = [(row.select_one('td[data-label="Service"]').get_text(strip=True),
+                int(row.select_one('td[data-label="Repeats"]').get_text(strip=True))) for row in table.select("tbody tr")]
+    assert counted == sorted(((s, len(pairs)) for s, pairs in by_service.items() if pairs),
+                             key=lambda sc: (-sc[1], sc[0].casefold(), sc[0]))
+
+
+def test_the_page_lists_the_latest_repeats_up_to_the_setting_and_the_json_holds_every_one(tmp_path, example_site):
+    everyone = _json_repeats(example_site)
+    assert len(everyone) >= 2, "the examples should hold two repeats"
+    project = copy_project(tmp_path)
+    config = project / "handbook.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  repeats_listed: 50" in text
+    config.write_text(text.replace("  repeats_listed: 50", f"  repeats_listed: {len(everyone) - 1}"), encoding="utf-8")
+    built = mkdocs(project, "build", "--strict", "-d", "site", env={"HANDBOOK_TODAY": "2026-11-20"})
+    assert built.code == 0, built.output
+    site = project / "site"
+    assert _listed(site) == everyone[:-1]  # one fewer than there are: the latest, the earliest left off the page
+    assert _json_repeats(site) == everyone
+    lead = _article(site).find(id="repeats").find_next("p")
+    assert f"These are the {len(everyone) - 1} latest of {len(everyone)} repeats" in lead.get_text(" ", strip=True)
+    assert lead.find("a", string="repeats.json")["href"] == "repeats.json"
 
 
 def test_the_themes_page_counts_our_own_incidents_in_responsive_tables(example_site):

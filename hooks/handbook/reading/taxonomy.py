@@ -358,12 +358,15 @@ class Themes(_Part, frozen=True, kw_only=True):
     """The themes page: what keeps coming back across the organisation's own incidents.
 
     ```yaml
-    themes: {repeat_window_days: 180, years: 5, action_min_overlap: 0.6}
+    themes: {repeat_window_days: 180, repeats_listed: 50, years: 5, action_min_overlap: 0.6}
     ```"""
 
     repeat_window_days: Annotated[int, msgspec.Meta(ge=1)] = 180
     """Two incidents of the same service with a contributing factor in the same layer are a repeat when
     the later one started at most this many days after the earlier."""
+    repeats_listed: Annotated[int, msgspec.Meta(ge=1)] = 50
+    """How many repeats, the latest first, the page lists row by row. Every repeat is counted in the
+    services table and written to `themes/repeats.json`, which the page links to."""
     years: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
     """How many years, up to the build's, the tables over time show (older incidents count in the total)."""
     action_min_overlap: Share = 0.6

@@ -50,6 +50,8 @@ class Routes:
     REVIEW = "review/index.md"
     METRICS = "metrics/index.md"
     THEMES = "themes/index.md"
+    REPEATS_JSON = "themes/repeats.json"
+    """Not a page: every repeat incident the themes page counts, as JSON (`rendering.themes`)."""
     SERVICES = "services/index.md"
     LIBRARY = "library/index.md"
     CALENDAR = "calendar.ics"

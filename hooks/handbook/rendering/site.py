@@ -21,6 +21,7 @@ from handbook.queries.audience import check_audience, counted, learning, readabl
 from handbook.queries.deadlines import deadlines
 from handbook.queries.similarity import similar_reports
 from handbook.queries.statements import Statement, statement_of
+from handbook.queries.themes import themes
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
@@ -35,7 +36,7 @@ from handbook.rendering.report_links import ReportLinks
 from handbook.rendering.report_page import render_report_page
 from handbook.rendering.routes import PageLinks, Routes
 from handbook.rendering.statements import statement_files, statement_page, statements_page
-from handbook.rendering.themes import themes_page
+from handbook.rendering.themes import repeats_json, themes_page
 from handbook.rendering.templating import render_fragment
 
 
@@ -223,7 +224,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
     pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
-    pages[Routes.THEMES] = themes_page(own, tax, routes, today)
+    found = themes(own, tax, today)
+    pages[Routes.THEMES] = themes_page(found, own, tax, routes, today)
+    plan.files[Routes.REPEATS_JSON] = repeats_json(found, tax, today)  # the page links to it, a preview's too
     pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
     pages.update(indexes.services_pages(own, tax, routes, today))
     pages.update(indexes.severity_pages(own, tax, routes))

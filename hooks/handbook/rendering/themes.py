@@ -8,9 +8,11 @@ template (templates/themes.html) makes every table the site's responsive kind (`
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import Counter
 from typing import Any
 
-from handbook.queries.themes import Tally, themes
+from handbook.queries.themes import Repeat, Tally, Themes
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.charts import Series, stacked_bars
@@ -25,6 +27,21 @@ def _rows(tallies: tuple[Tally, ...], name: Any) -> list[dict[str, Any]]:
     return [{"name": name(t.name), "per_year": list(t.per_year), "total": t.total} for t in tallies]
 
 
+def repeats_json(found: Themes, tax: Taxonomy, today: dt.date) -> str:
+    """`themes/repeats.json`: every repeat the themes page counts, the latest first, whatever the page lists."""
+    def incident(report: Report) -> dict[str, Any]:
+        return {"id": report.id or report.key, "title": report.title,
+                "date": report.date.isoformat() if report.date else None}
+
+    def record(r: Repeat) -> dict[str, Any]:
+        return {"incident": incident(r.later), "repeats": incident(r.earlier), "days_apart": r.days,
+                "services": list(r.services), "layers": [tax.label("layer", x) for x in r.layers]}
+
+    document = {"generated_for": today.isoformat(), "window_days": tax.themes.repeat_window_days,
+                "count": len(found.repeats), "repeats": [record(r) for r in found.repeats]}
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
 def _chart(caption: str, years: tuple[int, ...], tallies: tuple[Tally, ...], name: Any, y_label: str,
            desc: str) -> dict[str, Any]:
     """A stacked bar chart, a bar a year and a colour a layer or category, for `chart-figure.html`."""
@@ -34,10 +51,10 @@ def _chart(caption: str, years: tuple[int, ...], tallies: tuple[Tally, ...], nam
                                  y_label=y_label, desc=desc)}
 
 
-def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
-    """The themes of `reports` (the organisation's own incidents: the caller leaves out the kinds not counted)."""
+def themes_page(found: Themes, reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.date) -> Page:
+    """The page of `found`, the themes (`queries.themes.themes`) of `reports`, the organisation's own incidents
+    (the caller leaves out the kinds not counted)."""
     src = routes.THEMES
-    found = themes(reports, tax, today)
     page = Page.start("Themes", "What keeps coming back across incidents: contributing-factor layers, services and "
                       "action categories over the years, repeat incidents and repeated action items.", listing=False)
 
@@ -63,8 +80,14 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
     span = f"{found.years[0]} to {found.years[-1]}"
     in_years = sum(1 for r in reports if r.date and r.date.year in found.years)
     items_in_years = sum(sum(t.per_year) for t in found.categories)
+    # Thousands of reports make thousands of repeats: the page lists the latest, and counts every one per
+    # service; repeats.json holds them all.
+    listed = found.repeats[:tax.themes.repeats_listed]
     repeats = [{"later": link(r.later), "earlier": link(r.earlier), "days": r.days, "services": list(r.services),
-                "layers": [layer(x) for x in r.layers]} for r in found.repeats]
+                "layers": [layer(x) for x in r.layers]} for r in listed]
+    per_service = Counter(s for r in found.repeats for s in r.services)
+    repeating = [{"name": name, "count": count}
+                 for name, count in sorted(per_service.items(), key=lambda kv: (-kv[1], kv[0].casefold(), kv[0]))]
     repeated = [{"description": g.items[0][1].description, "count": len(g.reports),
                  "categories": sorted({category(item.category) for _, item in g.items if item.category}),
                  "entries": [{**link(report), "item": item.id,
@@ -76,7 +99,9 @@ def themes_page(reports: list[Report], tax: Taxonomy, routes: Routes, today: dt.
         window=tax.themes.repeat_window_days, overlap=f"{100 * tax.themes.action_min_overlap:.0f}%",
         metrics_href=routes.href(src, routes.METRICS),
         layers=_rows(found.layers, layer), services=_rows(found.services, str),
-        categories=_rows(found.categories, category), repeats=repeats, repeated=repeated,
+        categories=_rows(found.categories, category), repeats=repeats, repeats_total=len(found.repeats),
+        repeating=repeating,
+        repeats_json=routes.file_href(src, routes.REPEATS_JSON), repeated=repeated,
         # Stacked, a bar can be taller than its year's incidents: the caption says so, not only the description.
         layers_chart=_chart(f"Incidents per contributing-factor layer, per year, {span}: an incident counts once "
                             f"in each layer it has a factor in (n = {in_years} incident{'s' if in_years != 1 else ''})",
