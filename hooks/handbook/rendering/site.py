@@ -224,9 +224,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
     pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
-    found = themes(own, tax, today)
-    pages[Routes.THEMES] = themes_page(found, own, tax, routes, today)
-    plan.files[Routes.REPEATS_JSON] = repeats_json(found, tax, today)  # the page links to it, a preview's too
+    recurring = themes(own, tax, today)
+    pages[Routes.THEMES] = themes_page(recurring, own, tax, routes, today)
+    plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
     pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
     pages.update(indexes.services_pages(own, tax, routes, today))
     pages.update(indexes.severity_pages(own, tax, routes))
