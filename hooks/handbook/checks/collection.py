@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from handbook.core.memory import collector_paused
 from handbook.core.problems import Level, Problem, ProblemSink
 from handbook.reading.links import Layout
 from handbook.reading.model import Report
-from handbook.reading.source import read_source
+from handbook.reading.source import Source, parse_source, read_source
 from handbook.reading.taxonomy import Taxonomy
 from handbook.reading.tracker import TrackerFile
 
@@ -130,9 +131,24 @@ def _check_one(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str,
     """Read and check one report. A bug of ours met on it is that report's problem, never the end of
     the run: the other reports are still checked and built."""
     sink = ProblemSink(rel)
+    return _checked(checker, sink, path, rel, lambda: read_source(
+        path, rel, sink, max_bytes=taxonomy.limits.max_file_bytes, max_lines=taxonomy.limits.max_front_matter_lines,
+        limits=taxonomy.limits, root=root), taxonomy, tracker)
+
+
+def check_read(checker: ReportChecker, taxonomy: Taxonomy, path: Path, rel: str, raw: bytes | None,
+               sink: ProblemSink) -> Report:
+    """`_check_one` for a file already read (`source.read_regular`): `raw` is its bytes, or None when it
+    could not be read (the problem is in `sink` already)."""
+    return _checked(checker, sink, path, rel, lambda: Source(path=path, rel=rel) if raw is None else parse_source(
+        raw, path, rel, sink, max_lines=taxonomy.limits.max_front_matter_lines, limits=taxonomy.limits), taxonomy)
+
+
+def _checked(checker: ReportChecker, sink: ProblemSink, path: Path, rel: str, read: Callable[[], Source],
+             taxonomy: Taxonomy, tracker: TrackerFile | None = None) -> Report:
+    """Check the report `read()` gives, behind the guard that makes a bug of ours that report's problem."""
     try:
-        source = read_source(path, rel, sink, max_bytes=taxonomy.limits.max_file_bytes,
-                             max_lines=taxonomy.limits.max_front_matter_lines, limits=taxonomy.limits, root=root)
+        source = read()
         report = checker.check(source, sink)
         if tracker is not None:
             check_tracker(report, tracker, sink)

@@ -7,19 +7,26 @@ when unpickled. Now:
 * the format is JSON, which can only ever give back data; the reports are rebuilt from it here;
 * the file lives outside the repository, in the user's cache folder (`~/.cache` on Linux), in a
   folder named from a hash of the checkout's resolved path, so nothing in a checkout is read;
-* its key covers the format version, the taxonomy, the source of every module of this package and
-  the checkout's path: after any change the cache is read again from the reports.
+* its key covers the format version, the taxonomy, the source of every module of this package, the
+  Python and the libraries the checks read with (`library_versions`) and the checkout's path: after
+  any change the cache is read again from the reports.
 
 A file that cannot be read, does not parse, has another key or the wrong structure is ignored
 (and rewritten by the next build that reads reports): never an error.
+
+A full build keeps a second file beside it, the checked reports (`read_checked`, `write_checked`): each
+report as the checks left it, under the SHA-256 of its file's bytes, so the next build reads and checks
+again only the files whose bytes changed (`checks.incremental`). Same place, same key, same rules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import os
+import platform
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -90,9 +97,30 @@ def taxonomy_hash(tax: Taxonomy) -> str:
     return hashlib.sha256(msgspec.json.encode(tax)).hexdigest()
 
 
+@functools.cache
+def library_versions() -> str:
+    """The Python and the versions of the libraries a report is read and checked with, computed once per
+    process: PyYAML parses the front matter (with its C loader or without), fastjsonschema decides
+    whether it fits the schema and jsonschema words what does not. A checked report kept by an earlier
+    build is of these versions; another version may read or word it otherwise."""
+    import importlib.metadata
+
+    import yaml
+
+    versions = [platform.python_implementation(), platform.python_version(),
+                f"PyYAML {yaml.__version__} libyaml {getattr(yaml, '__with_libyaml__', False)}"]
+    for name in ("fastjsonschema", "jsonschema"):
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - both are dependencies
+            versions.append(f"{name} not installed")
+    return "; ".join(versions)
+
+
 def cache_key(tax: Taxonomy, root: Path) -> str:
-    """What a cache must have been written under to be used: format, taxonomy, code and checkout."""
-    parts = [str(FORMAT_VERSION), taxonomy_hash(tax), package_hash(), str(root.resolve())]
+    """What a cache must have been written under to be used: format, taxonomy, code, the libraries it
+    was read with and the checkout."""
+    parts = [str(FORMAT_VERSION), taxonomy_hash(tax), package_hash(), library_versions(), str(root.resolve())]
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -110,9 +138,13 @@ def read_entries(path: Path, key: str) -> dict[str, Entry]:
 
 def write_entries(path: Path, key: str, entries: Mapping[str, Entry]) -> None:
     """Replace the cache file at `path` (atomically); a cache that cannot be written is skipped."""
+    _replace_file(path, lambda: encode_document(key, entries))
+
+
+def _replace_file(path: Path, document: Callable[[], dict[str, Any]]) -> None:
+    """Write the JSON of `document()` to `path`, atomically; a cache that cannot be written is skipped."""
     try:
-        text = json.dumps(encode_document(key, entries), ensure_ascii=True, allow_nan=True,
-                          separators=(",", ":"))
+        text = json.dumps(document(), ensure_ascii=True, allow_nan=True, separators=(",", ":"))
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
@@ -124,6 +156,59 @@ def write_entries(path: Path, key: str, entries: Mapping[str, Entry]) -> None:
             raise
     except (OSError, ValueError, TypeError, RecursionError):
         pass  # only makes the next preview slower
+
+
+# -- the checked reports of a full build --------------------------------------------------------
+
+CHECKED_FILE = "checked.json"
+CHECKED_FORMAT_NAME = "postmortem-handbook checked reports"
+CHECKED_VERSION = 1
+"""Version of the checked reports' layout: a change of layout must bump it."""
+
+Checked = tuple[str, Report, list[Problem]]
+"""A report as the checks left it, the SHA-256 (hex) of its file's bytes, and the problems its own
+checks found (not those between reports)."""
+
+CHECKED_LINES = ("id", "related")
+"""The front matter keys whose lines a checked report keeps: the checks between reports name them
+(a duplicate id, an unknown related id); every other problem has its line already."""
+
+
+def read_checked(path: Path, key: str) -> dict[str, Any]:
+    """Report path (`rel`) -> its entry in the checked-reports file at `path` written under `key`, still as
+    JSON values (`decode_checked` rebuilds one: only the entries of unchanged files are); {} when there
+    is none to use."""
+    try:
+        with path.open("rb") as stream:
+            head = _dict(json.load(stream))
+        if (head.get("format") != CHECKED_FORMAT_NAME or head.get("version") != CHECKED_VERSION
+                or head.get("key") != key):
+            return {}
+        return _dict(head.get("entries"))
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache, the reports are read again
+        return {}
+
+
+def write_checked(path: Path, key: str, entries: Mapping[str, Any]) -> None:
+    """Replace the checked-reports file at `path` with `entries` (`encode_checked` values, by `rel`)."""
+    _replace_file(path, lambda: {"format": CHECKED_FORMAT_NAME, "version": CHECKED_VERSION, "key": key,
+                                 "entries": dict(entries)})
+
+
+def encode_checked(digest: str, report: Report, problems: list[Problem]) -> dict[str, Any]:
+    """A checked report as JSON-ready values: everything the checks found in it but its parse trees (the
+    sections and the timeline, which nothing after the checks reads) and the lines of its keys other
+    than `CHECKED_LINES`. Call it before the report is changed by anything after the checks."""
+    lines = {where: line for where, line in report.lines.items() if not where or where[0] in CHECKED_LINES}
+    kept = dataclasses.replace(report, parsed_body=None, timeline=[], lines=lines, problems=[], referenced_by=[])
+    return {"digest": digest, "report": encode_report(kept), "problems": [encode_problem(p) for p in problems]}
+
+
+def decode_checked(value: Any) -> Checked:
+    """A checked report rebuilt from `encode_checked`'s values; raises on any structural error."""
+    entry = _dict(value)
+    return (_str(entry.get("digest")), decode_report(entry.get("report")),
+            [decode_problem(p) for p in _list(entry.get("problems"))])
 
 
 # -- the document --------------------------------------------------------------------------------

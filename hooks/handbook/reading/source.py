@@ -125,13 +125,15 @@ def read_source(path: Path, rel: str, sink: ProblemSink, *, max_bytes: int, max_
     repository) is refused before it can publish a file from elsewhere on the machine.
     """
     source = Source(path=path, rel=rel)
-    raw = _read_regular(path, sink, max_bytes, root)
+    raw = read_regular(path, sink, max_bytes, root)
     if raw is None:
         return source
     return parse_source(raw, path, rel, sink, max_lines=max_lines, limits=limits)
 
 
-def _read_regular(path: Path, sink: ProblemSink, max_bytes: int, root: Path | None) -> bytes | None:
+def read_regular(path: Path, sink: ProblemSink, max_bytes: int, root: Path | None) -> bytes | None:
+    """The bytes of the file at `path`, read as `read_source` reads them; None, the problem in `sink`,
+    when it cannot be read, is not a regular file, is larger than `max_bytes` or links out of `root`."""
     try:
         if root is not None and path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
             sink.add(1, "not-a-file", "The file is a link to a place outside the repository.",

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from handbook.checks.collection import Collection, find_reports, internal_error, load_collection
+from handbook.checks.collection import Collection, find_reports, internal_error
+from handbook.checks.incremental import load_incrementally
 from handbook.checks.links import resolver_for
 from handbook.checks.preview import load_for_preview
 from handbook.checks.tracker import tracker_for
@@ -41,6 +42,16 @@ from handbook.rendering.templating import render_fragment
 
 
 @dataclass(slots=True)
+class Reuse:
+    """What a full build took from the last one instead of doing it again (the plugin logs it)."""
+
+    checked: int = 0
+    """Reports read and checked (`checks.incremental`): those whose bytes changed, or every one."""
+    kept: int = 0
+    """Reports taken as the last build's checks left them."""
+
+
+@dataclass(slots=True)
 class SitePlan:
     collection: Collection
     """Every report read, readable or not, with every problem."""
@@ -62,6 +73,8 @@ class SitePlan:
     attachments the published reports link to)."""
     cards: CardSet | None = None
     """The link-preview cards of this build: how many were drawn and found, and the time it took."""
+    reuse: Reuse | None = None
+    """What this build took from the last one; None for an author's preview."""
 
     def release(self) -> None:
         """Forget everything MkDocs now holds itself or that was turned into text: with thousands
@@ -166,14 +179,17 @@ def plan_site(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_probl
 def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems: bool, site_name: str) -> SitePlan:
     check_audience(tax, settings.audience)
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
+    reuse: Reuse | None = None
     if settings.preview is not None:
         collection = load_for_preview(files, tax, settings.layout, settings.preview, settings.cache_dir)
     else:
-        collection = load_collection(files, tax, settings.layout)
+        # Only the reports changed since the last build are read and checked again (`checks.incremental`).
+        collection, checked = load_incrementally(files, tax, settings.layout, settings.cache_dir)
+        reuse = Reuse(checked=checked, kept=len(collection.reports) - checked)
     for report in collection.reports:
         report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
     readable = readable_by(collection.reports, tax, settings.audience)
-    plan = SitePlan(collection, readable)
+    plan = SitePlan(collection, readable, reuse=reuse)
     routes = Routes(links)
     used: set[str] = set()
     keyed: list[tuple[str, Report]] = []
