@@ -145,3 +145,69 @@ def test_a_public_build_never_names_a_similar_report_it_may_not_read(tmp_path, v
     for page in (project / "public").rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "INC-2026-102" not in html and secret_title not in html, page
+
+
+def test_a_kept_answer_is_used_only_for_the_same_inputs(tmp_path, taxonomy, valid_text):
+    """A build keeps its similar incidents (`kept_similar_reports`); the next one takes them while every
+    input is the same, and computes them again after a summary, a service, a setting or the file changes."""
+    from handbook.queries.similarity import kept_similar_reports
+    from handbook.reading.kept import kept_path
+
+    texts = {"a": variant(valid_text, "INC-2026-101", summary="The connection pool of checkout-api ran dry."),
+             "b": variant(valid_text, "INC-2026-102", summary="The connection pool of checkout-api ran dry again."),
+             "c": variant(valid_text, "INC-2026-103", services="[search-api]", tags="[dns]",
+                          summary="A DNS record change broke search.")}
+    reports = load(tmp_path, taxonomy, texts)
+    cache = tmp_path / "cache"
+
+    def kept(reports: list[Report], chosen: Similarity = settings(top=5)) -> tuple[dict, bool]:
+        found, was_kept = kept_similar_reports(reports, chosen, cache)
+        assert found == similar_reports(reports, chosen)
+        return found, was_kept
+
+    first, was_kept = kept(reports)
+    assert listed(first, reports, "INC-2026-101")[0] == "INC-2026-102" and not was_kept
+    (tmp_path / "again").mkdir()
+    again = load(tmp_path / "again", taxonomy, texts)  # another build: other Report objects, the same inputs
+    found, was_kept = kept(again)
+    assert was_kept and listed(found, again, "INC-2026-101") == listed(first, reports, "INC-2026-101")
+    assert all(m.report is next(r for r in again if r.rel == m.report.rel) for ms in found.values() for m in ms)
+    assert not kept(again, settings(top=1))[1]
+    texts["c"] = variant(valid_text, "INC-2026-103", services="[checkout-api]", tags="[dns]",
+                         summary="The connection pool of checkout-api ran dry once more.")
+    (tmp_path / "changed").mkdir()
+    changed = load(tmp_path / "changed", taxonomy, texts)
+    assert not kept(changed)[1] and kept(changed)[1]
+    kept_path(cache, "similar").write_text("{broken", encoding="utf-8")
+    assert not kept(changed)[1] and kept(changed)[1]
+
+
+def test_an_answer_kept_for_one_audience_is_never_used_for_another(tmp_path, taxonomy, valid_text):
+    """The same reports read by two audiences: a factor and a paragraph of the summary kept for internal
+    readers make the public build's inputs other ones, so each audience gets its own answer, the one it
+    would compute, and the public one names no word of the internal parts."""
+    from handbook.queries.audience import readable_by
+    from handbook.queries.similarity import kept_similar_reports
+
+    secret = "The vaultkeeper sidecar leaked handles."
+    texts = {"a": variant(valid_text, "INC-2026-101", visibility="public",
+                          summary=f"The connection pool of checkout-api ran dry.\n\n::: internal\n{secret}\n:::")
+             .replace("    description: No alert watched pool saturation, so the first signal was the error rate.\n",
+                      "    description: The vaultkeeper sidecar of checkout-api leaked pool handles.\n"
+                      "    visibility: internal\n"),
+             "b": variant(valid_text, "INC-2026-102", visibility="public",
+                          summary=f"The connection pool of checkout-api ran dry again.\n\n::: internal\n{secret}\n:::")}
+    reports = load(tmp_path, taxonomy, texts)
+    cache = tmp_path / "cache"
+    answers = {}
+    for audience in ("internal", "public", "internal", "public"):
+        views = readable_by(reports, taxonomy, audience)
+        found, was_kept = kept_similar_reports(views, settings(top=5), cache)
+        assert not was_kept  # the file holds the other audience's answer, under another key
+        assert found == similar_reports(views, settings(top=5))
+        answers.setdefault(audience, found)
+        assert found == answers[audience]
+    public = [word for matches in answers["public"].values() for m in matches for word in m.words]
+    scores = {audience: [m.score for matches in found.values() for m in matches] for audience, found in answers.items()}
+    assert scores["public"] and scores["internal"] != scores["public"]  # the internal parts count for internal readers
+    assert not any("vaultkeeper" in word or "sidecar" in word for word in public), public

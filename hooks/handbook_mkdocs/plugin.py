@@ -150,8 +150,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
                      plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
         if plan.reuse is not None:
-            log.info("handbook: reports: %d read and checked, %d as the last build checked them",
-                     plan.reuse.checked, plan.reuse.kept)
+            log.info("handbook: reports: %d read and checked, %d as the last build checked them; similar "
+                     "incidents: %s", plan.reuse.checked, plan.reuse.kept,
+                     "as the last build found them" if plan.reuse.similar else "computed")
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop
         # the reports, then move what is left out of the cyclic collector's way, so it is not
         # rescanned at every collection during the build.

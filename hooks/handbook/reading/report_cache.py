@@ -138,10 +138,10 @@ def read_entries(path: Path, key: str) -> dict[str, Entry]:
 
 def write_entries(path: Path, key: str, entries: Mapping[str, Entry]) -> None:
     """Replace the cache file at `path` (atomically); a cache that cannot be written is skipped."""
-    _replace_file(path, lambda: encode_document(key, entries))
+    replace_json(path, lambda: encode_document(key, entries))
 
 
-def _replace_file(path: Path, document: Callable[[], dict[str, Any]]) -> None:
+def replace_json(path: Path, document: Callable[[], dict[str, Any]]) -> None:
     """Write the JSON of `document()` to `path`, atomically; a cache that cannot be written is skipped."""
     try:
         text = json.dumps(document(), ensure_ascii=True, allow_nan=True, separators=(",", ":"))
@@ -191,8 +191,8 @@ def read_checked(path: Path, key: str) -> dict[str, Any]:
 
 def write_checked(path: Path, key: str, entries: Mapping[str, Any]) -> None:
     """Replace the checked-reports file at `path` with `entries` (`encode_checked` values, by `rel`)."""
-    _replace_file(path, lambda: {"format": CHECKED_FORMAT_NAME, "version": CHECKED_VERSION, "key": key,
-                                 "entries": dict(entries)})
+    replace_json(path, lambda: {"format": CHECKED_FORMAT_NAME, "version": CHECKED_VERSION, "key": key,
+                                "entries": dict(entries)})
 
 
 def encode_checked(digest: str, report: Report, problems: list[Problem]) -> dict[str, Any]:

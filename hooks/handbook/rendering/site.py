@@ -20,7 +20,7 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, counted, learning, readable_by
 from handbook.queries.deadlines import deadlines
-from handbook.queries.similarity import similar_reports
+from handbook.queries.similarity import kept_similar_reports, similar_reports
 from handbook.queries.statements import Statement, statement_of
 from handbook.queries.themes import themes
 from handbook.reading.model import Report
@@ -49,6 +49,8 @@ class Reuse:
     """Reports read and checked (`checks.incremental`): those whose bytes changed, or every one."""
     kept: int = 0
     """Reports taken as the last build's checks left them."""
+    similar: bool = False
+    """Whether the similar incidents were the last build's answer (`queries.similarity.kept_similar_reports`)."""
 
 
 @dataclass(slots=True)
@@ -209,8 +211,11 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     # Similar incidents: compared among the reports this audience may read, so no list names another;
     # before the pages are drawn, while every report still has its summary and factors.
     page_of = {report.rel: routes.report(key) for key, report in keyed}
-    similar = similar_reports(readable, tax.similarity,
-                              wanted=[r for _, r in with_pages] if settings.preview is not None else None)
+    # A full build takes the last build's answer while every input, as this audience reads it, is the same.
+    if reuse is None:  # an author's preview: the one page's list
+        similar = similar_reports(readable, tax.similarity, wanted=[r for _, r in with_pages])
+    else:
+        similar, reuse.similar = kept_similar_reports(readable, tax.similarity, settings.cache_dir)
     # External messages: of every report read, whatever this audience may read (each is written to be
     # public); now, while the reports still have their bodies, which the loop below lets go.
     statements = _statements(collection, tax)
