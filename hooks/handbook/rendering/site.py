@@ -27,7 +27,7 @@ from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
-from handbook.rendering.calendar import calendar_ics
+from handbook.rendering.calendar import kept_calendar_ics
 from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
 from handbook.rendering.cards import CardSet, ensure_cards
@@ -51,6 +51,8 @@ class Reuse:
     """Reports taken as the last build's checks left them."""
     similar: bool = False
     """Whether the similar incidents were the last build's answer (`queries.similarity.kept_similar_reports`)."""
+    calendar: bool = False
+    """Whether calendar.ics was the last build's file (`rendering.calendar.kept_calendar_ics`)."""
 
 
 @dataclass(slots=True)
@@ -112,8 +114,11 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
     plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
     plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
     # Only our own incidents have deadlines to keep (case studies and drills are not counted).
-    plan.files[Routes.CALENDAR] = calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url, site_name,
-                                               settings.today)
+    # Written again only when a value it is written from changed (`calendar.kept_calendar_ics`).
+    plan.files[Routes.CALENDAR], kept = kept_calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url,
+                                                          site_name, settings.today, settings.cache_dir)
+    if plan.reuse is not None:
+        plan.reuse.calendar = kept
 
 
 def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> dict[str, str]:
