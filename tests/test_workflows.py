@@ -124,6 +124,36 @@ def test_publish_builds_for_the_configured_audience_and_deploys_to_pages():
     assert "public" in (WORKFLOWS / "publish.yml").read_text(encoding="utf-8")  # the warning for public sites
 
 
+def test_publish_keeps_the_whole_user_cache_folder_between_runs(tmp_path):
+    """The build's user cache folder (cards, checked reports, kept answers) is restored before the build
+    under a key new on every run, from the newest one saved before, and is the folder the build uses:
+    the step that names it gives what `report_cache.user_cache_root` gives, with and without
+    XDG_CACHE_HOME."""
+    import os
+
+    job = load("publish.yml")["jobs"]["build"]
+    f, find = next((i, s) for i, s in enumerate(job["steps"]) if s.get("id") == "user-cache")
+    r, restore = next((i, s) for i, s in enumerate(job["steps"]) if s.get("uses", "").startswith("actions/cache@"))
+    b, _ = step_running(job, "make build")
+    assert f < r < b
+    assert restore["with"] == {"path": "${{ steps.user-cache.outputs.path }}",
+                               "key": "handbook-cache-${{ github.run_id }}-${{ github.run_attempt }}",
+                               "restore-keys": "handbook-cache-"}
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); "
+              "from handbook.reading.report_cache import user_cache_root; print(user_cache_root())")
+    for xdg in (None, str(tmp_path / "xdg")):
+        env = {k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"}
+        env["HOME"] = str(tmp_path / "home")
+        if xdg is not None:
+            env["XDG_CACHE_HOME"] = xdg
+        output = tmp_path / "output"
+        output.write_text("", encoding="utf-8")
+        subprocess.run(["bash", "-c", find["run"]], env={**env, "GITHUB_OUTPUT": str(output)}, check=True, timeout=60)
+        found = subprocess.run([sys.executable, "-c", script, str(ROOT / "hooks")], env=env, capture_output=True,
+                               text=True, check=True, timeout=60).stdout.strip()
+        assert output.read_text(encoding="utf-8") == f"path={found}\n"
+
+
 def test_publish_announces_only_on_push_and_only_when_the_secret_is_set():
     workflow = load("publish.yml")
     job = workflow["jobs"]["announce"]
