@@ -20,18 +20,26 @@ then times three projects built in temporary folders from those same N reports:
                  meta) as ordinary pages under docs/reports/, the search plugin, the same
                  markdown_extensions, no hooks, no macros, a nav of the home page only
     c  validate  `handbook validate` on the N reports, without building
-    d  cold      (a) with the link-preview cards' cache emptied first: every card is drawn, as in a
-                 first build or in CI without a kept cache; (a) runs right after it and finds
-                 every card, as any later build does
+    d  cold      (a) with the whole user cache folder of the handbook emptied first (the link-preview
+                 cards, the checked reports, the similar incidents and calendar.ics kept by the last
+                 build): every report is read and checked, every card drawn, as in a first build or
+                 in CI without a kept cache. (a) runs right after it, warm: it reads and checks no
+                 report and draws no card, and takes the similar incidents and calendar.ics as d
+                 left them, as a rebuild with nothing changed does
+    e  edited    (a), warm, after one report's summary was edited (a sentence naming the round): that
+                 report is read and checked again and the similar incidents computed again, the usual
+                 case of a publish in CI with the last run's cache restored
 
 Every run is a subprocess (`mkdocs build -d <fresh folder>`, -q for b; env HANDBOOK_TODAY=2026-11-20
-NO_MKDOCS_2_WARNING=1, XDG_CACHE_HOME in the workspace, so the cards drawn are never kept in the
-user's own cache). Each round runs d, a, b, c in turn, for --rounds rounds. The tables show the
-median wall time, the median CPU time (user + system: steadier when other work shares the
-machine; a child's includes the processes it waited for) and the largest peak RSS of each (the
-child's own ru_maxrss, from os.wait4), the ratios a/b, a(2000)/a(500), the cards' cost (cards
-drawn and the seconds the build logs for them, d - a in wall and CPU time, per card), and the
-issue's targets (on wall time) with PASS or MISS.
+NO_MKDOCS_2_WARNING=1, XDG_CACHE_HOME in the workspace, one folder per N, so nothing a build keeps
+is ever in the user's own cache). Each round runs d, a, e, b, c in turn, for --rounds rounds. The
+tables show the median wall time, the median CPU time (user + system: steadier when other work
+shares the machine; a child's includes the processes it waited for) and the largest peak RSS of
+each (the child's own ru_maxrss, from os.wait4), the ratios a/b, a(2000)/a(500), what d, a and e
+took from the last build (the reports read and checked, as each build logs it, and the size of
+checked.json and of the rest of the folder), the cards' cost (cards drawn and the seconds the
+build logs for them, d - a in wall and CPU time, per card), and the issue's targets (on wall time)
+with PASS or MISS.
 
 --serve-latency N starts `mkdocs serve` on a free port over the full site with N reports, waits
 for the home page, then three times appends a marker to one report's title and polls its page
@@ -86,9 +94,13 @@ YEARS = tuple(range(2021, 2027))
 LAST_START = dt.date(2026, 11, 10)  # every 2026 incident is over before TODAY
 TARGET_BYTES = 3800  # before padding to whole sentences: about 4 KiB on average
 MAX_PER_YEAR = 999  # ids are INC-<year>-<nnn>
-PROJECTS = {"a": "full site (hooks)", "b": "plain Material", "c": "handbook validate",
-            "d": "full, cold cards"}
+PROJECTS = {"a": "full site, warm", "b": "plain Material", "c": "handbook validate",
+            "d": "full site, cold", "e": "full, one edited"}
 CARDS_LINE = re.compile(r"link-preview cards: (\d+) drawn, (\d+) from the cache \(([\d.]+) s, ([\d.]+) s CPU\)")
+REUSE_LINE = re.compile(r"handbook: reports: (\d+) read and checked, (\d+) as the last build checked them; "
+                        r"similar incidents: ([a-z ]+); calendar\.ics: ([a-z ]+)")
+FULL_BUILDS = ("d", "a", "e")
+"""The builds of the full site: they log their cards and what they took from the last build."""
 
 # -- the synthetic reports -----------------------------------------------------------------------
 
@@ -501,8 +513,9 @@ _children: dict[int, subprocess.Popen] = {}
 
 
 USER_CACHE: list[Path] = []
-"""The children's user cache folder (XDG_CACHE_HOME), inside the workspace: the link-preview cards
-a build draws are kept there, never in the cache of whoever runs the benchmark."""
+"""The children's user cache folder (XDG_CACHE_HOME), inside the workspace, one per N: the cards, the
+checked reports and the answers a build keeps are kept there, never in the cache of whoever runs the
+benchmark."""
 
 
 def child_env() -> dict[str, str]:
@@ -589,9 +602,15 @@ class Result:
     n: int
     report_bytes: int
     samples: dict[str, list[Sample]] = field(default_factory=lambda: {k: [] for k in PROJECTS})
-    cards: dict[str, list[tuple[int, int, float, float]]] = field(default_factory=lambda: {"a": [], "d": []})
-    """Per build of a and d: the cards drawn, found in the cache, and the wall and CPU seconds the
+    cards: dict[str, list[tuple[int, int, float, float]]] = field(default_factory=lambda: {k: [] for k in FULL_BUILDS})
+    """Per build of d, a and e: the cards drawn, found in the cache, and the wall and CPU seconds the
     build logged for them."""
+    reuse: dict[str, list[tuple[int, bool, bool]]] = field(default_factory=lambda: {k: [] for k in FULL_BUILDS})
+    """Per build of d, a and e: the reports read and checked, and whether the similar incidents and
+    calendar.ics were the last build's."""
+    kept_bytes: tuple[int, int] = (0, 0)
+    """After the last round: the size of checked.json, and of everything else the builds keep in the
+    user cache folder but the cards."""
 
     def seconds(self, key: str) -> float:
         return statistics.median(s.seconds for s in self.samples[key])
@@ -617,19 +636,37 @@ def check_valid(project: Path, work: Path, n: int) -> None:
         fail(f"`handbook validate` did not say {expected!r}:", log)
 
 
+def edited(text: str, number: int) -> str:
+    """`text` of a synthetic report with a sentence naming round `number` added to its summary."""
+    return text.replace("## Summary\n\n", f"## Summary\n\nThis summary was edited in round {number}. ", 1)
+
+
+def kept_sizes(cache: Path) -> tuple[int, int]:
+    """The bytes of checked.json, and of every other file the builds keep in the handbook's user cache
+    folder `cache` but the cards (one checkout's folder: the benchmark's full project)."""
+    files = [p for p in cache.rglob("*") if p.is_file() and "cards" not in p.relative_to(cache).parts]
+    checked = sum(p.stat().st_size for p in files if p.name == "checked.json")
+    return checked, sum(p.stat().st_size for p in files) - checked
+
+
 def bench_size(n: int, rounds: int, work: Path) -> Result:
     progress(f"N={n}: writing {n} reports ...")
+    USER_CACHE[:] = [work / "user-cache"]  # this N's own: its checked reports and answers are measured alone
+    cache = USER_CACHE[0] / "postmortem-handbook"
     reports = make_reports(n)
     full = full_project(work / "full", reports)
     plain = plain_project(work / "plain", reports)
     check_valid(full, work, n)
     result = Result(n, sum(len(r.text.encode("utf-8")) for r in reports))
-    # d and a are the same build, d with the link-preview cards' cache emptied first (a first build,
-    # or CI without a kept cache), a right after it with every card found (any later build). Without
-    # -q, so that the build's own line on the cards is in the log.
+    target = full / "postmortems" / reports[len(reports) // 2].rel
+    # d, a and e are the same build: d with the handbook's whole user cache folder emptied first (a
+    # first build, or CI without a kept cache), a right after it with everything kept (a rebuild with
+    # nothing changed), e after one report was edited (a publish). Without -q, so that the build's own
+    # lines on the cards and on what it took from the last build are in the log.
     commands = {
         "d": (full, [BIN / "mkdocs", "build", "-d", work / "site-d"]),
         "a": (full, [BIN / "mkdocs", "build", "-d", work / "site-a"]),
+        "e": (full, [BIN / "mkdocs", "build", "-d", work / "site-e"]),
         "b": (plain, [BIN / "mkdocs", "build", "-q", "-d", work / "site-b"]),
         "c": (full, [BIN / "handbook", "validate"]),
     }
@@ -637,19 +674,27 @@ def bench_size(n: int, rounds: int, work: Path) -> Result:
         for key, (cwd, args) in commands.items():
             shutil.rmtree(work / f"site-{key}", ignore_errors=True)  # every build starts from nothing
             if key == "d":
-                shutil.rmtree(USER_CACHE[0] / "postmortem-handbook" / "cards", ignore_errors=True)
+                shutil.rmtree(cache, ignore_errors=True)
+            if key == "e":
+                target.write_text(edited(reports[len(reports) // 2].text, number), encoding="utf-8")
             log = work / f"{key}-{number}.log"
             sample = measure(args, cwd, log)
             if sample.code != 0:
                 fail(f"N={n} round {number}: {PROJECTS[key]} exited {sample.code}:", log)
             result.samples[key].append(sample)
-            if key in result.cards:
-                found = CARDS_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
+            if key in FULL_BUILDS:
+                text = log.read_text(encoding="utf-8", errors="replace")
+                found = CARDS_LINE.search(text)
                 if found is None:
                     fail(f"N={n} round {number}: {PROJECTS[key]} did not log its link-preview cards:", log)
                 result.cards[key].append((int(found[1]), int(found[2]), float(found[3]), float(found[4])))
+                took = REUSE_LINE.search(text)
+                if took is None:
+                    fail(f"N={n} round {number}: {PROJECTS[key]} did not log what it took from the last build:", log)
+                result.reuse[key].append((int(took[1]), took[3] != "computed", took[4] != "written"))
             progress(f"N={n} round {number}/{rounds}: {key} {PROJECTS[key]:<18} {sample.seconds:7.2f} s wall "
                      f"{sample.cpu:7.2f} s cpu {sample.peak_kib / 1024:7.1f} MiB")
+    result.kept_bytes = kept_sizes(cache)
     return result
 
 
@@ -674,9 +719,22 @@ def print_results(results: list[Result], rounds: int) -> None:
     growth = big.seconds("a") / mid.seconds("a") if big and mid else None
     if big and mid and growth is not None:
         print(f"  a(2000)/a(500) = {growth:.2f} wall, {big.cpu('a') / mid.cpu('a'):.2f} cpu  (linear: 4.00)")
-    print("\nLink-preview cards: d = a with the cards' cache emptied first (every card drawn), a = every card "
-          "found.\n  'logged': the time the build itself reports for finding, drawing and storing them (wall, and "
-          "CPU of\n  every process that drew); d-a: the same seen from outside, as the difference of two builds")
+    print("\nTaken from the last build: d = cold (the handbook's user cache folder emptied first), a = warm, e = warm "
+          "with one\n  report edited. 'checked': reports read and checked, as the build logs it; similar, calendar: "
+          "'kept' when\n  the build took the last build's (in every round); checked.json and the other kept answers "
+          "after the\n  last round (the cards are counted below)")
+    print(f"  {'N':>6}{'checked d':>11}{'a':>6}{'e':>6}{'similar a':>11}{'e':>7}{'calendar a':>12}{'e':>7}"
+          f"{'checked.json':>14}{'other':>10}")
+    for r in results:
+        def kept(key: str, index: int) -> str:
+            return "kept" if all(took[index] for took in r.reuse[key]) else "again"
+        checked = {key: max(took[0] for took in r.reuse[key]) for key in FULL_BUILDS}
+        print(f"  {r.n:>6}{checked['d']:>11}{checked['a']:>6}{checked['e']:>6}{kept('a', 1):>11}{kept('e', 1):>7}"
+              f"{kept('a', 2):>12}{kept('e', 2):>7}{r.kept_bytes[0] / 1024 / 1024:>10.1f} MiB"
+              f"{r.kept_bytes[1] / 1024:>6.0f} KiB")
+    print("\nLink-preview cards: d = every card drawn (cold), a = every card found (warm).\n  'logged': the time the "
+          "build itself reports for finding, drawing and storing them (wall, and CPU of\n  every process that drew); "
+          "d-a: the whole cold build against the warm one, seen from outside (cards and all)")
     print(f"  {'N':>6}{'drawn d':>9}{'logged d wall':>15}{'cpu':>8}{'cpu ms/card':>13}{'found a':>9}"
           f"{'logged a wall':>15}{'d-a wall':>10}{'d-a cpu':>9}")
     for r in results:
@@ -838,7 +896,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                                      epilog="See the module docstring of bench/build.py for details.")
     parser.add_argument("--sizes", type=parse_sizes, default=None,
                         help="numbers of reports, comma-separated (default 100,500,2000)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of a, b, c per size (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of d, a, e, b, c per size (default 3)")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="build in DIR (empty or missing) and keep it, instead of a temporary folder")
     parser.add_argument("--serve-latency", type=int, default=0, metavar="N",
@@ -887,9 +945,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, work: Path) -> None:
-    USER_CACHE[:] = [work / "user-cache"]
     print(machine_info())
-    print(f"Seed {SEED}, HANDBOOK_TODAY={TODAY}, rounds {args.rounds} (d a b c alternating)")
+    print(f"Seed {SEED}, HANDBOOK_TODAY={TODAY}, rounds {args.rounds} (d a e b c alternating)")
     results = []
     for n in args.sizes:
         folder = work / f"n{n}"
@@ -901,6 +958,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     if args.serve_latency:
         folder = work / f"serve-n{args.serve_latency}"
         folder.mkdir()
+        USER_CACHE[:] = [folder / "user-cache"]
         serve_latency(args.serve_latency, folder)
 
 
