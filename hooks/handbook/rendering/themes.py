@@ -30,10 +30,12 @@ def _rows(tallies: tuple[Tally, ...], name: Any) -> list[dict[str, Any]]:
 def repeats_json(found: Themes, tax: Taxonomy, today: dt.date) -> str:
     """`themes/repeats.json`: every repeat the themes page counts, the latest first, whatever the page lists."""
     def incident(report: Report) -> dict[str, Any]:
+        """A report as a repeat names it: id, title and date."""
         return {"id": report.id or report.key, "title": report.title,
                 "date": report.date.isoformat() if report.date else None}
 
     def record(r: Repeat) -> dict[str, Any]:
+        """One repeat: the later incident, the one it repeats, the days between, the services and layers."""
         return {"incident": incident(r.later), "repeats": incident(r.earlier), "days_apart": r.days,
                 "services": list(r.services), "layers": [tax.label("layer", x) for x in r.layers]}
 
