@@ -64,7 +64,9 @@ def _spawn(seed: int, start: int, stop: int, failures: Path, scratch: Path, numb
     work = scratch / f"work-{number}"
     command = [sys.executable, "-m", "fuzz.run", "--worker", "--seed", str(seed), "--start", str(start),
                "--stop", str(stop), "--failures", str(failures), "--progress", str(progress), "--work", str(work)]
-    return subprocess.Popen(command, cwd=ROOT), progress, work
+    # The kept reports of every set go to the scratch folder, removed at the end, never to the user's cache.
+    env = {**os.environ, "XDG_CACHE_HOME": str(scratch / "cache")}
+    return subprocess.Popen(command, cwd=ROOT, env=env), progress, work
 
 
 def drive(reports: int, seed: int, failures: Path, workers: int) -> int:
@@ -128,7 +130,8 @@ def replay(record: Path) -> int:
     document = json.loads(record.read_text(encoding="ascii"))
     generated = report_set(int(document["seed"]), int(document["index"]))
     with tempfile.TemporaryDirectory(prefix="handbook-replay-") as work:
-        found = check_set(generated, Path(work), load_taxonomy(ROOT / "handbook.yml"))
+        os.environ["XDG_CACHE_HOME"] = str(Path(work) / "cache")  # as the workers: nothing kept in the user's cache
+        found = check_set(generated, Path(work) / "set", load_taxonomy(ROOT / "handbook.yml"))
     print("\n".join(found) if found else "no failure")
     return 1 if found else 0
 
