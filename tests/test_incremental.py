@@ -170,13 +170,54 @@ def test_a_cache_of_another_taxonomy_or_a_damaged_one_is_not_used(checkout: Path
     document = json.loads(stored.read_text(encoding="ascii"))
     entry = document["entries"]["postmortems/broken/valid.md"]
     entry["report"]["data"]["title"] = "Tampered"
-    document["entries"]["postmortems/broken/duplicate.md"]["report"] = {"not": "a report"}
     stored.write_text(json.dumps(document), encoding="ascii")
     other = load_taxonomy(ROOT / "handbook.yml")
     other = msgspec.structs.replace(other, themes=msgspec.structs.replace(other.themes, years=other.themes.years + 1))
     _same(load_incrementally(_files(checkout), other, Layout.of(checkout), checkout_cache_dir(checkout))[0], full)
     stored.write_text("{not json", encoding="ascii")
     _same(_load(checkout, taxonomy), full)
+
+
+def test_a_damaged_entry_under_the_right_key_is_checked_again(checkout: Path, taxonomy):
+    """Each entry is rebuilt on its own: one that is not a report, one of other bytes and one of another
+    file are each read and checked again, and the others are still taken."""
+    full = load_collection(_files(checkout), taxonomy, Layout.of(checkout))
+    _load(checkout, taxonomy)
+    stored = checked_path(checkout_cache_dir(checkout))
+    document = json.loads(stored.read_text(encoding="ascii"))
+    entries = document["entries"]
+    entries["postmortems/broken/duplicate.md"]["report"] = {"not": "a report"}
+    entries["postmortems/broken/valid.md"]["digest"] = "0" * 64
+    entries["postmortems/broken/marked.md"]["report"]["path"] = str(checkout / "postmortems" / "broken" / "valid.md")
+    stored.write_text(json.dumps(document), encoding="ascii")
+    again, checked = _load_counted(checkout, taxonomy)
+    _same(again, full)
+    assert checked == 3
+    assert _load_counted(checkout, taxonomy)[1] == 0  # written again whole
+
+
+def test_a_report_our_code_failed_on_is_never_kept(checkout: Path, taxonomy, monkeypatch: pytest.MonkeyPatch):
+    """A failure of the checks on one report (here injected once, as memory running out would) is that
+    report's internal-error in the build it happens in, and the next build checks the report again."""
+    from handbook.checks.rules import ReportChecker
+
+    target = "postmortems/broken/valid.md"
+    check = ReportChecker.check
+
+    def failing_once(self, source, sink):
+        if source.rel == target:
+            raise MemoryError("injected")
+        return check(self, source, sink)
+
+    monkeypatch.setattr(ReportChecker, "check", failing_once)
+    first = _load(checkout, taxonomy)
+    assert [p.rule for p in first.problems if p.file == target] == ["internal-error"]
+    document = json.loads(checked_path(checkout_cache_dir(checkout)).read_text(encoding="ascii"))
+    assert target not in document["entries"] and len(document["entries"]) > 1
+    monkeypatch.setattr(ReportChecker, "check", check)
+    second, checked = _load_counted(checkout, taxonomy)
+    assert checked == 1
+    _same(second, load_collection(_files(checkout), taxonomy, Layout.of(checkout)))
 
 
 def test_a_change_of_handbook_yml_checks_every_report_again(checkout: Path, taxonomy, tmp_path: Path):

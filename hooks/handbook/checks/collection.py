@@ -73,6 +73,9 @@ def existing_ids(folder: Path, *, skip: set[Path] | None = None) -> set[str]:
     return ids
 
 
+INTERNAL_ERROR = "internal-error"
+"""The rule of a problem that stands for a bug in this tool (`internal_error`)."""
+
 PARALLEL_FROM = 300  # below this, starting processes costs more than it saves
 MAX_JOBS = 4
 
@@ -162,7 +165,7 @@ def _checked(checker: ReportChecker, sink: ProblemSink, path: Path, rel: str, re
 
 def internal_error(rel: str, exc: BaseException) -> Problem:
     """The problem that stands for a bug in this tool met while handling the file `rel`."""
-    return Problem(rel, 1, "internal-error", Level.ERROR,
+    return Problem(rel, 1, INTERNAL_ERROR, Level.ERROR,
                    f"The handbook's code failed on this file ({type(exc).__name__}); this is a bug in the "
                    "handbook, not in the report.",
                    "Please report it with the file attached (or a copy with its text replaced); until it is "

@@ -29,7 +29,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from handbook.checks.collection import Collection, check_files, check_read, cross_check, relative
+from handbook.checks.collection import INTERNAL_ERROR, Collection, check_files, check_read, cross_check, relative
 from handbook.checks.links import check_links, resolver_for
 from handbook.checks.rules import ReportChecker
 from handbook.core.memory import collector_paused
@@ -111,7 +111,11 @@ def _kept(value: Any, digest: str, path: Path, taxonomy: Taxonomy) -> Report | N
 
 
 def _entry(digest: str, report: Report) -> dict[str, Any] | None:
-    """What is kept of a report just checked (before anything after the checks changes it)."""
+    """What is kept of a report just checked (before anything after the checks changes it); None for a
+    report our own code failed on (`internal-error`), which is checked again on every build, so the
+    failure ends when its cause does (a fix, or memory that ran out once) and never outlives it."""
+    if any(p.rule == INTERNAL_ERROR for p in report.problems):
+        return None
     try:
         return encode_checked(digest, report, list(report.problems))
     except Exception:  # noqa: BLE001 - a report that cannot be kept is read again next time

@@ -155,7 +155,7 @@ def replace_json(path: Path, document: Callable[[], dict[str, Any]]) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except (OSError, ValueError, TypeError, RecursionError):
-        pass  # only makes the next preview slower
+        pass  # only makes the next build or preview slower
 
 
 # -- the checked reports of a full build --------------------------------------------------------

@@ -50,8 +50,9 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """The preview's cache folder: outside the checkout, in the user's cache folder (see
-        `report_cache`), so nothing a pull request commits is ever read as a cache."""
+        """This checkout's cache folder (the preview's reports, a full build's checked reports, similar
+        incidents and calendar): outside the checkout, in the user's cache folder (see `report_cache`),
+        so nothing a pull request commits is ever read as a cache."""
         return checkout_cache_dir(self.root)
 
     @property
