@@ -276,7 +276,8 @@ def test_a_kept_calendar_is_used_only_for_the_same_deadlines(tmp_path, taxonomy)
     from handbook.queries.audience import counted
     from handbook.queries.deadlines import deadlines
     from handbook.reading.links import Layout
-    from handbook.rendering.calendar import calendar_ics, kept_calendar_ics
+    from handbook.rendering.calendar import calendar_ics
+    from handbook.rendering.kept_answers import kept_calendar_ics
 
     files = sorted((ROOT / "postmortems").rglob("*.md"))
     found = deadlines(counted(load_collection(files, taxonomy, Layout.of(ROOT)).reports, taxonomy), taxonomy)
@@ -304,7 +305,8 @@ def test_a_calendar_kept_for_one_audience_is_never_used_for_another(tmp_path, ta
     from handbook.queries.audience import counted, readable_by
     from handbook.queries.deadlines import deadlines
     from handbook.reading.links import Layout
-    from handbook.rendering.calendar import calendar_ics, kept_calendar_ics
+    from handbook.rendering.calendar import calendar_ics
+    from handbook.rendering.kept_answers import kept_calendar_ics
 
     from .test_parts import MARKED, marked_report
 

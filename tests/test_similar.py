@@ -150,7 +150,7 @@ def test_a_public_build_never_names_a_similar_report_it_may_not_read(tmp_path, v
 def test_a_kept_answer_is_used_only_for_the_same_inputs(tmp_path, taxonomy, valid_text):
     """A build keeps its similar incidents (`kept_similar_reports`); the next one takes them while every
     input is the same, and computes them again after a summary, a service, a setting or the file changes."""
-    from handbook.queries.similarity import kept_similar_reports
+    from handbook.rendering.kept_answers import kept_similar_reports
     from handbook.reading.kept import kept_path
 
     texts = {"a": variant(valid_text, "INC-2026-101", summary="The connection pool of checkout-api ran dry."),
@@ -187,7 +187,7 @@ def test_an_answer_kept_for_one_audience_is_never_used_for_another(tmp_path, tax
     readers make the public build's inputs other ones, so each audience gets its own answer, the one it
     would compute, and the public one names no word of the internal parts."""
     from handbook.queries.audience import readable_by
-    from handbook.queries.similarity import kept_similar_reports
+    from handbook.rendering.kept_answers import kept_similar_reports
 
     secret = "The vaultkeeper sidecar leaked handles."
     texts = {"a": variant(valid_text, "INC-2026-101", visibility="public",

@@ -25,13 +25,6 @@ one report costs O(T * P) for its candidates and their text scores, plus O(C * s
 overlaps of its C <= (T + services + tags) * P candidates with s services, layers and tags; in all
 O(N * T * P) time instead of the O(N^2 * T) of comparing every pair, and O(N * T) memory for the
 vectors and the postings. `bench/similar.py` measures it on the benchmark's synthetic reports.
-
-A full build asks `kept_similar_reports`: the answer of the last build is used again while every
-input is the same (each report's path, id, summary, factors, services, tags and declared relations,
-and the settings), as `reading.kept` keeps answers; it is computed afresh otherwise. The inputs are
-the reports as the build's audience reads them (`queries.audience.readable_by`): another audience
-reads other reports, or other summaries, factors and services of the same ones, so its answer is
-under another key and never used for this one.
 """
 
 from __future__ import annotations
@@ -41,11 +34,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from handbook.queries.words import terms
-from handbook.reading.kept import key_of, read_kept, write_kept
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import Similarity, tag_key
 
@@ -190,49 +180,6 @@ def similar_reports(reports: list[Report], settings: Similarity,
             best = sorted(kept[index])[:settings.top]
             found[p.report.rel] = [_match(p, profiles[other], -negative) for negative, _, _, other in best]
     return found
-
-
-def kept_similar_reports(reports: list[Report], settings: Similarity,
-                         cache_dir: Path) -> tuple[dict[str, list[Match]], bool]:
-    """`similar_reports(reports, settings)`, taken from the answer kept in `cache_dir` when it was computed
-    from the same inputs, and kept there otherwise; and whether it was the kept one."""
-    key = key_of("similar", settings, [_inputs(r) for r in reports])
-    kept = read_kept(cache_dir, "similar", key)
-    if kept is not None:
-        try:
-            return _decode(kept, {r.rel: r for r in reports}), True
-        except Exception:  # noqa: BLE001 - an answer that cannot be rebuilt is computed again
-            pass
-    found = similar_reports(reports, settings)
-    write_kept(cache_dir, "similar", key, {rel: [[m.report.rel, m.score, m.services, m.layers, m.tags, m.words]
-                                                 for m in matches] for rel, matches in found.items()})
-    return found, False
-
-
-def _inputs(report: Report) -> list[Any]:
-    """Everything of `report` that `similar_reports` reads."""
-    return [report.rel, report.id, report.key, report.summary, [[f.layer, f.description] for f in report.factors],
-            report.services, report.tags, report.related, report.referenced_by]
-
-
-def _decode(kept: Any, by_rel: dict[str, Report]) -> dict[str, list[Match]]:
-    """The matches of a kept answer, naming the reports of this build; raises on anything malformed."""
-    if not isinstance(kept, dict) or not all(rel in by_rel for rel in kept):
-        raise ValueError("a kept answer maps this build's reports to their matches")
-    return {rel: [_decode_match(entry, by_rel) for entry in matches] for rel, matches in kept.items()}
-
-
-def _decode_match(entry: Any, by_rel: dict[str, Report]) -> Match:
-    other, score, services, layers, tags, words = entry
-    if not isinstance(score, float):
-        raise ValueError("a score is a number")
-    return Match(by_rel[other], score, _texts(services), _texts(layers), _texts(tags), _texts(words))
-
-
-def _texts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("expected a list of text")
-    return tuple(value)
 
 
 def _keep(best: list[tuple[float, str, str, int]], entry: tuple[float, str, str, int], top: int) -> None:

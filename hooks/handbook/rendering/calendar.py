@@ -5,28 +5,19 @@ the item's id and the kind of deadline, never from the date: when a due date is 
 app that subscribed updates the event it already has instead of adding a second one. The file is
 written by the icalendar library (escaping, line folding, CRLF line endings), and it holds only
 the reports the build was given: a report the audience may not read leaves nothing here.
-
-A full build asks `kept_calendar_ics`: the file of the last build is used again while every value it
-is written from is the same (and the icalendar library too), as `reading.kept` keeps answers. The
-deadlines are those of the reports as the build's audience reads them (an action item kept for
-narrower readers is not among them), so another audience's file is under another key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import icalendar
 from icalendar import Calendar, Event
 from icalendar.enums import TRANSP
 
 from handbook.core.paths import stable_name
 from handbook.core.text import clip, drop_bad
 from handbook.queries.deadlines import Deadline
-from handbook.reading.kept import key_of, read_kept, write_kept
 from handbook.rendering.report_page import action_anchor
 from handbook.rendering.routes import report_url
 
@@ -110,25 +101,3 @@ def calendar_ics(deadlines: list[Deadline], site_url: str, site_name: str, today
             transparency=TRANSP.TRANSPARENT,  # a reminder, not a meeting: it does not make anyone busy
         ))
     return calendar.to_ical()
-
-
-def kept_calendar_ics(deadlines: list[Deadline], site_url: str, site_name: str, today: dt.date,
-                      cache_dir: Path) -> tuple[bytes, bool]:
-    """`calendar_ics(deadlines, site_url, site_name, today)`, taken from the file kept in `cache_dir` when
-    it was written from the same values, and kept there otherwise; and whether it was the kept one."""
-    key = key_of("calendar", icalendar.__version__, site_url, site_name, today.isoformat(),
-                 [_inputs(d) for d in deadlines])
-    kept = read_kept(cache_dir, "calendar", key)
-    if isinstance(kept, str):
-        return kept.encode("utf-8", "surrogateescape"), True
-    written = calendar_ics(deadlines, site_url, site_name, today)
-    write_kept(cache_dir, "calendar", key, written.decode("utf-8", "surrogateescape"))
-    return written, False
-
-
-def _inputs(deadline: Deadline) -> list[Any]:
-    """Everything of `deadline` that `calendar_ics` writes."""
-    item = deadline.item
-    return [deadline.kind, deadline.label, deadline.date.isoformat(), deadline.report.id, deadline.report.key,
-            deadline.report.title, deadline.owner, item.id if item is not None else None,
-            item.description if item is not None else None]

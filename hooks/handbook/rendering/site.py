@@ -20,14 +20,14 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, counted, learning, readable_by
 from handbook.queries.deadlines import deadlines
-from handbook.queries.similarity import kept_similar_reports, similar_reports
+from handbook.queries.similarity import similar_reports
 from handbook.queries.statements import Statement, statement_of
 from handbook.queries.themes import themes
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
-from handbook.rendering.calendar import kept_calendar_ics
+from handbook.rendering.kept_answers import kept_calendar_ics, kept_similar_reports
 from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
 from handbook.rendering.cards import CardSet, ensure_cards
@@ -50,9 +50,9 @@ class Reuse:
     kept: int = 0
     """Reports taken as the last build's checks left them."""
     similar: bool = False
-    """Whether the similar incidents were the last build's answer (`queries.similarity.kept_similar_reports`)."""
+    """Whether the similar incidents were the last build's answer (`kept_answers.kept_similar_reports`)."""
     calendar: bool = False
-    """Whether calendar.ics was the last build's file (`rendering.calendar.kept_calendar_ics`)."""
+    """Whether calendar.ics was the last build's file (`kept_answers.kept_calendar_ics`)."""
 
 
 @dataclass(slots=True)
@@ -114,7 +114,7 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
     plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
     plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
     # Only our own incidents have deadlines to keep (case studies and drills are not counted).
-    # Written again only when a value it is written from changed (`calendar.kept_calendar_ics`).
+    # Written again only when a value it is written from changed (`kept_answers.kept_calendar_ics`).
     plan.files[Routes.CALENDAR], kept = kept_calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url,
                                                           site_name, settings.today, settings.cache_dir)
     if plan.reuse is not None:
