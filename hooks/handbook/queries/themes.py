@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from handbook.queries.words import words
@@ -74,6 +74,8 @@ class Themes:
     """One per declared action category, in handbook.yml's order (name: the category's id)."""
     repeats: tuple[Repeat, ...]
     """The latest first."""
+    repeats_per_service: tuple[tuple[str, int], ...]
+    """Each service in a repeat and how many repeats it is in, the most first, equal counts by name."""
     repeated_actions: tuple[RepeatedAction, ...]
     """The ones in the most reports first."""
     reports: int
@@ -113,9 +115,11 @@ def themes(reports: list[Report], tax: Taxonomy, today: dt.date) -> Themes:
                 by_category[item.category][year] += 1
     services = sorted((_tally(s, counts, years) for s, counts in by_service.items()),
                       key=lambda t: (-t.total, t.name.casefold(), t.name))
+    found = tuple(repeats(reports, settings.repeat_window_days))
+    per_service = Counter(s for r in found for s in r.services)
     return Themes(years, tuple(_tally(layer, by_layer[layer], years) for layer in layer_ids), tuple(services),
-                  tuple(_tally(c, by_category[c], years) for c in category_ids),
-                  tuple(repeats(reports, settings.repeat_window_days)),
+                  tuple(_tally(c, by_category[c], years) for c in category_ids), found,
+                  tuple(sorted(per_service.items(), key=lambda sc: (-sc[1], sc[0].casefold(), sc[0]))),
                   tuple(repeated_actions(reports, settings.action_min_overlap, tax.similarity.max_postings)),
                   len(reports))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 from typing import Any
 
 from handbook.queries.themes import Repeat, Tally, Themes
@@ -89,9 +88,7 @@ def themes_page(found: Themes, reports: list[Report], tax: Taxonomy, routes: Rou
     listed = found.repeats[:tax.themes.repeats_listed]
     repeats = [{"later": link(r.later), "earlier": link(r.earlier), "days": r.days, "services": list(r.services),
                 "layers": [layer(x) for x in r.layers]} for r in listed]
-    per_service = Counter(s for r in found.repeats for s in r.services)
-    repeating = [{"name": name, "count": count}
-                 for name, count in sorted(per_service.items(), key=lambda kv: (-kv[1], kv[0].casefold(), kv[0]))]
+    repeating = [{"name": name, "count": count} for name, count in found.repeats_per_service]
     repeated = [{"description": g.items[0][1].description, "count": len(g.reports),
                  "categories": sorted({category(item.category) for _, item in g.items if item.category}),
                  "entries": [{**link(report), "item": item.id,
