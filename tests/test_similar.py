@@ -138,13 +138,39 @@ def test_a_public_build_never_names_a_similar_report_it_may_not_read(tmp_path, v
     public = mkdocs(project, "build", "--strict", "-d", "public", env={"HANDBOOK_AUDIENCE": "public"})
     assert public.code == 0, public.output
     assert "INC-2026-103" in _similar_section(project / "public", "INC-2026-101")
-    # The list stays out of the search index: a search for the other report's title finds its own page only.
+    # The section stays out of the search index: a search for the other report's title finds its own page
+    # only, and no report has an empty "Similar incidents" entry (its heading is out too).
     index = json.loads((project / "public" / "search" / "search_index.json").read_text(encoding="utf-8"))
     holding = {d["location"] for d in index["docs"] if "another pool change" in d["title"] + d["text"]}
     assert holding and all(place.startswith("incidents/INC-2026-103/") for place in holding), holding
+    assert not [d["location"] for d in index["docs"] if "similar" in (d["location"] + d["title"]).lower()]
+    # ...and it is still on the page, in its table of contents, with no attribute left for the browser
+    page = BeautifulSoup((project / "public" / "incidents" / "INC-2026-101" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    assert page.select_one('nav.md-nav--secondary a[href="#similar-incidents"]') is not None
+    assert page.select("h2#similar-incidents + p.pm-similar__lead + ul.pm-similar > li")
+    assert "data-search" not in str(page.select_one("article")) and "<!--pm-" not in str(page)
     for page in (project / "public").rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "INC-2026-102" not in html and secret_title not in html, page
+
+
+def test_the_heading_is_kept_out_of_search_without_attr_list_in_mkdocs_yml(tmp_path, valid_text):
+    """The plugin adds the attribute-list extension its headings need when mkdocs.yml does not list it."""
+    project = copy_project(tmp_path, examples=False)
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  - attr_list\n" in text
+    config.write_text(text.replace("  - attr_list\n", "", 1), encoding="utf-8")
+    for rid in ("INC-2026-101", "INC-2026-102"):
+        (project / "postmortems" / f"{rid}.md").write_text(variant(valid_text, rid), encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    heading = BeautifulSoup((project / "site" / "incidents" / "INC-2026-101" / "index.html").read_text(encoding="utf-8"),
+                            "html.parser").find(id="similar-incidents")
+    assert heading is not None and heading.get_text(strip=True).rstrip("¶") == "Similar incidents"
+    index = json.loads((project / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not [d for d in index["docs"] if "similar" in d["location"]]
 
 
 def test_a_kept_answer_is_used_only_for_the_same_inputs(tmp_path, taxonomy, valid_text):

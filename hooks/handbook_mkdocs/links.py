@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import mkdocs
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
@@ -19,6 +20,9 @@ class MkDocsLinks:
     def __init__(self, use_directory_urls: bool) -> None:
         self.use_directory_urls = use_directory_urls
         self._urls: dict[str, str] = {}
+        self.identity = f"MkDocs {mkdocs.__version__}, use_directory_urls: {use_directory_urls}"
+        """How addresses are made here: under one identity, one address for every page (a report page kept
+        from an earlier build, `rendering.kept_pages`, is used again only under the same identity)."""
 
     def url(self, src: str) -> str:
         """The address of the page whose docs-relative source path is `src`, as MkDocs serves it."""

@@ -20,6 +20,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 from mkdocs.utils import is_markdown_file
 
 from handbook.checks.collection import Collection
@@ -29,7 +30,7 @@ from handbook.core.text import visible
 from handbook.queries.audience import check_audience
 from handbook.reading.settings import Settings, SettingsError
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError
-from handbook.rendering.markup import join_fragments
+from handbook.rendering.markup import join_fragments, unsearched
 from handbook.rendering.reporting import log_line
 from handbook.rendering.routes import Routes
 from handbook.rendering.sanitise import sanitise
@@ -82,6 +83,12 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         and the taxonomy are loaded once per build, here, and nowhere else."""
         gc.unfreeze()  # the last build's objects (frozen in on_files) may be collected again
         self.settings, self.taxonomy, self.broken = None, None, []
+        # Generated pages mark a heading with an attribute list (`## Similar incidents { data-search-exclude }`,
+        # kept out of the search index): the extension is there whatever mkdocs.yml lists. Author Markdown
+        # gains nothing from it, as every generated page is sanitised after Markdown.
+        if "attr_list" not in config.markdown_extensions and "markdown.extensions.attr_list" not in \
+                config.markdown_extensions:
+            config.markdown_extensions.append("attr_list")
         self.plan = SitePlan(Collection([], []), [])
         root = Path(config.config_file_path).parent.resolve()
         try:
@@ -150,8 +157,9 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
                      plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
         if plan.reuse is not None:
-            log.info("handbook: reports: %d read and checked, %d as the last build checked them; similar "
-                     "incidents: %s; calendar.ics: %s", plan.reuse.checked, plan.reuse.kept,
+            log.info("handbook: reports: %d read and checked, %d as the last build checked them; report pages: "
+                     "%d drawn, %d as the last build drew them; similar incidents: %s; calendar.ics: %s",
+                     plan.reuse.checked, plan.reuse.kept, plan.reuse.pages_drawn, plan.reuse.pages_kept,
                      "as the last build found them" if plan.reuse.similar else "computed",
                      "as the last build wrote it" if plan.reuse.calendar else "written")
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop
@@ -212,7 +220,21 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             return html  # a handbook page of docs/: ours, not an author's report
         html = sanitise(html)
         fragments = self.plan.fragments.pop(page.file.src_uri, None)  # used once; frees the memory
-        return join_fragments(html, fragments) if fragments else html
+        if not fragments:
+            return html
+        later = unsearched(fragments)
+        if later:
+            self.plan.fragments[page.file.src_uri] = later  # for on_page_context
+        return join_fragments(html, fragments)
+
+    @event_priority(-100)
+    def on_page_context(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext:
+        """After Material's search has read the page: the fragments kept out of the index go back in."""
+        fragments = self.plan.fragments.pop(page.file.src_uri, None)  # used once; frees the memory
+        if fragments and page.content is not None:
+            page.content = join_fragments(page.content, fragments, searched=False)
+        return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """The page's HTML is final here: while handbook.yml is broken under `mkdocs serve`, every page names

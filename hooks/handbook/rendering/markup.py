@@ -63,27 +63,49 @@ def html_table(head: list[str], rows: list[list[str]], *, cls: str = "") -> list
 # as much again as an ordinary page). `fragment()` marks such HTML; `split_fragments()` swaps each
 # for a one-line marker before MkDocs sees the page, and `join_fragments()` puts the HTML back into
 # the rendered page. The token makes the markers impossible to write by accident in a report.
+#
+# A fragment that is not searched (`searched=False`: the similar incidents, which name other reports)
+# is put back only after the search index has read the page, so the indexer neither parses it nor
+# finds a word of it; the site's generator says when (the MkDocs plugin: after Material's search).
 _TOKEN = secrets.token_hex(8)
 _BEGIN, _END = f"<!--pm-fragment-{_TOKEN}-->", f"<!--/pm-fragment-{_TOKEN}-->"
+_BEGIN_UNSEARCHED = f"<!--pm-fragment-unsearched-{_TOKEN}-->"
+_UNSEARCHED = "-unsearched-->"
 
 
-def fragment(lines: list[str]) -> list[str]:
-    """Mark generated HTML lines as a fragment (they must not hold a blank line)."""
-    return [_BEGIN, *lines, _END, ""]
+def fragment(lines: list[str], *, searched: bool = True) -> list[str]:
+    """Mark generated HTML lines as a fragment (they must not hold a blank line); one not `searched` is
+    left out of the search index."""
+    return [_BEGIN if searched else _BEGIN_UNSEARCHED, *lines, _END, ""]
+
+
+def portable_lines(lines: list[str]) -> list[str | int]:
+    """A page's lines for keeping beyond this process: each fragment mark becomes 0 (begin), 1 (end) or
+    2 (begin, not searched), as the marks' token is this process's own (`restored_lines` makes them this
+    process's again)."""
+    marks = {_BEGIN: 0, _END: 1, _BEGIN_UNSEARCHED: 2}
+    return [marks.get(line, line) for line in lines]
+
+
+def restored_lines(lines: list[str | int]) -> list[str]:
+    """The lines `portable_lines` gave, with this process's fragment marks."""
+    marks = (_BEGIN, _END, _BEGIN_UNSEARCHED)
+    return [line if isinstance(line, str) else marks[line] for line in lines]
 
 
 def split_fragments(markdown: str) -> tuple[str, dict[str, str]]:
     """The Markdown with each fragment replaced by a marker, and the marker -> HTML map."""
-    if _BEGIN not in markdown:
+    if _BEGIN not in markdown and _BEGIN_UNSEARCHED not in markdown:
         return markdown, {}
     out: list[str] = []
     fragments: dict[str, str] = {}
     current: list[str] | None = None
+    searched = True
     for line in markdown.split("\n"):
-        if current is None and line == _BEGIN:
-            current = []
+        if current is None and (line == _BEGIN or line == _BEGIN_UNSEARCHED):
+            current, searched = [], line == _BEGIN
         elif current is not None and line == _END:
-            marker = f"<!--pm-{_TOKEN}-{len(fragments)}-->"
+            marker = f"<!--pm-{_TOKEN}-{len(fragments)}{'-->' if searched else _UNSEARCHED}"
             fragments[marker] = "\n".join(current)
             out.append(marker)
             current = None
@@ -94,10 +116,17 @@ def split_fragments(markdown: str) -> tuple[str, dict[str, str]]:
     return "\n".join(out), fragments
 
 
-def join_fragments(html_text: str, fragments: dict[str, str]) -> str:
-    """Put each fragment's HTML back where its marker was rendered."""
+def unsearched(fragments: dict[str, str]) -> dict[str, str]:
+    """The fragments of `fragments` left out of the search index (those `join_fragments(searched=False)` puts back)."""
+    return {marker: content for marker, content in fragments.items() if marker.endswith(_UNSEARCHED)}
+
+
+def join_fragments(html_text: str, fragments: dict[str, str], *, searched: bool = True) -> str:
+    """Put each fragment's HTML back where its marker was rendered: those searched, or (`searched=False`)
+    those put back after the search index has read the page."""
     for marker, content in fragments.items():
-        html_text = html_text.replace(marker, content, 1)
+        if marker.endswith(_UNSEARCHED) != searched:
+            html_text = html_text.replace(marker, content, 1)
     return html_text
 
 

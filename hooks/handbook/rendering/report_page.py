@@ -172,4 +172,6 @@ def _similar(similar: list[tuple[Match, str]], tax: Taxonomy, routes: Routes, sr
              "date": m.report.date.isoformat() if m.report.date else None,
              "kind": None if tax.kind(m.report.kind).counted else tax.kind(m.report.kind).name.lower(),
              "score": f"{m.score:.2f}", "why": similar_reason(m, tax)} for m, target in similar]
-    return ["## Similar incidents", "", *render_fragment("similar.html", similar=rows)]
+    # Out of the search index, heading and all: its titles are other reports', each found on its own page.
+    return ["## Similar incidents { data-search-exclude }", "", *render_fragment("similar.html", searched=False,
+                                                                                similar=rows)]

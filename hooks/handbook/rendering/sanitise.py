@@ -31,6 +31,8 @@ _ATTRIBUTES = {
     "ol": {"start"},
     "details": {"open"},
     "abbr": {"title"},
+    # Material's mark of a section left out of the search index (the similar incidents' heading)
+    **{f"h{level}": {"data-search-exclude"} for level in range(2, 7)},
 }
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,

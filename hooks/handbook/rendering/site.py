@@ -28,6 +28,7 @@ from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
 from handbook.rendering.kept_answers import kept_calendar_ics, kept_similar_reports
+from handbook.rendering.kept_pages import KeptPages
 from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
 from handbook.rendering.cards import CardSet, ensure_cards
@@ -53,6 +54,10 @@ class Reuse:
     """Whether the similar incidents were the last build's answer (`kept_answers.kept_similar_reports`)."""
     calendar: bool = False
     """Whether calendar.ics was the last build's file (`kept_answers.kept_calendar_ics`)."""
+    pages_kept: int = 0
+    """Report pages taken as the last build drew them (`kept_pages`)."""
+    pages_drawn: int = 0
+    """Report pages drawn by this build."""
 
 
 @dataclass(slots=True)
@@ -225,15 +230,24 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     # public); now, while the reports still have their bodies, which the loop below lets go.
     statements = _statements(collection, tax)
     pages: dict[str, Page] = {}
+    # A full build takes each page whose inputs are those of the last build's from there (`kept_pages`);
+    # pages that show problems (`mkdocs serve`) and the author's preview are always drawn.
+    kept = (KeptPages(settings.cache_dir, tax, routes, today, settings.audience, readable)
+            if reuse is not None and not show_problems else None)
     for key, report in with_pages:
         src = routes.report(key)
         problems = _shown(report.problems, visible) if show_problems else None
         told = statements.get(report.rel)
         try:
-            pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src,
-                                            body=report_links.body(report, src),
-                                            similar=[(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])],
-                                            statement=(told.title, routes.statement(told.report_id)) if told else None)
+            body = report_links.body(report, src)
+            matches = [(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])]
+            statement = (told.title, routes.statement(told.report_id)) if told else None
+
+            def draw(routes: Routes) -> Page:
+                return render_report_page(report, tax, routes, today, problems=problems, src=src, body=body,
+                                          similar=matches, statement=statement)
+
+            pages[src] = kept.page(report, src, body, matches, statement, draw) if kept is not None else draw(routes)
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
@@ -242,6 +256,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             pages[src].lines += render_fragment("page-failed.html", path=report.rel)
         plan.report_sources[src] = report
         report.release_content()  # its page is drawn: nothing after this reads its body or timeline
+    if kept is not None and reuse is not None:
+        kept.keep()
+        reuse.pages_kept, reuse.pages_drawn = kept.taken, kept.drawn
     own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
     services = sorted({s for r in own for s in r.services}, key=str.lower)
     pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)

@@ -38,6 +38,7 @@ def render_html(name: str, **context: Any) -> str:
     return _ENVIRONMENT.get_template(name).render(**context)
 
 
-def render_fragment(name: str, **context: Any) -> list[str]:
-    """The template `name` rendered with `context`, as a fragment of generated HTML for a page."""
-    return fragment([line for line in render_html(name, **context).split("\n") if line.strip()])
+def render_fragment(name: str, *, searched: bool = True, **context: Any) -> list[str]:
+    """The template `name` rendered with `context`, as a fragment of generated HTML for a page (one not
+    `searched` is left out of the search index: `markup.fragment`)."""
+    return fragment([line for line in render_html(name, **context).split("\n") if line.strip()], searched=searched)
