@@ -98,6 +98,8 @@ PROJECTS = {"a": "full site, warm", "b": "plain Material", "c": "handbook valida
             "d": "full site, cold", "e": "full, one edited"}
 CARDS_LINE = re.compile(r"link-preview cards: (\d+) drawn, (\d+) from the cache \(([\d.]+) s, ([\d.]+) s CPU\)")
 REUSE_LINE = re.compile(r"handbook: reports: (\d+) read and checked, (\d+) as the last build checked them; "
+                        r"report pages: (\d+) drawn, \d+ as the last build drew them; "
+                        r"index pages: (\d+) drawn, \d+ as the last build drew them; "
                         r"similar incidents: ([a-z ]+); calendar\.ics: ([a-z ]+)")
 FULL_BUILDS = ("d", "a", "e")
 """The builds of the full site: they log their cards and what they took from the last build."""
@@ -605,7 +607,7 @@ class Result:
     cards: dict[str, list[tuple[int, int, float, float]]] = field(default_factory=lambda: {k: [] for k in FULL_BUILDS})
     """Per build of d, a and e: the cards drawn, found in the cache, and the wall and CPU seconds the
     build logged for them."""
-    reuse: dict[str, list[tuple[int, bool, bool]]] = field(default_factory=lambda: {k: [] for k in FULL_BUILDS})
+    reuse: dict[str, list[tuple[int, bool, bool, int, int]]] = field(default_factory=lambda: {k: [] for k in FULL_BUILDS})
     """Per build of d, a and e: the reports read and checked, and whether the similar incidents and
     calendar.ics were the last build's."""
     kept_bytes: tuple[int, int] = (0, 0)
@@ -691,7 +693,8 @@ def bench_size(n: int, rounds: int, work: Path) -> Result:
                 took = REUSE_LINE.search(text)
                 if took is None:
                     fail(f"N={n} round {number}: {PROJECTS[key]} did not log what it took from the last build:", log)
-                result.reuse[key].append((int(took[1]), took[3] != "computed", took[4] != "written"))
+                result.reuse[key].append((int(took[1]), took[5] != "computed", took[6] != "written", int(took[3]),
+                                          int(took[4])))
             progress(f"N={n} round {number}/{rounds}: {key} {PROJECTS[key]:<18} {sample.seconds:7.2f} s wall "
                      f"{sample.cpu:7.2f} s cpu {sample.peak_kib / 1024:7.1f} MiB")
     result.kept_bytes = kept_sizes(cache)
@@ -720,18 +723,20 @@ def print_results(results: list[Result], rounds: int) -> None:
     if big and mid and growth is not None:
         print(f"  a(2000)/a(500) = {growth:.2f} wall, {big.cpu('a') / mid.cpu('a'):.2f} cpu  (linear: 4.00)")
     print("\nTaken from the last build: d = cold (the handbook's user cache folder emptied first), a = warm, e = warm "
-          "with one\n  report edited. 'checked': reports read and checked, as the build logs it; similar, calendar: "
-          "'kept' when\n  the build took the last build's (in every round); checked.json and the other kept answers "
-          "after the\n  last round (the cards are counted below)")
-    print(f"  {'N':>6}{'checked d':>11}{'a':>6}{'e':>6}{'similar a':>11}{'e':>7}{'calendar a':>12}{'e':>7}"
-          f"{'checked.json':>14}{'other':>10}")
+          "with one\n  report edited. 'checked': reports read and checked, as the build logs it; 'pages', 'index': "
+          "report pages\n  and index pages drawn; similar, calendar: 'kept' when the build took the last build's (in "
+          "every round);\n  checked.json and the other kept files after the last round (the cards are counted below)")
+    print(f"  {'N':>6}{'checked d':>11}{'a':>6}{'e':>6}{'pages a':>9}{'e':>6}{'index a':>9}{'e':>5}"
+          f"{'similar a':>11}{'e':>7}{'calendar a':>12}{'e':>7}{'checked.json':>14}{'other':>11}")
     for r in results:
         def kept(key: str, index: int) -> str:
             return "kept" if all(took[index] for took in r.reuse[key]) else "again"
-        checked = {key: max(took[0] for took in r.reuse[key]) for key in FULL_BUILDS}
-        print(f"  {r.n:>6}{checked['d']:>11}{checked['a']:>6}{checked['e']:>6}{kept('a', 1):>11}{kept('e', 1):>7}"
-              f"{kept('a', 2):>12}{kept('e', 2):>7}{r.kept_bytes[0] / 1024 / 1024:>10.1f} MiB"
-              f"{r.kept_bytes[1] / 1024:>6.0f} KiB")
+
+        def most(key: str, index: int) -> int:
+            return max(took[index] for took in r.reuse[key])
+        print(f"  {r.n:>6}{most('d', 0):>11}{most('a', 0):>6}{most('e', 0):>6}{most('a', 3):>9}{most('e', 3):>6}"
+              f"{most('a', 4):>9}{most('e', 4):>5}{kept('a', 1):>11}{kept('e', 1):>7}{kept('a', 2):>12}{kept('e', 2):>7}"
+              f"{r.kept_bytes[0] / 1024 / 1024:>10.1f} MiB{r.kept_bytes[1] / 1024 / 1024:>7.1f} MiB")
     print("\nLink-preview cards: d = every card drawn (cold), a = every card found (warm).\n  'logged': the time the "
           "build itself reports for finding, drawing and storing them (wall, and CPU of\n  every process that drew); "
           "d-a: the whole cold build against the warm one, seen from outside (cards and all)")

@@ -25,17 +25,19 @@ CHECKOUT_PAGES = ["INC-2025-001", "INC-2026-001", "INC-2026-006"]
 """The examples that name the service checkout-api."""
 
 
-def _build(project: Path, cache: Path, name: str, env: dict[str, str] | None = None) -> tuple[Path, int, int]:
-    """A strict build with the user cache folder `cache`: the site, report pages drawn and pages kept."""
+def _build(project: Path, cache: Path, name: str,
+           env: dict[str, str] | None = None) -> tuple[Path, tuple[int, int], tuple[int, int]]:
+    """A strict build with the user cache folder `cache`: the site, then report pages and index pages, each
+    as (drawn, kept)."""
     result = mkdocs(project, "build", "--strict", "-d", name, env={"XDG_CACHE_HOME": str(cache), **(env or {})})
     assert result.code == 0, result.output
     line = REUSE_LINE.search(result.output)
     assert line is not None, result.output
-    return project / name, int(line[3]), int(line[4])
+    return project / name, (int(line[3]), int(line[4])), (int(line[5]), int(line[6]))
 
 
 def _kept_file(cache: Path) -> Path:
-    [found] = cache.rglob("report-pages-internal.json")
+    [found] = cache.rglob("pages-internal.json")
     return found
 
 
@@ -45,6 +47,21 @@ def _rewrite_kept(cache: Path, change: Callable[[dict], None]) -> None:
     document = json.loads(path.read_text(encoding="ascii"))
     change(document["answer"])
     path.write_text(json.dumps(document, ensure_ascii=True), encoding="ascii")
+
+
+def _damaged_listing(project: Path, cache: Path) -> None:
+    def change(answer: dict) -> None:
+        [(src, page)] = answer["listings"]["review"]["pages"].items()
+        page["title"] = 7  # a title is text
+    _rewrite_kept(cache, change)
+
+
+def _issue_states(project: Path, cache: Path) -> None:
+    """The issue states pulled from GitHub: one item's issue is closed (the action items page says so)."""
+    ticket = "https://linear.example.com/larkspur/issue/REL-403"
+    (project / "tracker").mkdir(exist_ok=True)
+    (project / "tracker" / "github.json").write_text(json.dumps({"repository": "larkspur/postmortems", "issues": {
+        ticket: {"number": 403, "state": "closed", "item": "INC-2026-001/AI-1"}}}), encoding="utf-8")
 
 
 def _edit(project: Path, rel: str, old: str, new: str) -> None:
@@ -70,13 +87,13 @@ def _same_slug(valid_text: str) -> Callable[[Path, Path], None]:
 
 def _damaged_entry(project: Path, cache: Path) -> None:
     def change(pages: dict) -> None:
-        pages["incidents/INC-2026-003.md"]["page"]["lines"].append(7)  # a line is text or a fragment mark
+        pages["reports"]["incidents/INC-2026-003.md"]["page"]["lines"].append(7)  # text or a fragment mark
     _rewrite_kept(cache, change)
 
 
 def _wrong_service_name(project: Path, cache: Path) -> None:
     def change(pages: dict) -> None:
-        asked = pages["incidents/INC-2026-005.md"]["services"]
+        asked = pages["reports"]["incidents/INC-2026-005.md"]["services"]
         assert asked, "the page asked for its services' pages"
         asked[0][1] = "services/somewhere-else.md"
     _rewrite_kept(cache, change)
@@ -97,53 +114,64 @@ def _addresses(project: Path, cache: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\nuse_directory_urls: false\n", encoding="utf-8")
 
 
+CASES: dict[str, tuple[Callable[..., Callable[[Path, Path], None] | None], dict[str, str] | None]] = {
+    "nothing": (lambda text: None, None),
+    "the day": (lambda text: None, {"HANDBOOK_TODAY": "2026-11-21"}),
+    "a named report's title": (lambda text: _retitle, None),
+    "a service taking a slug": (_same_slug, None),
+    "a report page's entry damaged": (lambda text: _damaged_entry, None),
+    "a service named otherwise": (lambda text: _wrong_service_name, None),
+    "an index page's entry damaged": (lambda text: _damaged_listing, None),
+    "the issue states": (lambda text: _issue_states, None),
+    "the file unreadable": (lambda text: _unreadable, None),
+    "the taxonomy": (lambda text: _taxonomy, None),
+    "the addresses": (lambda text: _addresses, None),
+}
+"""Each case: what it changes between the two builds (given the valid report's text), and the environment
+of the second build."""
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["nothing", "the day", "a named report's title", "a service taking a slug",
-                                  "an entry damaged", "a service named otherwise", "the file unreadable",
-                                  "the taxonomy", "the addresses"])
+@pytest.mark.parametrize("case", list(CASES))
 def test_a_warm_build_draws_again_what_changed_and_equals_a_cold_one(tmp_path, valid_text, case):
-    changes: dict[str, tuple[Callable[[Path, Path], None] | None, dict[str, str] | None]] = {
-        "nothing": (None, None),
-        "the day": (None, {"HANDBOOK_TODAY": "2026-11-21"}),
-        "a named report's title": (_retitle, None),
-        "a service taking a slug": (_same_slug(valid_text), None),
-        "an entry damaged": (_damaged_entry, None),
-        "a service named otherwise": (_wrong_service_name, None),
-        "the file unreadable": (_unreadable, None),
-        "the taxonomy": (_taxonomy, None),
-        "the addresses": (_addresses, None),
-    }
-    change, env = changes[case]
+    make_change, env = CASES[case]
+    change = make_change(valid_text)
     project = copy_project(tmp_path / "project")
     cache = tmp_path / "cache"
-    _, drawn, kept = _build(project, cache, "site-1")
-    assert (drawn, kept) == (PAGES, 0)
+    _, reports, indexes = _build(project, cache, "site-1")
+    count = indexes[0]  # the index pages: incidents, actions, review, metrics, themes, library, each service...
+    assert reports == (PAGES, 0) and indexes == (count, 0) and count > 20
     if change is not None:
         change(project, cache)
-    site, drawn, kept = _build(project, cache, "site-2", env)
-    cold, cold_drawn, _ = _build(project, tmp_path / "empty-cache", "site-cold", env)
+    site, reports, indexes = _build(project, cache, "site-2", env)
+    cold, cold_reports, cold_indexes = _build(project, tmp_path / "empty-cache", "site-cold", env)
+    everything = ((PAGES, 0), (count, 0))
     expected = {
-        "nothing": (0, PAGES),
+        "nothing": ((0, PAGES), (0, count)),
         # every page counts days overdue from the day; the taxonomy and the addresses are in every page
-        "the day": (PAGES, 0), "the taxonomy": (PAGES, 0), "the addresses": (PAGES, 0),
-        "the file unreadable": (PAGES, 0),
-        "an entry damaged": (1, PAGES - 1), "a service named otherwise": (1, PAGES - 1),
+        "the day": everything, "the taxonomy": everything, "the addresses": everything,
+        "the file unreadable": everything,
+        "a report page's entry damaged": ((1, PAGES - 1), (0, count)),
+        "a service named otherwise": ((1, PAGES - 1), (0, count)),
+        "an index page's entry damaged": ((0, PAGES), (1, count - 1)),  # the review queue
+        "the issue states": ((0, PAGES), (1, count - 1)),  # the action items page shows them
     }
     if case in expected:
-        assert (drawn, kept) == expected[case]
+        assert (reports, indexes) == expected[case]
     elif case == "a named report's title":
-        # its own page, the page that names it (INC-2026-003), and those listing it as similar
-        assert 2 <= drawn < PAGES and drawn + kept == PAGES
+        # its own page, the page that names it (INC-2026-003), and those listing it as similar; every index
+        # page lists it or links its id
+        assert 2 <= reports[0] < PAGES and sum(reports) == PAGES and indexes == (count, 0)
         page = (site / "incidents" / "INC-2026-003" / "index.html").read_text(encoding="utf-8")
         assert "Edge proxy pushed a tighter breaker" in page and TITLE_001 not in page
     else:
         # the new report's page, and the three pages that asked for `checkout-api`, which is now the new
         # service's: each links to `checkout-api-2`
-        assert drawn >= 1 + len(CHECKOUT_PAGES) and drawn + kept == PAGES + 1
+        assert reports[0] >= 1 + len(CHECKOUT_PAGES) and sum(reports) == PAGES + 1 and indexes[1] == 0
         for rid in CHECKOUT_PAGES:
             page = (site / "incidents" / rid / "index.html").read_text(encoding="utf-8")
             assert 'href="../../services/checkout-api-2/"' in page, rid
-    assert cold_drawn == drawn + kept
+    assert cold_reports == (sum(reports), 0) and cold_indexes == (sum(indexes), 0)
     files, cold_files = _files(site), _files(cold)
     assert files.keys() == cold_files.keys(), files.keys() ^ cold_files.keys()
     differ = [name for name in files if files[name] != cold_files[name]]

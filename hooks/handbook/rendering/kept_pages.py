@@ -75,6 +75,7 @@ class _AskingRoutes(Routes):
         self.asked: list[list[str]] = []
 
     def service(self, name: str) -> str:
+        """The build's page of service `name` (`Routes.service`), noted with the name asked for."""
         found = super().service(name)
         self.asked.append([name, found])
         return found
@@ -87,20 +88,23 @@ class KeptPages:
                  reports: list[Report]) -> None:
         self.cache_dir = cache_dir
         self.routes = routes
-        self.name = f"report-pages-{stable_name(audience)}"  # one file per audience: builds may alternate
+        self.name = f"pages-{stable_name(audience)}"  # one file per audience: builds may alternate
         identity = getattr(routes.links, "identity", None)
         self.base: bytes | None = None
-        self.kept: dict[str, Any] = {}
+        kept: Any = None
         if isinstance(identity, str):
             self.base = key_of(self.name, identity, tax, today.isoformat(), templates_hash(), version("jinja2"),
                                version("markupsafe")).encode("ascii")
             kept = read_kept(cache_dir, self.name, self.base.decode("ascii"))
-            self.kept = kept if isinstance(kept, dict) else {}
+        kept = kept if isinstance(kept, dict) else {}
+        self.kept: dict[str, Any] = kept.get("reports") if isinstance(kept.get("reports"), dict) else {}
+        self.kept_listings: dict[str, Any] = kept.get("listings") if isinstance(kept.get("listings"), dict) else {}
         # Every report's fingerprint, before any page is drawn (drawing a page lets go of its body).
         self.prints: dict[int, bytes | None] = {id(r): self._fingerprint(r) for r in reports} if self.base else {}
         self.pages: dict[str, Any] = {}
-        self.taken = 0
-        self.drawn = 0
+        self.listings: dict[str, Any] = {}
+        self.taken = self.drawn = self.listings_taken = self.listings_drawn = 0
+        self.spoiled = False
 
     def page(self, report: Report, src: str, body: str, similar: list[tuple[Match, str]],
              statement: tuple[str, str] | None, draw: Callable[[Routes], Page]) -> Page:
@@ -124,14 +128,45 @@ class KeptPages:
             self.pages[src] = {"key": key, "services": routes.asked, "page": stored}
         return page
 
+    def spoil(self) -> None:
+        """A report's page failed (its report has a problem it had not when fingerprinted): the index
+        pages are drawn from now on, and none of them is kept."""
+        self.spoiled = True
+
+    def listing(self, name: str, reports: list[Report], inputs: list[Any],
+                draw: Callable[[Routes], dict[str, Page]]) -> dict[str, Page]:
+        """The index pages `name` (one, or a page per service, severity or year), drawn by `draw` from `reports`
+        (the ones they list, as this audience reads them) and `inputs` (plain data: whatever else they
+        show): the kept ones when every input is the same, else `draw(routes)`."""
+        key = None if self.spoiled else self._listing_key(name, reports, inputs)
+        if key is None:
+            pages = draw(self.routes)
+            self.listings_drawn += len(pages)
+            return pages
+        entry = self.kept_listings.get(name)
+        if isinstance(entry, dict) and entry.get("key") == key and isinstance(entry.get("pages"), dict):
+            kept = {src: self._kept_page({"services": [], "page": stored}) for src, stored in entry["pages"].items()}
+            if self._asked_again(entry) and all(page is not None for page in kept.values()):
+                self.listings[name] = entry
+                self.listings_taken += len(kept)
+                return {src: page for src, page in kept.items() if page is not None}
+        routes = _AskingRoutes(self.routes)
+        pages = draw(routes)
+        self.listings_drawn += len(pages)
+        stored = {src: _stored(page) for src, page in pages.items()}
+        if all(value is not None for value in stored.values()):
+            self.listings[name] = {"key": key, "services": routes.asked, "pages": stored}
+        return pages
+
     def keep(self) -> None:
         """Keep this build's pages for the next build (when any was drawn, or one kept is gone), then let go
         of them: the site holds each page's text until it is turned into Markdown, and no longer."""
-        if self.base is not None and (self.drawn or self.pages.keys() != self.kept.keys()):
-            write_kept(self.cache_dir, self.name, self.base.decode("ascii"), self.pages)
-        self.kept.clear()
-        self.pages.clear()
-        self.prints.clear()
+        if self.base is not None and (self.drawn or self.listings_drawn or self.pages.keys() != self.kept.keys()
+                                      or self.listings.keys() != self.kept_listings.keys()):
+            write_kept(self.cache_dir, self.name, self.base.decode("ascii"),
+                       {"reports": self.pages, "listings": self.listings})
+        for held in (self.kept, self.kept_listings, self.pages, self.listings, self.prints):
+            held.clear()
 
     def _fingerprint(self, report: Report) -> bytes | None:
         """The SHA-256 of every field of `report`; None when one holds a value that has no plain form."""
@@ -160,13 +195,32 @@ class KeptPages:
             return None
         return hashlib.sha256(self.base + b"\0" + encoded).hexdigest()
 
+    def _listing_key(self, name: str, reports: list[Report], inputs: list[Any]) -> str | None:
+        """Everything the index pages `name` are drawn from (the rest is in `base`), with every report title
+        the build links by id (`Routes.known`); None when it cannot be told."""
+        prints = [self.prints.get(id(r)) for r in reports]
+        if self.base is None or None in prints:
+            return None
+        try:
+            encoded = _ENCODER.encode([name, inputs, self.routes.known])
+        except (TypeError, ValueError, UnicodeEncodeError, OverflowError):
+            return None
+        return hashlib.sha256(b"\0".join([self.base, b"".join(p for p in prints if p), encoded])).hexdigest()
+
+    def _asked_again(self, entry: dict[str, Any]) -> bool:
+        """Whether asking again for the service pages a kept entry asked for gives the names it got (asked in
+        the same order, so the build's names are as drawing would have left them); False when malformed."""
+        try:
+            return all(self.routes.service(name) == found for name, found in entry["services"])
+        except (KeyError, TypeError, ValueError):
+            return False
+
     def _kept_page(self, entry: dict[str, Any]) -> Page | None:
         """The page of a kept entry, once asking for its service pages gives the names it got; None when
         not (or when the entry is malformed)."""
         try:
-            for name, found in entry["services"]:
-                if self.routes.service(name) != found:
-                    return None
+            if not self._asked_again(entry):
+                return None
             stored = entry["page"]
             data, lines = stored["data"], stored["lines"]
             if not (isinstance(data, dict) and all(type(v) is str for v in data.values())

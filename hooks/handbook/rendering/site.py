@@ -6,6 +6,7 @@ those the build's audience may read, and fill in the pages. It does not import M
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -58,6 +59,10 @@ class Reuse:
     """Report pages taken as the last build drew them (`kept_pages`)."""
     pages_drawn: int = 0
     """Report pages drawn by this build."""
+    listings_kept: int = 0
+    """Index pages (incidents, actions, a service's…) taken as the last build drew them (`kept_pages`)."""
+    listings_drawn: int = 0
+    """Index pages drawn by this build."""
 
 
 @dataclass(slots=True)
@@ -244,11 +249,14 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             statement = (told.title, routes.statement(told.report_id)) if told else None
 
             def draw(routes: Routes) -> Page:
+                """The report's page, drawn with `routes` (`kept_pages` passes routes that note what is asked)."""
                 return render_report_page(report, tax, routes, today, problems=problems, src=src, body=body,
                                           similar=matches, statement=statement)
 
             pages[src] = kept.page(report, src, body, matches, statement, draw) if kept is not None else draw(routes)
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
+            if kept is not None:
+                kept.spoil()
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
             plan.collection.problems.append(failure)
@@ -256,24 +264,33 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             pages[src].lines += render_fragment("page-failed.html", path=report.rel)
         plan.report_sources[src] = report
         report.release_content()  # its page is drawn: nothing after this reads its body or timeline
+    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
+    services = sorted({s for r in own for s in r.services}, key=str.lower)
+    tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
+    plan.collection.problems.extend(unreadable)
+    recurring = themes(own, tax, today)
+    plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
+    library = learning(readable, tax)
+    # Each index page is drawn from the reports it lists and the values named here (`kept_pages`: taken
+    # from the last build when every one is the same), in this order, which is the order of its addresses.
+    listings: list[tuple[str, list[Report], list[Any], Callable[[Routes], dict[str, Page]]]] = [
+        ("incidents", own, [services], lambda r: {Routes.INCIDENTS: indexes.incidents_page(own, tax, r, services)}),
+        ("actions", own, [tracker, settings.site_url],
+         lambda r: {Routes.ACTIONS: indexes.actions_page(own, tax, r, today, tracker, settings.site_url)}),
+        ("review", own, [], lambda r: {Routes.REVIEW: indexes.review_page(own, tax, r, today)}),
+        ("metrics", own, [], lambda r: {Routes.METRICS: metrics_page(own, tax, r, today)}),
+        ("themes", own, [], lambda r: {Routes.THEMES: themes_page(recurring, own, tax, r, today)}),
+        ("library", library, [], lambda r: {Routes.LIBRARY: indexes.library_page(library, tax, r)}),
+        ("services", own, [], lambda r: indexes.services_pages(own, tax, r, today)),
+        ("severities", own, [], lambda r: indexes.severity_pages(own, tax, r)),
+        ("years", own, [], lambda r: indexes.year_pages(own, tax, r)),
+    ]
+    for name, listed, inputs, draw_listing in listings:
+        pages.update(kept.listing(name, listed, inputs, draw_listing) if kept is not None else draw_listing(routes))
     if kept is not None and reuse is not None:
         kept.keep()
         reuse.pages_kept, reuse.pages_drawn = kept.taken, kept.drawn
-    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
-    services = sorted({s for r in own for s in r.services}, key=str.lower)
-    pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
-    tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
-    plan.collection.problems.extend(unreadable)
-    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
-    pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
-    pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
-    recurring = themes(own, tax, today)
-    pages[Routes.THEMES] = themes_page(recurring, own, tax, routes, today)
-    plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
-    pages[Routes.LIBRARY] = indexes.library_page(learning(readable, tax), tax, routes)
-    pages.update(indexes.services_pages(own, tax, routes, today))
-    pages.update(indexes.severity_pages(own, tax, routes))
-    pages.update(indexes.year_pages(own, tax, routes))
+        reuse.listings_kept, reuse.listings_drawn = kept.listings_taken, kept.listings_drawn
     by_rel = {report.rel: report for report in readable}
     for rel, told in statements.items():
         # The report's page only for a report this audience may read; for another, nothing of it but its id.
