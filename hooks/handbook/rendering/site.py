@@ -272,7 +272,8 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
     library = learning(readable, tax)
     # Each index page is drawn from the reports it lists and the values named here (`kept_pages`: taken
-    # from the last build when every one is the same), in this order, which is the order of its addresses.
+    # from the last build when every one is the same). The order is the one they were always drawn in: a
+    # service's page is named when first asked for, so another order could give two services other names.
     listings: list[tuple[str, list[Report], list[Any], Callable[[Routes], dict[str, Page]]]] = [
         ("incidents", own, [services], lambda r: {Routes.INCIDENTS: indexes.incidents_page(own, tax, r, services)}),
         ("actions", own, [tracker, settings.site_url],
