@@ -8,6 +8,7 @@ byte, and the log line says how many report pages were drawn and how many taken 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -15,7 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_project, mkdocs
+from handbook.reading.settings import Settings
+from handbook.rendering.site import plan_site
+from handbook_mkdocs.links import MkDocsLinks
+
+from .conftest import ROOT, copy_project, mkdocs
 from .test_warm_builds import REUSE_LINE, _files
 
 PAGES = 8
@@ -72,7 +77,8 @@ def _edit(project: Path, rel: str, old: str, new: str) -> None:
 
 
 def _retitle(project: Path, cache: Path) -> None:
-    _edit(project, "2026/2026-02-09-edge-proxy-circuit-breaker-outage.md", TITLE_001, "Edge proxy pushed a tighter breaker")
+    _edit(project, "2026/2026-02-09-edge-proxy-circuit-breaker-outage.md", TITLE_001,
+          "Edge proxy pushed a tighter breaker")
 
 
 def _same_slug(valid_text: str) -> Callable[[Path, Path], None]:
@@ -176,3 +182,25 @@ def test_a_warm_build_draws_again_what_changed_and_equals_a_cold_one(tmp_path, v
     assert files.keys() == cold_files.keys(), files.keys() ^ cold_files.keys()
     differ = [name for name in files if files[name] != cold_files[name]]
     assert not differ, f"{case}: the warm build differs from a cold one in {differ}"
+
+
+def test_pages_that_show_problems_are_always_drawn_and_the_counts_say_so(tmp_path, valid_text, taxonomy):
+    """Under `mkdocs serve` (problems shown on the pages) nothing is kept or taken: every page is drawn, and
+    the counts the log prints say so; full builds of the same files then keep and take them."""
+    (tmp_path / "postmortems").mkdir()
+    for rid in ("INC-2026-101", "INC-2026-102"):
+        (tmp_path / "postmortems" / f"{rid}.md").write_text(valid_text.replace("INC-2026-101", rid), encoding="utf-8")
+    settings = Settings(root=tmp_path, config=ROOT / "handbook.yml", postmortems=tmp_path / "postmortems",
+                        audience="internal", today=dt.date(2026, 11, 20), site_url="", repo_url="")
+
+    def counts(show_problems: bool) -> tuple[int, int, int, int]:
+        reuse = plan_site(settings, taxonomy, MkDocsLinks(use_directory_urls=True), show_problems=show_problems,
+                          site_name="Handbook").reuse
+        assert reuse is not None
+        return reuse.pages_drawn, reuse.pages_kept, reuse.listings_drawn, reuse.listings_kept
+
+    served = counts(True)
+    assert served[:2] == (2, 0) and served[2] > 5 and served[3] == 0
+    assert counts(True) == served  # nothing was kept for the next one either
+    assert counts(False) == served  # a full build: nothing to take yet, everything kept
+    assert counts(False) == (0, 2, 0, served[2])

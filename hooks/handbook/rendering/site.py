@@ -286,12 +286,17 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
         ("severities", own, [], lambda r: indexes.severity_pages(own, tax, r)),
         ("years", own, [], lambda r: indexes.year_pages(own, tax, r)),
     ]
+    drawn_listings = 0
     for name, listed, inputs, draw_listing in listings:
-        pages.update(kept.listing(name, listed, inputs, draw_listing) if kept is not None else draw_listing(routes))
-    if kept is not None and reuse is not None:
+        index_pages = kept.listing(name, listed, inputs, draw_listing) if kept is not None else draw_listing(routes)
+        drawn_listings += len(index_pages)
+        pages.update(index_pages)
+    if kept is not None:
         kept.keep()
-        reuse.pages_kept, reuse.pages_drawn = kept.taken, kept.drawn
-        reuse.listings_kept, reuse.listings_drawn = kept.listings_taken, kept.listings_drawn
+    if reuse is not None:  # what the log says; with nothing kept (`mkdocs serve`), every page was drawn
+        reuse.pages_kept, reuse.pages_drawn = (kept.taken, kept.drawn) if kept is not None else (0, len(with_pages))
+        reuse.listings_kept, reuse.listings_drawn = ((kept.listings_taken, kept.listings_drawn) if kept is not None
+                                                     else (0, drawn_listings))
     by_rel = {report.rel: report for report in readable}
     for rel, told in statements.items():
         # The report's page only for a report this audience may read; for another, nothing of it but its id.
