@@ -100,6 +100,7 @@ CARDS_LINE = re.compile(r"link-preview cards: (\d+) drawn, (\d+) from the cache 
 REUSE_LINE = re.compile(r"handbook: reports: (\d+) read and checked, (\d+) as the last build checked them; "
                         r"report pages: (\d+) drawn, \d+ as the last build drew them; "
                         r"index pages: (\d+) drawn, \d+ as the last build drew them; "
+                        r"link previews, redirects, incidents\.json and feed: [a-z ]+; "
                         r"similar incidents: ([a-z ]+); calendar\.ics: ([a-z ]+)")
 FULL_BUILDS = ("d", "a", "e")
 """The builds of the full site: they log their cards and what they took from the last build."""

@@ -31,14 +31,14 @@ CHECKOUT_PAGES = ["INC-2025-001", "INC-2026-001", "INC-2026-006"]
 
 
 def _build(project: Path, cache: Path, name: str,
-           env: dict[str, str] | None = None) -> tuple[Path, tuple[int, int], tuple[int, int]]:
-    """A strict build with the user cache folder `cache`: the site, then report pages and index pages, each
-    as (drawn, kept)."""
+           env: dict[str, str] | None = None) -> tuple[Path, tuple[int, int], tuple[int, int, bool]]:
+    """A strict build with the user cache folder `cache`: the site, then report pages as (drawn, kept) and
+    index pages as (drawn, kept, whether the link previews, redirects, incidents.json and feed were kept)."""
     result = mkdocs(project, "build", "--strict", "-d", name, env={"XDG_CACHE_HOME": str(cache), **(env or {})})
     assert result.code == 0, result.output
     line = REUSE_LINE.search(result.output)
     assert line is not None, result.output
-    return project / name, (int(line[3]), int(line[4])), (int(line[5]), int(line[6]))
+    return project / name, (int(line[3]), int(line[4])), (int(line[5]), int(line[6]), line[7] != "written")
 
 
 def _kept_file(cache: Path) -> Path:
@@ -146,38 +146,38 @@ def test_a_warm_build_draws_again_what_changed_and_equals_a_cold_one(tmp_path, v
     cache = tmp_path / "cache"
     _, reports, indexes = _build(project, cache, "site-1")
     count = indexes[0]  # the index pages: incidents, actions, review, metrics, themes, library, each service...
-    assert reports == (PAGES, 0) and indexes == (count, 0) and count > 20
+    assert reports == (PAGES, 0) and indexes == (count, 0, False) and count > 20
     if change is not None:
         change(project, cache)
     site, reports, indexes = _build(project, cache, "site-2", env)
     cold, cold_reports, cold_indexes = _build(project, tmp_path / "empty-cache", "site-cold", env)
-    everything = ((PAGES, 0), (count, 0))
+    everything = ((PAGES, 0), (count, 0, False))
     expected = {
-        "nothing": ((0, PAGES), (0, count)),
+        "nothing": ((0, PAGES), (0, count, True)),
         # every page counts days overdue from the day; the taxonomy and the addresses are in every page
         "the day": everything, "the taxonomy": everything, "the addresses": everything,
-        "the file unreadable": everything,
-        "a report page's entry damaged": ((1, PAGES - 1), (0, count)),
-        "a service named otherwise": ((1, PAGES - 1), (0, count)),
-        "an index page's entry damaged": ((0, PAGES), (1, count - 1)),  # the review queue
-        "the issue states": ((0, PAGES), (1, count - 1)),  # the action items page shows them
+        "the file unreadable": ((PAGES, 0), (count, 0, True)),  # the pages' file; the outputs have their own
+        "a report page's entry damaged": ((1, PAGES - 1), (0, count, True)),
+        "a service named otherwise": ((1, PAGES - 1), (0, count, True)),
+        "an index page's entry damaged": ((0, PAGES), (1, count - 1, True)),  # the review queue
+        "the issue states": ((0, PAGES), (1, count - 1, True)),  # the action items page shows them
     }
     if case in expected:
         assert (reports, indexes) == expected[case]
     elif case == "a named report's title":
         # its own page, the page that names it (INC-2026-003), and those listing it as similar; every index
         # page lists it or links its id
-        assert 2 <= reports[0] < PAGES and sum(reports) == PAGES and indexes == (count, 0)
+        assert 2 <= reports[0] < PAGES and sum(reports) == PAGES and indexes == (count, 0, False)
         page = (site / "incidents" / "INC-2026-003" / "index.html").read_text(encoding="utf-8")
         assert "Edge proxy pushed a tighter breaker" in page and TITLE_001 not in page
     else:
         # the new report's page, and the three pages that asked for `checkout-api`, which is now the new
         # service's: each links to `checkout-api-2`
-        assert reports[0] >= 1 + len(CHECKOUT_PAGES) and sum(reports) == PAGES + 1 and indexes[1] == 0
+        assert reports[0] >= 1 + len(CHECKOUT_PAGES) and sum(reports) == PAGES + 1 and indexes[1:] == (0, False)
         for rid in CHECKOUT_PAGES:
             page = (site / "incidents" / rid / "index.html").read_text(encoding="utf-8")
             assert 'href="../../services/checkout-api-2/"' in page, rid
-    assert cold_reports == (sum(reports), 0) and cold_indexes == (sum(indexes), 0)
+    assert cold_reports == (sum(reports), 0) and cold_indexes == (sum(indexes[:2]), 0, False)
     files, cold_files = _files(site), _files(cold)
     assert files.keys() == cold_files.keys(), files.keys() ^ cold_files.keys()
     differ = [name for name in files if files[name] != cold_files[name]]

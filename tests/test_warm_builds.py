@@ -27,6 +27,7 @@ checks (incidents.json, the feed, the listings, the similar incidents), so it sh
 REUSE_LINE = re.compile(r"handbook: reports: (\d+) read and checked, (\d+) as the last build checked them; "
                         r"report pages: (\d+) drawn, (\d+) as the last build drew them; "
                         r"index pages: (\d+) drawn, (\d+) as the last build drew them; "
+                        r"link previews, redirects, incidents\.json and feed: (written|as the last build wrote them); "
                         r"similar incidents: (computed|as the last build found them); "
                         r"calendar\.ics: (written|as the last build wrote it)")
 
@@ -70,17 +71,17 @@ def _files(site: Path) -> dict[str, bytes]:
 
 
 def _build(project: Path, audience: str,
-           cache: Path, name: str) -> tuple[Path, tuple[int, int, int, int, bool, bool, int, int]]:
+           cache: Path, name: str) -> tuple[Path, tuple[int, int, int, int, bool, bool, int, int, bool]]:
     """A strict build of `project` for `audience` with the user cache folder `cache`: the site and what
     its log line says (reports read and checked, reports kept, report pages drawn, report pages kept,
-    similar incidents kept, calendar kept, index pages drawn, index pages kept)."""
+    similar incidents kept, calendar kept, index pages drawn, index pages kept, the other outputs kept)."""
     result = mkdocs(project, "build", "--strict", "-d", name,
                     env={"HANDBOOK_AUDIENCE": audience, "XDG_CACHE_HOME": str(cache)})
     assert result.code == 0, result.output
     line = REUSE_LINE.search(result.output)
     assert line is not None, result.output
-    return project / name, (int(line[1]), int(line[2]), int(line[3]), int(line[4]), line[7] != "computed",
-                            line[8] != "written", int(line[5]), int(line[6]))
+    return project / name, (int(line[1]), int(line[2]), int(line[3]), int(line[4]), line[8] != "computed",
+                            line[9] != "written", int(line[5]), int(line[6]), line[7] != "written")
 
 
 @pytest.mark.slow
@@ -105,10 +106,10 @@ def test_audiences_sharing_one_cache_read_nothing_of_each_other(tmp_path, valid_
     # calendar of one audience are never the other's; the report pages are kept for each audience apart
     indexes = {audience: reuse[6] for audience, _, reuse in builds[:2]}
     assert [reuse for _, _, reuse in builds] == [
-        (count, 0, pages[first], 0, False, False, indexes[first], 0),
-        (0, count, pages[second], 0, False, False, indexes[second], 0),
-        (0, count, 0, pages[second], True, True, 0, indexes[second]),
-        (0, count, 0, pages[first], False, False, 0, indexes[first])]
+        (count, 0, pages[first], 0, False, False, indexes[first], 0, False),
+        (0, count, pages[second], 0, False, False, indexes[second], 0, False),
+        (0, count, 0, pages[second], True, True, 0, indexes[second], True),
+        (0, count, 0, pages[first], False, False, 0, indexes[first], True)]
     cold = {audience: _files(_build(project, audience, tmp_path / f"cold-{audience}", f"cold-{audience}")[0])
             for audience in (first, second)}
     for audience, site, _ in builds:

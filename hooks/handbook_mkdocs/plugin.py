@@ -159,9 +159,11 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
         if plan.reuse is not None:
             log.info("handbook: reports: %d read and checked, %d as the last build checked them; report pages: "
                      "%d drawn, %d as the last build drew them; index pages: %d drawn, %d as the last build drew "
-                     "them; similar incidents: %s; calendar.ics: %s",
+                     "them; link previews, redirects, incidents.json and feed: %s; similar incidents: %s; "
+                     "calendar.ics: %s",
                      plan.reuse.checked, plan.reuse.kept, plan.reuse.pages_drawn, plan.reuse.pages_kept,
                      plan.reuse.listings_drawn, plan.reuse.listings_kept,
+                     "as the last build wrote them" if plan.reuse.outputs else "written",
                      "as the last build found them" if plan.reuse.similar else "computed",
                      "as the last build wrote it" if plan.reuse.calendar else "written")
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop

@@ -165,8 +165,24 @@ class KeptPages:
                                       or self.listings.keys() != self.kept_listings.keys()):
             write_kept(self.cache_dir, self.name, self.base.decode("ascii"),
                        {"reports": self.pages, "listings": self.listings})
-        for held in (self.kept, self.kept_listings, self.pages, self.listings, self.prints):
+        for held in (self.kept, self.kept_listings, self.pages, self.listings):
             held.clear()
+
+    def answer(self, name: str, reports: list[Report], inputs: list[Any], draw: Callable[[], Any],
+               usable: Callable[[Any], bool]) -> tuple[Any, bool]:
+        """What `draw()` gives (plain JSON values) from `reports` and `inputs`, as `listing` keys it: the
+        value kept in a file of its own when every input is the same and `usable` accepts it, else drawn
+        and kept; and whether it was the kept one."""
+        key = None if self.spoiled else self._listing_key(name, reports, inputs)
+        if key is None or self.base is None:
+            return draw(), False
+        file = f"{self.name}-{name}"
+        kept = read_kept(self.cache_dir, file, self.base.decode("ascii"))
+        if isinstance(kept, dict) and kept.get("key") == key and usable(kept.get("value")):
+            return kept["value"], True
+        value = draw()
+        write_kept(self.cache_dir, file, self.base.decode("ascii"), {"key": key, "value": value})
+        return value, False
 
     def _fingerprint(self, report: Report) -> bytes | None:
         """The SHA-256 of every field of `report`; None when one holds a value that has no plain form."""

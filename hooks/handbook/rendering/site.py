@@ -63,6 +63,8 @@ class Reuse:
     """Index pages (incidents, actions, a service's…) taken as the last build drew them (`kept_pages`)."""
     listings_drawn: int = 0
     """Index pages drawn by this build."""
+    outputs: bool = False
+    """Whether the link previews, redirects, incidents.json and the feed were the last build's (`kept_pages`)."""
 
 
 @dataclass(slots=True)
@@ -99,36 +101,66 @@ class SitePlan:
         self.collection.reports.clear()
 
 
-def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str) -> None:
+def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str,
+             kept: KeptPages | None) -> None:
     """Link previews, incidents.json, the feed, the calendar and the redirects, computed while the
     reports are here."""
     site_url = settings.site_url
     cards = _cards(plan, tax, settings, site_name) if site_url else {}  # previews need absolute URLs
-    for src, report in plan.report_sources.items():
-        head = open_graph(report, tax, site_url, site_name, card=cards.get(src))
-        plan.meta[src]["handbook_head"] = head  # overrides/main.html
-        if report.id and report.id == report.key:
-            canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
-            # The file's own name is the other address people use (they see it in the repository
-            # and in pull requests): send it on to the id's permanent address.
-            stem = path_key(report.path.stem)
-            # Each redirect is a page of its own folder: the link from there is MkDocs' (Routes.href).
-            if stem and stem != report.key:  # a name that is not a safe file name gets no second address
-                page = routes.href(f"incidents/{stem}/index.md", src)
-                plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
-            if not settings.directory_urls:
-                # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json,
-                # keeps working when the site is built without directory URLs.
-                page = routes.href(f"incidents/{report.key}/index.md", src)
-                plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
-    plan.files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
-    plan.files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+
+    def draw() -> dict[str, Any]:
+        """Each report page's preview tags, and the redirects, incidents.json and the feed as files."""
+        heads: dict[str, list[tuple[str, str, str]]] = {}
+        files: dict[str, str] = {}
+        for src, report in plan.report_sources.items():
+            head = heads[src] = open_graph(report, tax, site_url, site_name, card=cards.get(src))
+            if report.id and report.id == report.key:
+                canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
+                # The file's own name is the other address people use (they see it in the repository
+                # and in pull requests): send it on to the id's permanent address.
+                stem = path_key(report.path.stem)
+                # Each redirect is a page of its own folder: the link from there is MkDocs' (Routes.href).
+                if stem and stem != report.key:  # a name that is not a safe file name gets no second address
+                    page = routes.href(f"incidents/{stem}/index.md", src)
+                    files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
+                if not settings.directory_urls:
+                    # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json,
+                    # keeps working when the site is built without directory URLs.
+                    page = routes.href(f"incidents/{report.key}/index.md", src)
+                    files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
+        files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
+        files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+        return {"heads": heads, "files": files}
+
+    # Taken from the last build when every input is the same (`kept_pages`): the reports, and these.
+    inputs = [site_url, site_name, settings.directory_urls, cards,
+              [[src, report.rel] for src, report in plan.report_sources.items()]]
+    drawn, taken = (kept.answer("outputs", plan.readable, inputs, draw, lambda value: _usable_outputs(value, plan))
+                    if kept is not None else (draw(), False))
+    if plan.reuse is not None:
+        plan.reuse.outputs = taken
+    for src, head in drawn["heads"].items():
+        plan.meta[src]["handbook_head"] = [(attribute, key, content) for attribute, key, content in head]
+    plan.files.update(drawn["files"])
     # Only our own incidents have deadlines to keep (case studies and drills are not counted).
     # Written again only when a value it is written from changed (`kept_answers.kept_calendar_ics`).
-    plan.files[Routes.CALENDAR], kept = kept_calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url,
+    plan.files[Routes.CALENDAR], same = kept_calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url,
                                                           site_name, settings.today, settings.cache_dir)
     if plan.reuse is not None:
-        plan.reuse.calendar = kept
+        plan.reuse.calendar = same
+
+
+def _usable_outputs(value: Any, plan: SitePlan) -> bool:
+    """Whether kept outputs have the shape `_outputs` draws: a head of text triples for each report page of
+    this plan, and files of text."""
+    if not (isinstance(value, dict) and isinstance(value.get("heads"), dict) and isinstance(value.get("files"), dict)):
+        return False
+    heads, files = value["heads"], value["files"]
+    return (heads.keys() == plan.report_sources.keys()
+            and all(isinstance(head, list) and all(isinstance(t, list) and len(t) == 3
+                                                   and all(type(v) is str for v in t) for t in head)
+                    for head in heads.values())
+            and all(type(name) is str and type(text) is str for name, text in files.items()))
 
 
 def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> dict[str, str]:
@@ -312,6 +344,6 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
         if found:
             plan.fragments[src] = found
     if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
-        _outputs(plan, tax, settings, routes, site_name)
+        _outputs(plan, tax, settings, routes, site_name, kept)
         plan.files.update(statement_files(list(statements.values())))
     return plan
