@@ -1,23 +1,27 @@
-"""Report pages a full build takes from the last one: a page is drawn again only when what it is drawn from changed.
+"""Pages a full build takes from the last one: a page is drawn again only when what it is drawn from changed.
 
-Drawing the report pages is the largest part of planning a warm build (about 3 s of CPU at 2,000
-reports), and between two builds most of them are the same. A report's page is drawn by
-`report_page.render_report_page` from its arguments and nothing else, so `KeptPages` keys each page
-by all of them and keeps every page drawn (`reading.kept`: plain JSON in the checkout's cache folder):
+Drawing the report pages, the index pages and the link previews, redirects, incidents.json and feed
+was most of planning a warm build (about 5 s of CPU at 2,000 reports), and between two builds most of
+them are the same. Each is drawn from its arguments and nothing else, so `KeptPages` keys each by all
+of them and keeps what was drawn (`reading.kept`: plain JSON in the checkout's cache folder, one file
+per audience):
 
-* the report as this audience reads it (`queries.audience.readable_by`): every field of it, as one
-  fingerprint, so a field added to the model is part of the key without anyone remembering it;
-* its body as the site writes it, its address, the external message it links to;
-* the similar incidents listed: each one's fingerprint, score, reasons and address;
-* the titles of the reports it names or that name it, as this build publishes them;
-* the taxonomy, the day, the site generator's addresses (a `PageLinks` with an `identity`, as
-  `handbook_mkdocs.links.MkDocsLinks` has; a generator without one gets no kept pages), the source of
+* a report page (`page`): the report as this audience reads it (`queries.audience.readable_by`), every
+  field of it as one fingerprint, so a field added to the model is part of the key without anyone
+  remembering it; its body as the site writes it, its address, the external message it links to; the
+  similar incidents listed (each one's fingerprint, score, reasons and address); the titles of the
+  reports it names or that name it, as this build publishes them;
+* the index pages (`listing`) and the other outputs (`answer`): the fingerprint of every report they
+  are drawn from, every title the build links by id, and the values the caller names;
+* for all: the taxonomy, the day, the site generator's addresses (a `PageLinks` with an `identity`, as
+  `handbook_mkdocs.links.MkDocsLinks` has; a generator without one gets nothing kept), the source of
   this package, its templates and the versions of Jinja and MarkupSafe.
 
 A service's page is named when it is first asked for (two services whose names make one slug: the
 second gets `-2`), so a kept page records the service pages it asked for and the names they got, and
-is used only when asking again gives the same names. Pages that show problems (`mkdocs serve`) and the
-author's preview are always drawn; so is a page whose report cannot be fingerprinted.
+is used only when asking again, in the same order, gives the same names. Pages that show problems
+(`mkdocs serve`) and the author's preview are always drawn; so is a page whose report cannot be
+fingerprinted, and, in a build where a report's page failed, every index page.
 """
 
 from __future__ import annotations
@@ -82,7 +86,7 @@ class _AskingRoutes(Routes):
 
 
 class KeptPages:
-    """The report pages of one build, each drawn or taken from the last build's (see the module)."""
+    """The pages of one build, each drawn or taken from the last build's (see the module)."""
 
     def __init__(self, cache_dir: Path, tax: Taxonomy, routes: Routes, today: dt.date, audience: str,
                  reports: list[Report]) -> None:
