@@ -109,6 +109,8 @@ class KeptPages:
         self.listings: dict[str, Any] = {}
         self.taken = self.drawn = self.listings_taken = self.listings_drawn = 0
         self.spoiled = False
+        self.known: bytes | None = None
+        """`Routes.known` encoded for the index pages' keys, once."""
 
     def page(self, report: Report, src: str, body: str, similar: list[tuple[Match, str]],
              statement: tuple[str, str] | None, draw: Callable[[Routes], Page]) -> Page:
@@ -149,7 +151,7 @@ class KeptPages:
             return pages
         entry = self.kept_listings.get(name)
         if isinstance(entry, dict) and entry.get("key") == key and isinstance(entry.get("pages"), dict):
-            kept = {src: self._kept_page({"services": [], "page": stored}) for src, stored in entry["pages"].items()}
+            kept = {src: _restored(stored) for src, stored in entry["pages"].items()}
             if self._asked_again(entry) and all(page is not None for page in kept.values()):
                 self.listings[name] = entry
                 self.listings_taken += len(kept)
@@ -222,10 +224,13 @@ class KeptPages:
         if self.base is None or None in prints:
             return None
         try:
-            encoded = _ENCODER.encode([name, inputs, self.routes.known])
+            encoded = _ENCODER.encode([name, inputs])
+            if self.known is None:  # the same for every group: filled before any page is drawn
+                self.known = _ENCODER.encode(self.routes.known)
         except (TypeError, ValueError, UnicodeEncodeError, OverflowError):
             return None
-        return hashlib.sha256(b"\0".join([self.base, b"".join(p for p in prints if p), encoded])).hexdigest()
+        return hashlib.sha256(b"\0".join([self.base, b"".join(p for p in prints if p), encoded, self.known])
+                              ).hexdigest()
 
     def _asked_again(self, entry: dict[str, Any]) -> bool:
         """Whether asking again for the service pages a kept entry asked for gives the names it got (asked in
@@ -238,21 +243,23 @@ class KeptPages:
     def _kept_page(self, entry: dict[str, Any]) -> Page | None:
         """The page of a kept entry, once asking for its service pages gives the names it got; None when
         not (or when the entry is malformed)."""
-        try:
-            if not self._asked_again(entry):
-                return None
-            stored = entry["page"]
-            data, lines = stored["data"], stored["lines"]
-            if not (isinstance(data, dict) and all(type(v) is str for v in data.values())
-                    and isinstance(lines, list) and all(type(line) is str or (type(line) is int and line in (0, 1, 2))
-                                                    for line in lines)
-                    and type(stored["title"]) is str and type(stored["description"]) is str
-                    and type(stored["listing"]) is bool and type(stored["searchable"]) is bool):
-                return None
-            return Page(stored["title"], stored["description"], restored_lines(lines), stored["listing"],
-                        stored["searchable"], dict(data))
-        except (KeyError, TypeError, ValueError):
+        return _restored(entry.get("page")) if self._asked_again(entry) else None
+
+
+def _restored(stored: Any) -> Page | None:
+    """The page `_stored` kept; None when it is not one (a damaged or foreign entry)."""
+    try:
+        data, lines = stored["data"], stored["lines"]
+        if not (isinstance(data, dict) and all(type(v) is str for v in data.values())
+                and isinstance(lines, list) and all(type(line) is str or (type(line) is int and line in (0, 1, 2))
+                                                for line in lines)
+                and type(stored["title"]) is str and type(stored["description"]) is str
+                and type(stored["listing"]) is bool and type(stored["searchable"]) is bool):
             return None
+        return Page(stored["title"], stored["description"], restored_lines(lines), stored["listing"],
+                    stored["searchable"], dict(data))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _stored(page: Page) -> dict[str, Any] | None:
