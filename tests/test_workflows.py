@@ -113,7 +113,7 @@ def test_pull_request_validates_then_builds_then_tests():
 def test_publish_builds_for_the_configured_audience_and_deploys_to_pages():
     workflow = load("publish.yml")
     assert triggers(workflow) == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
-    assert workflow["env"]["HANDBOOK_AUDIENCE"] == "${{ vars.HANDBOOK_AUDIENCE || 'internal' }}"
+    assert workflow["env"]["HANDBOOK_AUDIENCE"] == "${{ vars.HANDBOOK_AUDIENCE }}"  # no default: see below
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     step_running(build, "make build")
     assert any(s.get("uses", "").startswith("actions/upload-pages-artifact@") and s["with"]["path"] == "site"
@@ -328,3 +328,20 @@ def test_render_summary_is_bounded(limit):
     rows = [r for r in table_rows(render_summary(problems, 3, limit=limit)) if r.startswith("| ") and "Line" not in r]
     assert len(rows) == limit
     assert f"{3 - limit} more problem" in render_summary(problems, 3, limit=limit)
+
+
+@pytest.mark.parametrize("name,job", [("publish.yml", "build"), ("digest.yml", "digest")])
+def test_publishing_fails_closed_until_the_audience_is_set(name, job):
+    """Without HANDBOOK_AUDIENCE nothing is built, deployed or posted (the first step of the job fails and
+    says how to set it), rather than internal reports on a host that may be public."""
+    steps = load(name)["jobs"][job]["steps"]
+    assert load(name)["env"]["HANDBOOK_AUDIENCE"] == "${{ vars.HANDBOOK_AUDIENCE }}"
+    first = steps[0]
+    assert first["name"] == "Check that the audience is set"
+    for value, code in [("", 1), ("Public", 1), ("everyone", 1), ("public", 0), ("internal", 0), ("restricted", 0)]:
+        env = {"PATH": "/usr/bin:/bin", "HANDBOOK_AUDIENCE": value}
+        done = subprocess.run(["bash", "-e", "-c", first["run"]], env=env, capture_output=True, text=True)
+        assert done.returncode == code, (value, done.stdout, done.stderr)
+        if code:
+            assert done.stdout.startswith("::error title=HANDBOOK_AUDIENCE is not set::")
+            assert "Settings > Secrets and variables > Actions > Variables" in done.stdout

@@ -19,7 +19,8 @@ from typing import Any, Iterator
 from handbook.core.problems import ProblemSink
 from handbook.reading.model import Report
 from handbook.reading.parts import (FIELD_MARKS, MARKED_LISTS, PART_KEY, Stretch, body_has_marks, field_marks,
-                                    find_marks, is_mark_line, locate, markable, view_for)
+                                    find_marks, is_mark_line, locate, markable, message_title_field,
+                                    view_for)
 from handbook.reading.sections import normalise
 from handbook.reading.source import Source
 from handbook.reading.taxonomy import Taxonomy
@@ -71,6 +72,7 @@ class AudienceCheck:
         if self.words:
             self._body_words(report, lines, stretches, sink)
             self._front_matter_words(report, source, sink)
+            self._file_name_words(report, source, sink)
 
     # -- marks ---------------------------------------------------------------------------
     def _narrower(self, level: str, own: str, line: int, what: str, undo: str, sink: ProblemSink) -> None:
@@ -113,7 +115,7 @@ class AudienceCheck:
                                                                      "report's `visibility` is narrower."),
                          always_error=True)
                 continue
-            if locate(report.data, path) is None:
+            if not locate(report.data, path):
                 sink.add(line, RULE_MARK, f"`{FIELD_MARKS}` names `{path}`, which the report does not have.",
                          "Name a field by its keys joined with dots (`impact.users_affected`, `links.slack`), or "
                          "an entry of a list of names by its text (`services.ledger-db`).", always_error=True)
@@ -219,10 +221,11 @@ class AudienceCheck:
         if self._word("\n".join(value for _, value in values), widest) is None:
             return
         marks = field_marks(report.data)
+        public_title = self._public_title(report)
         for path, value in values:
             if path[0] == FIELD_MARKS or (len(path) > 1 and path[0] in MARKED_LISTS and path[2:] == (PART_KEY,)):
                 continue
-            level = widest if path[0] == "external_title" else self._level_of(report, path, marks)
+            level = widest if path == (public_title,) else self._level_of(report, path, marks)
             hit = self._word(value, level)
             if hit is None:
                 continue
@@ -230,6 +233,9 @@ class AudienceCheck:
             dotted = ".".join(str(p) for p in path)
             if path[0] in MARKED_LISTS:
                 hint = f"Reword it, or give the item `{PART_KEY}: {word_level}`."
+            elif path == (public_title,) == ("title",):
+                hint = ("The report gives no `external_title`, so its external message is published for everyone "
+                        "under this title: give it an `external_title:` without the name, or reword the title.")
             elif path[0] == "external_title":
                 hint = "The external message is published for everyone: reword the title without the name."
             elif isinstance(path[-1], int) and markable(whole := _mark_path(path[:-1], "")):
@@ -242,6 +248,24 @@ class AudienceCheck:
                 hint = "Reword it: every reader of the report reads this field."
             sink.add(source.line_of(path), RULE_WORD, f"`{word}` is kept for `{word_level}` readers (handbook.yml "
                      f"visibilities.words), but `{level}` readers read `{dotted}`.", hint, always_error=True)
+
+    def _file_name_words(self, report: Report, source: Source, sink: ProblemSink) -> None:
+        """Refuse a file name holding a word its report's readers may not read: the site publishes it (the
+        address of the file name, the "Edit this page" link)."""
+        hit = self._word(source.rel, report.visibility)
+        if hit is not None:
+            word, word_level = hit
+            sink.add(1, RULE_WORD, f"The file name `{source.rel}` holds `{word}`, kept for `{word_level}` readers "
+                     f"(handbook.yml visibilities.words), but `{report.visibility}` readers read it in the report's "
+                     "addresses and its edit link.", "Rename the file without the word (`git mv`).",
+                     always_error=True)
+
+    def _public_title(self, report: Report) -> str:
+        """Name the field published as the external message's title: `external_title`, or `title` when
+        the report has the message but no title of its own for it ('' when it has no message)."""
+        has_message = bool(self.external_title) and report.parsed_body is not None and any(
+            s.key == self.external_title for s in report.parsed_body.sections)
+        return message_title_field(report.data) if has_message else ""
 
     def _level_of(self, report: Report, path: tuple, marks: dict[str, str]) -> str:
         """The level that reads the front matter value at `path`."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from handbook.reading.links import apply_edits, find_links, unlinked
 from handbook.reading.model import Report, text
+from handbook.reading.parts import message_title_field
 from handbook.reading.sections import Block, literal_flags
 from handbook.reading.taxonomy import Taxonomy
 
@@ -76,9 +77,9 @@ def statement_of(report: Report, tax: Taxonomy) -> Statement | None:
         if not markdown:
             return None  # never a message with a part missing: the checks refuse it at this status
         parts.append(StatementPart(part.id, part.title, markdown))
-    own_title = text(report.data.get("external_title")).strip()
+    title = report.title if message_title_field(report.data) == "title" else text(report.data["external_title"]).strip()
     ended = report.impact_ended if "impact_ended" in report.data else report.mitigated
-    return Statement(report.id, own_title or report.title, report.started, ended, report.resolved, tuple(parts))
+    return Statement(report.id, title, report.started, ended, report.resolved, tuple(parts))
 
 
 def newest_first(statements: list[Statement]) -> list[Statement]:

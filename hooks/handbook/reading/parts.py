@@ -23,24 +23,36 @@ from typing import Any
 
 from handbook.core.text import plain_text
 from handbook.reading.links import find_links
-from handbook.reading.model import ActionItem, Report
+from handbook.reading.model import ActionItem, Report, text
 from handbook.reading.sections import literal_flags, parse_body
 from handbook.reading.taxonomy import Taxonomy
 from handbook.reading.timeline import parse_timeline
 
 MARK = re.compile(r"^[ \t]*:::[ \t]*(?P<level>\S*)[ \t]*$")
 """A line that opens (`::: internal`) or closes (`:::`) a marked stretch of the body."""
-_MARK_START = re.compile(r"^[ \t]*:::", re.M)
+_CONTAINERS = r"(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*"
+"""What may stand before a mistaken mark: spaces, and the markers of quotes and list items (`> `, `- `, `1. `)."""
+_MARK_LINE = re.compile(_CONTAINERS + ":::")
+_MARK_START = re.compile("^" + _CONTAINERS + ":::", re.M)
 
 
 def is_mark_line(line: str) -> bool:
-    """Whether `line` starts with `:::` (after spaces): a mark, or a mistaken one; never shown."""
-    return line.lstrip(" \t").startswith(":::")
+    """Tell whether `line` starts with `:::` (after spaces, or inside a quote or a list item): a mark, or a
+    mistaken one; never shown."""
+    return _MARK_LINE.match(line) is not None
 
 
 def body_has_marks(body: str) -> bool:
-    """Whether any line of `body` starts with `:::` (cheap: most bodies have none)."""
+    """Tell whether any line of `body` is a mark line (cheap: most bodies have none)."""
     return _MARK_START.search(body) is not None
+
+
+def _mark_text(line: str) -> str:
+    """Return the mark of a mark line without the quote or list markers before it."""
+    found = _MARK_LINE.match(line)
+    return line[found.end() - 3:] if found else line
+
+
 FIELD_MARKS = "field_visibility"
 """The front matter key that keeps fields for a narrower audience."""
 PART_KEY = "visibility"
@@ -86,12 +98,18 @@ def find_marks(lines: list[str], levels: tuple[str, ...], first_line: int = 1) -
     for index, (line, literal) in enumerate(zip(lines, literal_flags(lines))):
         if literal or not is_mark_line(line):
             continue
-        if line[:1] in (" ", "\t"):  # read as meant, so the part is still kept, but the author is told
+        bare = _mark_text(line)
+        if bare != line.lstrip(" \t"):  # read as meant, so the part is still kept, but the author is told
+            found.problems.append((first_line + index, f"`{line.strip()[:60]}` is inside a quote or a list item; a "
+                                                       "mark is a line of its own.",
+                                   "Put the `:::` line alone, without `>` or `-` before it, above and below the "
+                                   "quote or list: a part kept for a narrower audience is whole lines of the body."))
+        elif line[:1] in (" ", "\t"):
             found.problems.append((first_line + index, f"`{line.strip()[:60]}` is indented; a mark starts at the "
                                                        "beginning of its line.",
                                    "Remove the spaces before `:::`, also inside a list: a part kept for a narrower "
                                    "audience is whole lines of the body."))
-        mark = MARK.match(line)
+        mark = MARK.match(bare)
         if mark is None:
             found.problems.append((first_line + index, f"`{line[:60]}` is not a mark this handbook reads.",
                                    "Open a part with a line `::: <level>` (one of: " + ", ".join(levels) +
@@ -124,6 +142,11 @@ def find_marks(lines: list[str], levels: tuple[str, ...], first_line: int = 1) -
     return found
 
 
+def message_title_field(data: dict[str, Any]) -> str:
+    """Name the field an external message is published under: `external_title`, else the report's `title`."""
+    return "external_title" if text(data.get("external_title")).strip() else "title"
+
+
 def has_marks(report: Report) -> bool:
     """Whether any part of `report` is kept for a narrower audience (cheap: most reports have none)."""
     data = report.data
@@ -144,27 +167,27 @@ def field_marks(data: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in marks.items() if isinstance(v, str)}
 
 
-def locate(data: dict[str, Any], path: str) -> tuple[Any, Any] | None:
-    """Where the field `path` is: (its container, its key or list index), or None when the report has
-    no such field. A part names a key of a mapping or, in a list of names, an entry by its text."""
+def locate(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
+    """Find every place of the field `path`: (its container, its key or list index), [] when the report
+    has no such field. A part names a key of a mapping or, in a list of names, every entry of that text
+    (a name listed twice is withheld twice)."""
     container: Any = data
     parts = path.split(".")
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
         if isinstance(container, dict):
             if part not in container:
-                return None
+                return []
             if last:
-                return container, part
+                return [(container, part)]
             container = container[part]
         elif isinstance(container, list):
             rest = ".".join(parts[depth:])  # an entry may itself hold dots (a host name)
-            index = next((i for i, v in enumerate(container) if isinstance(v, (str, int, float)) and str(v) == rest),
-                         None)
-            return None if index is None else (container, index)
+            return [(container, i) for i, v in enumerate(container)
+                    if isinstance(v, (str, int, float)) and str(v) == rest]
         else:
-            return None
-    return None
+            return []
+    return []
 
 
 @dataclass(slots=True)
@@ -197,10 +220,10 @@ def view_for(report: Report, tax: Taxonomy, audience: str) -> Report:
     for path, level in field_marks(report.data).items():
         if reader.may_read(level) or not markable(path):
             continue  # an unmarkable field stays: the checks refuse its mark in every status
-        where = locate(data, path)
-        if where is not None:
-            container, key = where
+        places = locate(data, path)
+        for container, key in reversed(places):  # from the last, so the list indexes still hold
             del container[key]
+        if places:
             withheld.append(path)
     data.pop(FIELD_MARKS, None)
     kept: dict[str, set[int]] = {}

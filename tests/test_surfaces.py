@@ -1,0 +1,82 @@
+"""The newer surfaces hold what the older ones hold: each class of leak found by the attack trial of
+December 2026, attacked at its boundary (issue 24)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handbook.reading.parts import view_for
+
+from .conftest import check_text, copy_project, handbook, mkdocs
+from .test_audience import _outputs
+from .test_parts import EXTERNAL, _line_of, _public, _validate, _with_words, _words, worded  # noqa: F401
+
+
+# -- 1. a name listed twice is withheld twice -----------------------------------------------------
+def _twice_listed(valid_text: str) -> str:
+    text = _public(valid_text).replace("visibility: public\n", "visibility: public\nfield_visibility:\n"
+                                       "  services.vault-bridge: internal\n  tags.vault-bridge: internal\n")
+    text = text.replace("services: [checkout-api, payments-gateway]",
+                        "services: [checkout-api, vault-bridge, payments-gateway, vault-bridge]")
+    return text.replace("tags: [database]", "tags: [vault-bridge, database, vault-bridge]")
+
+
+def test_a_withheld_name_listed_twice_is_withheld_every_time(tmp_path, taxonomy, valid_text):
+    collection, _ = check_text(tmp_path, taxonomy, _twice_listed(valid_text))
+    assert [p for p in collection.problems if p.level.value == "error"] == []
+    view = view_for(collection.reports[0], taxonomy, "public")
+    assert view.data["services"] == ["checkout-api", "payments-gateway"] and view.data["tags"] == ["database"]
+    assert set(view.withheld) == {"services.vault-bridge", "tags.vault-bridge"}
+
+
+def test_a_public_build_holds_no_trace_of_a_service_listed_twice(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    (project / "postmortems" / "twice.md").write_text(_twice_listed(valid_text), encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site", env={"HANDBOOK_AUDIENCE": "public"})
+    assert result.code == 0, result.output
+    leaks = [name for name, text in _outputs(project / "site").items() if "vault-bridge" in text]
+    assert leaks == []
+    account = handbook(project, "validate", "--audience", "public")
+    assert "the field services.vault-bridge" in account.out and "the field tags.vault-bridge" in account.out
+
+
+# -- 2. the title an external message stands under is public text ---------------------------------
+def test_the_title_standing_in_for_an_external_title_is_checked_as_public_text(worded, valid_text):  # noqa: F811
+    restricted = valid_text.replace("visibility: internal\n", "visibility: restricted\n", 1)
+    titled = restricted.replace("title: Checkout requests timed out", "title: db-7.corp.example timed out")
+    found = _words(_validate(worded, titled + "\n" + EXTERNAL))
+    assert len(found) == 1 and "`public` readers read `title`" in found[0].message
+    assert found[0].line == _line_of(titled, "title: db-7") and "external_title" in found[0].hint
+    # with a title of its own for the message, the report's title is read by its own readers only
+    own = titled.replace("visibility: restricted\n", "visibility: restricted\nexternal_title: Checkout was slow\n")
+    assert _words(_validate(worded, own + "\n" + EXTERNAL)) == []
+    # without the message, the title is published nowhere but to the report's readers
+    assert _words(_validate(worded, titled)) == []
+
+
+# -- 3. a mark inside a quote or a list item keeps its part and is refused ------------------------
+@pytest.mark.parametrize("prefix", ["> ", "- ", ">", "1. ", "> - "])
+def test_a_mark_inside_a_quote_or_a_list_item_is_read_and_refused(tmp_path, taxonomy, valid_text, prefix):
+    secret = "The bridge password was read aloud to staff."
+    text = _public(valid_text).replace("## Detection\n", f"{prefix}::: internal\n{prefix}{secret}\n{prefix}:::\n\n"
+                                                          "## Detection\n")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    found = [p for p in collection.problems if p.rule == "audience-mark"]
+    opening = _line_of(text, f"{prefix}::: internal")
+    assert [p.line for p in found] == [opening, opening + 2]
+    assert all("inside a quote or a list item" in p.message and p.level.value == "error" for p in found)
+    view = view_for(collection.reports[0], taxonomy, "public")
+    assert secret not in view.body and ":::" not in view.body
+    assert secret in view_for(collection.reports[0], taxonomy, "internal").body
+
+
+# -- 4. the file name is published, so it is checked -----------------------------------------------
+def test_a_file_name_holding_a_narrower_word_is_refused(worded, valid_text):  # noqa: F811
+    taxonomy, folder = worded
+    collection, _ = check_text(folder, taxonomy, _public(valid_text), name="db-7.corp.example.md")
+    found = _words(collection)
+    assert len(found) == 1 and found[0].line == 1 and "file name" in found[0].message
+    assert "`db-7.corp.example`" in found[0].message and "git mv" in found[0].hint
+    # an internal report's file name may hold an internal word: only internal readers see its addresses
+    collection, _ = check_text(folder, taxonomy, valid_text, name="db-8.corp.example.md")
+    assert _words(collection) == []
