@@ -80,3 +80,31 @@ def test_a_file_name_holding_a_narrower_word_is_refused(worded, valid_text):  # 
     # an internal report's file name may hold an internal word: only internal readers see its addresses
     collection, _ = check_text(folder, taxonomy, valid_text, name="db-8.corp.example.md")
     assert _words(collection) == []
+
+
+# -- 14. the author's preview shows an unreadable report's problems -------------------------------
+def test_serving_shows_an_unreadable_reports_problems_and_none_of_its_text(tmp_path, valid_text):
+    from dataclasses import replace
+
+    from handbook.rendering.site import plan_site
+    from handbook_mkdocs.links import MkDocsLinks
+    from handbook_mkdocs.options import load_settings
+
+    from .test_injection import _drawn
+
+    project = copy_project(tmp_path, examples=False)
+    secret = "The vault-east signer was opened by hand."
+    broken = valid_text.replace("title: Checkout", "title: [Checkout").replace("## Detection\n",
+                                                                              f"{secret}\n\n## Detection\n")
+    (project / "postmortems" / "unparseable.md").write_text(broken, encoding="utf-8")
+    settings = load_settings(project / "mkdocs.yml")
+    for audience in ("public", "internal"):
+        plan = plan_site(replace(settings, audience=audience), settings.load_taxonomy(), MkDocsLinks(True),
+                         show_problems=True)
+        (src,) = [src for src, report in plan.report_sources.items() if report.rel == "postmortems/unparseable.md"]
+        page = plan.pages[src]
+        assert "yaml-syntax" in _drawn(plan), audience
+        assert secret not in _drawn(plan) and "Checkout" not in page, audience
+        # a build (no problems shown) still leaves it out, as the most restricted
+        built = plan_site(replace(settings, audience=audience), settings.load_taxonomy(), MkDocsLinks(True))
+        assert "postmortems/unparseable.md" not in {r.rel for r in built.report_sources.values()}

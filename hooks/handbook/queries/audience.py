@@ -3,7 +3,7 @@ reports whose visibility that audience may read, each without the parts kept for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handbook.reading.model import Report
 from handbook.reading.parts import find_marks, view_for
@@ -34,12 +34,17 @@ def learning(reports: list[Report], tax: Taxonomy) -> list[Report]:
     return [r for r in reports if not tax.kind(r.kind).counted]
 
 
-def readable_by(reports: list[Report], tax: Taxonomy, audience: str) -> list[Report]:
+def readable_by(reports: list[Report], tax: Taxonomy, audience: str, *, unread: bool = False) -> list[Report]:
     """The reports `audience` may read (those at its level or less restricted), each as it reads them:
     without the parts kept for a narrower audience (`reading.parts.view_for`). Every page, file and
-    message of a build or a command is made from these, so a part left out here leaves no trace."""
+    message of a build or a command is made from these, so a part left out here leaves no trace.
+
+    A report that could not be read counts as the most restricted; with `unread` (the author's own
+    preview, `mkdocs serve`) it is read by every audience, as what is known of it: its file and its
+    problems, none of its text."""
     check_audience(tax, audience)
-    return [view_for(r, tax, audience) for r in reports if audience_may_read(tax, audience, r.visibility)]
+    return [view_for(r, tax, audience) if audience_may_read(tax, audience, r.visibility) else replace(r, body="")
+            for r in reports if audience_may_read(tax, audience, r.visibility) or (unread and not r.parsed)]
 
 
 

@@ -237,7 +237,7 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
         reuse = Reuse(checked=checked, kept=len(collection.reports) - checked)
     for report in collection.reports:
         report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
-    readable = readable_by(collection.reports, tax, settings.audience)
+    readable = readable_by(collection.reports, tax, settings.audience, unread=show_problems)
     plan = SitePlan(collection, readable, reuse=reuse)
     routes = Routes(links)
     used: set[str] = set()
