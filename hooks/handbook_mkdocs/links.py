@@ -37,6 +37,10 @@ class MkDocsLinks:
             found = self._urls[src] = File(src, None, "", self.use_directory_urls).url
         return found
 
+    def destination(self, src: str) -> str:
+        """The site path MkDocs writes the file of docs/ at `src` to: a page's HTML, any other file as it is."""
+        return File(src, None, "", self.use_directory_urls).dest_uri
+
     def href(self, src: str, target: str) -> str:
         """The relative link from the page at `src` to the page at `target` (both docs-relative sources)."""
         return get_relative_url(self.url(target), self.url(src))

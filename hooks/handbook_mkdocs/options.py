@@ -35,6 +35,9 @@ class HandbookConfig(base.Config):
     """YYYY-MM-DD; empty for the build date (fixes "today" for overdue items and the review queue)."""
     preview = c.Optional(c.Type(str))
     """One report to rebuild alone under `mkdocs serve` (set by `handbook preview PATH`)."""
+    macros_pages = c.ListOfItems(c.Type(str), default=[])
+    """The pages of docs/ (docs-relative, `handbook/roles.md`) that mkdocs-macros renders: their `{{ … }}`
+    runs as code at build time. Every other page is text, whatever its front matter says."""
 
 
 def settings_from_config(root: Path, options: HandbookConfig, *, site_url: str, repo_url: str,

@@ -23,16 +23,16 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 from mkdocs.utils import is_markdown_file
 
-from handbook.checks.collection import Collection
+from handbook.checks.collection import Collection, relative
 from handbook.core.paths import inside
-from handbook.core.problems import Level
+from handbook.core.problems import Level, Problem
 from handbook.core.text import visible
 from handbook.queries.audience import check_audience
 from handbook.reading.settings import Settings, SettingsError
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError
 from handbook.rendering.markup import join_fragments, unsearched
 from handbook.rendering.reporting import log_line
-from handbook.rendering.routes import Routes
+from handbook.rendering.routes import Routes, replacing
 from handbook.rendering.sanitise import sanitise
 from handbook.rendering.site import SitePlan, plan_site
 from handbook_mkdocs.links import MkDocsLinks
@@ -61,6 +61,39 @@ def _written_as_is(config: MkDocsConfig, name: str, output: str | bytes | Path) 
     return file
 
 
+def _generated(plan: SitePlan, config: MkDocsConfig) -> list[File]:
+    """Every page and file the plan generates, as the MkDocs files that write it: each at its site path
+    (`dest_uri`), the one register of what the handbook puts in the site. A file written as it is never
+    takes a generated page's place (a redirect from a report's file name that is another report's id)."""
+    docs_dir = Path(config.docs_dir).resolve()
+    made: list[File] = []
+    for src_uri, content in plan.pages.items():
+        if not inside(src_uri):  # every name is made safe upstream; this is the last line of defence
+            raise PluginError(f"handbook: refusing to generate a page outside the site: {src_uri!r}.")
+        report = plan.report_sources.get(src_uri)
+        # Reports stay out of the navigation (Material renders it on every page: thousands of
+        # entries make the build quadratic); the indexes named in mkdocs.yml's nav still appear.
+        page = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+        if report is not None:
+            # The file name is the author's: percent-encode it, as the theme prints the edit link raw.
+            page.edit_uri = quote(os.path.relpath(report.path, docs_dir).replace(os.sep, "/"), safe="/.")
+        made.append(page)
+    pages = {page.dest_uri for page in made}
+    for name, output in [*plan.files.items(), *plan.copies.items()]:
+        # incidents.json, the feed, the external messages as files, the redirects from each report's
+        # file name and the preview cards (copied from their cache), as MkDocs files
+        if not inside(name):
+            raise PluginError(f"handbook: refusing to write outside the site: {name!r}.")
+        if name not in pages:
+            made.append(_written_as_is(config, name, output))
+    return made
+
+
+def _source_of(file: File, root: Path) -> str:
+    """Where a file MkDocs collected comes from, as a problem names it: `docs/incidents.json`."""
+    return relative(Path(file.abs_src_path), root) if file.abs_src_path else file.src_uri
+
+
 class HandbookPlugin(BasePlugin[HandbookConfig]):
     """Reads every report once per build, validates it and generates the report and index pages."""
 
@@ -68,6 +101,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
 
     def __init__(self) -> None:
         self.serving = False
+        self.root = Path.cwd()
+        """The folder of mkdocs.yml (set by on_config)."""
         self.settings: Settings | None = None
         self.taxonomy: Taxonomy | None = None
         self.broken: list[str] = []
@@ -90,7 +125,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 config.markdown_extensions:
             config.markdown_extensions.append("attr_list")
         self.plan = SitePlan(Collection([], []), [])
-        root = Path(config.config_file_path).parent.resolve()
+        root = self.root = Path(config.config_file_path).parent.resolve()
         try:
             settings = settings_from_config(root, self.config, site_url=config.site_url or "",
                                             repo_url=config.repo_url or "",
@@ -120,6 +155,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """After MkDocs collected docs/ and before the navigation is built: every report is read once and every
         page and output generated here, so the nav and every link can see them."""
+        self._check_macros_pages(files, config)
         if self.settings is None or self.taxonomy is None:
             return files  # serving with broken settings: the handbook pages only, each naming the problem
         settings = self.settings
@@ -128,31 +164,14 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                               "(`handbook preview PATH`). Unset it to build the site.")
         plan = self.plan = plan_site(settings, self.taxonomy, MkDocsLinks(bool(config.use_directory_urls)),
                                      show_problems=self.serving, site_name=config.site_name)
+        generated = _generated(plan, config)
+        replaced = self._refuse_replaced(files, generated)  # logged before the reports' problems stop a build
         self._report_problems(strict=bool(config.strict))
-        docs_dir = Path(config.docs_dir).resolve()
-        for src_uri, content in plan.pages.items():
-            if not inside(src_uri):  # every name is made safe upstream; this is the last line of defence
-                raise PluginError(f"handbook: refusing to generate a page outside the site: {src_uri!r}.")
-            if src_uri in files:
-                raise PluginError(f"handbook: docs/{src_uri} exists, but the handbook generates that page. "
-                                  "Move or rename the file in docs/.")
-            report = plan.report_sources.get(src_uri)
-            # Reports stay out of the navigation (Material renders it on every page: thousands of
-            # entries make the build quadratic); the indexes named in mkdocs.yml's nav still appear.
-            generated = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
-            if report is not None:
-                # The file name is the author's: percent-encode it, as the theme prints the edit link raw.
-                generated.edit_uri = quote(os.path.relpath(report.path, docs_dir).replace(os.sep, "/"), safe="/.")
-            files.append(generated)
-        taken = {f.dest_uri for f in files}
-        for name, output in [*plan.files.items(), *plan.copies.items()]:
-            # incidents.json, the feed, the external messages as files, the redirects from each report's
-            # file name and the preview cards (copied from their cache), as MkDocs files
-            if not inside(name):
-                raise PluginError(f"handbook: refusing to write outside the site: {name!r}.")
-            if name in taken:  # a redirect never replaces a real page
-                continue
-            files.append(_written_as_is(config, name, output))
+        if replaced and not self.serving:
+            raise Abort(f"handbook: {len(replaced)} file(s) would replace what the handbook generates; "
+                        "see the errors above.")
+        for file in generated:
+            files.append(file)
         if plan.cards is not None:
             log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
                      plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
@@ -190,6 +209,25 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                 file.page.parent = section
         return nav
 
+    def _check_macros_pages(self, files: Files, config: MkDocsConfig) -> None:
+        """Warn of each page `macros_pages` lists that docs/ does not hold (a misspelt or moved name)."""
+        for name in self.config.macros_pages:
+            listed = files.get_file_from_path(name)
+            if listed is None or not listed.is_documentation_page():
+                log.warning("handbook: plugins.handbook.macros_pages in mkdocs.yml lists %s, which is not a page "
+                            "of %s.", name, relative(Path(config.docs_dir), self.root))
+
+    def _refuse_replaced(self, files: Files, generated: list[File]) -> list[Problem]:
+        """Log each file MkDocs collected (docs/, the theme) that would be written where a generated page or
+        file is (`routes.replacing`): an error that stops a build; under `mkdocs serve` a warning, and the
+        generated file is the one served."""
+        others = {_source_of(f, self.root): f for f in files if f.inclusion is not InclusionLevel.EXCLUDED}
+        replaced = replacing([f.dest_uri for f in generated], {name: f.dest_uri for name, f in others.items()})
+        for p in replaced:
+            log.log(logging.WARNING if self.serving else logging.ERROR, "%s", log_line(p))
+            files.remove(others[p.file])
+        return replaced
+
     def _report_problems(self, *, strict: bool) -> None:
         assert self.settings is not None
         problems = self.plan.collection.problems
@@ -211,11 +249,26 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
     @event_priority(100)
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """First of all plugins, before mkdocs-macros looks at the page: a generated page's metadata (title,
-        description, `render_macros: False`) comes from the plan as data, never from text."""
+        description, `render_macros: False`) comes from the plan as data, never from text; a page of docs/ is
+        rendered as a template only when `macros_pages` lists it."""
         meta = self.plan.meta.get(page.file.src_uri)
         if meta is not None:
             page.meta = dict(meta)
+        else:
+            self._decide_macros(page)
         return markdown
+
+    def _decide_macros(self, page: Page) -> None:
+        """Whether mkdocs-macros renders a page of docs/: only when `macros_pages` lists it (its `{{ … }}` is
+        code), whatever its front matter says. A page that asks otherwise is told so, with a warning."""
+        listed = page.file.src_uri in self.config.macros_pages
+        asked = page.meta.get("render_macros", listed)
+        if bool(asked) is not listed:
+            log.warning("handbook: %s says `render_macros: %s`, but mkdocs-macros renders only the pages "
+                        "plugins.handbook.macros_pages lists in mkdocs.yml (each one's {{ … }} runs as code), so "
+                        "it is %s. Change the list (a change to review as code) or remove the key.",
+                        _source_of(page.file, self.root), asked, "rendered" if listed else "shown as text")
+        page.meta["render_macros"] = listed
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Right after Markdown, before the theme: every generated page holds author text, so its HTML is cut

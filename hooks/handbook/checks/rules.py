@@ -106,6 +106,9 @@ RULES: dict[str, str] = {
     "tracker-disagrees": "An action item is open but its GitHub issue closed, or done but its issue still open "
                          "(the states `handbook sync github --pull` recorded).",
     "tracker-file": "The tracker's state file (github.state_file in handbook.yml) cannot be read.",
+    # the handbook's own pages
+    "replaces-generated": "A file of docs/ is at the place of a page or file the handbook generates "
+                          "(`docs/incidents.json`, `docs/Incidents.json` where case does not count).",
 }
 
 _PLACEHOLDER_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:\.\.\.|…)\s*$")

@@ -22,6 +22,8 @@ from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError, taxonomy_schema
 from handbook.queries.audience import left_out
 from handbook.rendering.reporting import FORMATS, RENDERERS, audience_record, render_audience, render_summary, text_lines
+from handbook.rendering.routes import Routes, replacing
+from handbook_mkdocs.links import MkDocsLinks
 from handbook_mkdocs.options import load_settings
 
 
@@ -114,8 +116,9 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
     tracker, unreadable = tracker_for(settings, taxonomy)
     collection = load_collection(files, taxonomy, settings.layout, all_ids=others, problems_only=audience is None,
                                  tracker=tracker)  # --audience needs each report's content
-    if unreadable:
-        collection.problems = sorted(collection.problems + unreadable, key=Problem.sort_key)
+    more = unreadable + (_docs_replacing(settings) if not paths else [])  # docs/ is the whole project's
+    if more:
+        collection.problems = sorted(collection.problems + more, key=Problem.sort_key)
     rendered = RENDERERS[fmt](collection.problems, len(collection.reports))
     if audience is not None:
         found = [left_out(r, taxonomy, audience) for r in collection.reports if r.parsed]
@@ -133,6 +136,17 @@ def validate(obj: Context, paths: tuple[Path, ...], fmt: str, strict: bool, summ
             _fail(f"Cannot write the summary to {summary}: {exc.strerror or exc}.")
     if collection.errors or (strict and collection.warnings):
         sys.exit(1)
+
+
+def _docs_replacing(settings: Settings) -> list[Problem]:
+    """The files of docs/ at the place of a page or file every build generates, whatever its reports (the
+    build finds those at a report's own addresses too). MkDocs' `exclude_docs` is not read: an excluded
+    file is named as well."""
+    docs, links = settings.layout.docs, MkDocsLinks(settings.directory_urls)
+    found = {relative(path, settings.root): links.destination(path.relative_to(docs).as_posix())
+             for path in (docs.rglob("*") if docs.is_dir() else ())
+             if path.is_file() and not any(part.startswith(".") for part in path.relative_to(docs).parts)}
+    return replacing([*Routes.FILES, *map(links.destination, Routes.LISTINGS)], found)
 
 
 SCHEMAS = {"postmortem": "postmortem.schema.json", "taxonomy": "handbook.schema.json"}

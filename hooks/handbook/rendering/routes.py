@@ -7,15 +7,44 @@ Reports live at `incidents/<id>.md`, so with directory URLs a report's address i
 from __future__ import annotations
 
 import posixpath
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from handbook.core.paths import stable_name
+from handbook.core.problems import Level, Problem
+
+REPLACES_GENERATED = "replaces-generated"
+"""The rule of a file of docs/ written where a generated page or file is (`replacing`)."""
 
 
 def report_url(site_url: str, report_id: str) -> str:
     """The permanent address of a report: `<site_url>/incidents/<id>/`."""
     return f"{site_url.rstrip('/')}/incidents/{report_id}/"
+
+
+def same_place(site_path: str) -> str:
+    """`site_path` as a file system that ignores case and Unicode normalisation (macOS, Windows) compares it."""
+    return unicodedata.normalize("NFC", site_path).casefold()
+
+
+def replacing(generated: Iterable[str], others: Mapping[str, str]) -> list[Problem]:
+    """A `replaces-generated` error for each of `others` (a file's project-relative path -> the site path it
+    is written to) at the place of a generated page or file (the site paths `generated`): the same path, or
+    one a file system that ignores case or Unicode normalisation takes for it (`Incidents.json`)."""
+    taken = {same_place(path): path for path in generated}
+    found = []
+    for rel, path in sorted(others.items()):
+        replaced = taken.get(same_place(path))
+        if replaced is None:
+            continue
+        where = "" if replaced == path else \
+            " on a file system that ignores case or Unicode normalisation (macOS, Windows)"
+        found.append(Problem(rel, 1, REPLACES_GENERATED, Level.ERROR,
+                             f"{rel} would replace the generated {replaced}{where}.",
+                             "Remove or rename it: the handbook writes that file itself, at every build."))
+    return found
 
 
 def slug(value: str) -> str:
@@ -56,10 +85,18 @@ class Routes:
     LIBRARY = "library/index.md"
     CALENDAR = "calendar.ics"
     """Not a page: the calendar file at the site's root (`rendering.calendar`)."""
+    INCIDENTS_JSON = "incidents.json"
+    """Not a page: every report the build publishes, as data (`rendering.outputs`)."""
+    FEED = "feed.xml"
+    """Not a page: the Atom feed of the published reports (`rendering.outputs`)."""
     STATEMENTS = "statements/index.md"
     """The list of the external messages published (`rendering.statements`)."""
     STATEMENTS_JSON = "statements/index.json"
     """Not a page: every external message published, as JSON."""
+    FILES = (INCIDENTS_JSON, FEED, CALENDAR, REPEATS_JSON, STATEMENTS_JSON)
+    """The files every full build writes at these paths, whatever its reports (an author's preview writes fewer)."""
+    LISTINGS = (INCIDENTS, ACTIONS, REVIEW, METRICS, THEMES, SERVICES, LIBRARY, STATEMENTS)
+    """The index pages every build generates, whatever its reports (source paths)."""
 
     def report(self, key: str) -> str:
         """The source path of the report page with key `key`."""

@@ -128,8 +128,8 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
                     # keeps working when the site is built without directory URLs.
                     page = routes.href(f"incidents/{report.key}/index.md", src)
                     files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
-        files["incidents.json"] = incidents_json(plan.readable, tax, site_url, settings.today)
-        files["feed.xml"] = atom_feed(plan.readable, tax, site_url, site_name)
+        files[Routes.INCIDENTS_JSON] = incidents_json(plan.readable, tax, site_url, settings.today)
+        files[Routes.FEED] = atom_feed(plan.readable, tax, site_url, site_name)
         return {"heads": heads, "files": files}
 
     # Taken from the last build when every input is the same (`kept_pages`): the reports, and these.
