@@ -322,3 +322,25 @@ def test_a_calendar_kept_for_one_audience_is_never_used_for_another(tmp_path, ta
     unfolded = {audience: re.sub(r"\r\n[ \t]", "", ics.decode("utf-8")) for audience, ics in written.items()}
     item = MARKED["item"].rstrip(".")  # "Rotate the leaked exporter credential in vault slot nine"
     assert item in unfolded["restricted"] and item not in unfolded["public"]
+
+
+def test_every_line_separator_and_a_literal_backslash_n_stay_text(tmp_path):
+    """A title holding U+2028 (a line break to any reader that splits lines as Python does) and an action
+    holding a literal `\\N` (icalendar's own escaping reads it as a line break): no reader sees a line
+    that starts a property, and each value reads back with the author's characters."""
+    project = copy_project(tmp_path, examples=False)
+    text = (FIXTURES / "valid.md").read_text(encoding="utf-8").replace("status: reviewed", "status: in-review")
+    action = r"Alert on C:\New\Nodes and C:\N"
+    hostile = (text.replace("title: Checkout requests timed out after a connection-pool change",
+                            'title: "Checkout timed out\\u2028UID:evil@example.com\\u2029SUMMARY:forged"')
+               .replace("    description: Alert when the connection pool stays above 90% use for five minutes.\n",
+                        "    description: " + json.dumps(action) + "\n"))
+    (project / "postmortems" / "report.md").write_text(hostile, encoding="utf-8")
+    raw = _build(project, "site")
+    lines = raw.decode("utf-8").splitlines()  # splits on U+2028, U+2029 and U+0085 too
+    assert not [line for line in lines if line.startswith(("UID:evil", "SUMMARY:forged"))], lines
+    events = _events(raw)
+    item = events[f"inc-2026-101.ai-2.due@{HOST}"]
+    assert f"AI-2: {action}\n" in item["description"]
+    assert item["summary"].startswith("INC-2026-101 AI-2 due: Alert on C:\\New\\Nodes")
+    assert "Report: INC-2026-101: Checkout timed out\nUID:evil@example.com\nSUMMARY:forged\n" in item["description"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from icalendar.enums import TRANSP
 
 from handbook.core.paths import stable_name
@@ -26,6 +26,31 @@ DEFAULT_HOST = "postmortem-handbook"
 """The right-hand side of every UID when the site has no `site_url` to take a host name from."""
 SUMMARY_ACTION = 80
 """Characters of an action item's description at most in an event's title (the description has it all)."""
+
+
+_BREAKS = str.maketrans(dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", "\n"))
+"""Every character a reader may split lines on (Python's `str.splitlines` splits on all of them)."""
+
+
+class IcsText(vText):
+    """A TEXT value escaped as RFC 5545 says and no more (icalendar's own escaping reads `\\N` as a line
+    break), with every other line separator written as a line break, so no reader sees a new line that
+    starts a property."""
+
+    def to_ical(self) -> bytes:
+        """Return the value escaped: backslash, `;`, `,` and each line break."""
+        text = _lines(str(self))
+        return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                .replace("\n", "\\n").encode("utf-8"))
+
+
+def ics_text(value: str, *, one_line: bool = False) -> IcsText:
+    """Return `value` as a TEXT value; with `one_line`, its line breaks as spaces (an event's title)."""
+    return IcsText(" ".join(_lines(value).split("\n")) if one_line else value)
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").translate(_BREAKS)
 
 
 def uid_host(site_url: str) -> str:
@@ -79,9 +104,11 @@ def calendar_ics(deadlines: list[Deadline], site_url: str, site_name: str, today
     calendar.version = "2.0"
     # Site-wide text was not cleaned at reading, as report text was: no control character is written.
     name = drop_bad(site_name) or "Postmortem handbook"
-    calendar.calendar_name = f"{name}: review meetings and action items due"
-    calendar.description = (f"Review meetings due and the due dates of open action items, from the incident "
-                            f"reports of {name}.")
+    title = ics_text(f"{name}: review meetings and action items due", one_line=True)
+    about = ics_text(f"Review meetings due and the due dates of open action items, from the incident reports of "
+                     f"{name}.", one_line=True)
+    for key, value in (("description", about), ("x-wr-caldesc", about), ("name", title), ("x-wr-calname", title)):
+        calendar.add(key, value)  # what icalendar's calendar_name and description write, escaped as IcsText
     # DTSTAMP is when the event was written. The wall clock would change every event at every build,
     # and the site would never build the same twice: it is the start of the build's "today"
     # (`settings.today`, HANDBOOK_TODAY or the plugin's `today`), in UTC, instead.
@@ -95,8 +122,8 @@ def calendar_ics(deadlines: list[Deadline], site_url: str, site_name: str, today
             stamp=stamp,
             start=deadline.date,
             end=deadline.date + dt.timedelta(days=1),  # all day: DATE values, the end excluded
-            summary=summary(deadline),
-            description=description(deadline, link),
+            summary=ics_text(summary(deadline), one_line=True),
+            description=ics_text(description(deadline, link)),
             url=link if site_url else None,  # URL must be absolute; without site_url the notes have the path
             transparency=TRANSP.TRANSPARENT,  # a reminder, not a meeting: it does not make anyone busy
         ))
