@@ -108,3 +108,51 @@ def test_serving_shows_an_unreadable_reports_problems_and_none_of_its_text(tmp_p
         # a build (no problems shown) still leaves it out, as the most restricted
         built = plan_site(replace(settings, audience=audience), settings.load_taxonomy(), MkDocsLinks(True))
         assert "postmortems/unparseable.md" not in {r.rel for r in built.report_sources.values()}
+
+
+# -- 10. one way of opening a repository file: devices, pipes and links out are refused -----------
+@pytest.mark.parametrize("planted", ["tracker", "sibling", "template", "handbook.yml"])
+def test_a_device_where_a_file_is_expected_is_refused_at_once(tmp_path, valid_text, planted):
+    import os
+
+    project = copy_project(tmp_path, examples=False)
+    report = project / "postmortems" / "report.md"
+    report.write_text(valid_text, encoding="utf-8")
+    if planted == "tracker":  # the state file `handbook sync github --pull` writes, committed as a link
+        (project / "tracker").mkdir(exist_ok=True)  # handbook.yml's github.state_file
+        target = project / "tracker" / "github.json"
+    else:
+        target = {"sibling": project / "postmortems" / "zero.md",
+                  "template": project / "templates" / "postmortem.md",
+                  "handbook.yml": project / "handbook.yml"}[planted]
+    target.unlink(missing_ok=True)
+    os.symlink("/dev/zero", target)
+    commands = [("validate",), ("validate", "postmortems/report.md"), ("new", "--title", "A new one",
+                                                                       "--severity", "SEV3", "--owner", "Ada")]
+    for command in commands:
+        done = handbook(project, *command)  # an unbounded read would never end (or end in MemoryError)
+        assert "Traceback" not in done.output and "MemoryError" not in done.output, (command, done.output)
+        if planted == "handbook.yml" or (planted, command[0]) in (("tracker", "validate"), ("template", "new")):
+            assert done.code != 0 and ("not a regular file" in done.output or "outside the repository" in done.output), \
+                (command, done.output)
+    if planted == "tracker":
+        result = mkdocs(project, "build", "--strict", "-d", "site")
+        assert result.code != 0 and ("not a regular file" in result.output or "outside the repository" in result.output)
+
+
+# -- 16. one file name in two folders: the address of both leads to neither -----------------------
+def test_two_reports_with_one_file_name_share_no_address(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    for year, number in (("2025", "101"), ("2026", "102")):
+        (project / "postmortems" / year).mkdir(parents=True, exist_ok=True)
+        (project / "postmortems" / year / "outage.md").write_text(
+            valid_text.replace("INC-2026-101", f"INC-2026-{number}"), encoding="utf-8")
+    result = mkdocs(project, "build", "-d", "site")
+    assert result.code == 0, result.output
+    site = project / "site"
+    assert not (site / "incidents" / "outage").exists()
+    assert (site / "incidents" / "INC-2026-101" / "index.html").exists()
+    assert (site / "incidents" / "INC-2026-102" / "index.html").exists()
+    run = handbook(project, "validate")
+    assert "postmortems/2025/outage.md:1: warning [shared-file-name]" in run.out
+    assert "postmortems/2026/outage.md has this file's name too" in run.out

@@ -8,6 +8,7 @@ options with the same declaration, without loading the theme and every other plu
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.utils.yaml import yaml_load
 
+from handbook.core.files import Refused, read_file
 from handbook.core.text import visible
 from handbook.reading.settings import Settings, SettingsError, settings_from_options
 
@@ -49,13 +51,18 @@ def settings_from_config(root: Path, options: HandbookConfig, *, site_url: str, 
                                  docs_dir=docs_dir)
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Bytes in mkdocs.yml at most."""
+
+
 def load_settings(mkdocs_yml: Path) -> Settings:
     """The settings a build with `mkdocs_yml` would use, read the way MkDocs reads them."""
     try:
-        with mkdocs_yml.open("rb") as stream:
-            document = yaml_load(stream) or {}
-    except OSError as exc:
-        raise SettingsError(f"Cannot read {mkdocs_yml}: {exc.strerror or exc}.") from None
+        stream = io.BytesIO(read_file(mkdocs_yml, MAX_CONFIG_BYTES, what=str(mkdocs_yml)))
+        stream.name = str(mkdocs_yml)  # MkDocs resolves INHERIT: against it
+        document = yaml_load(stream) or {}
+    except Refused as refused:
+        raise SettingsError(f"{refused.message} {refused.fix}") from None
     except Exception as exc:  # noqa: BLE001 - MkDocs' loader raises YAML and config errors alike
         raise SettingsError(f"Cannot read {mkdocs_yml}: {exc}") from None
     if not isinstance(document, dict):

@@ -11,6 +11,7 @@ from pathlib import Path
 from handbook.checks.links import check_links, resolver_for
 from handbook.checks.rules import ReportChecker
 from handbook.checks.tracker import check_tracker
+from handbook.core.files import Refused, read_head
 from handbook.core.memory import collector_paused
 from handbook.core.problems import Level, Problem, ProblemSink
 from handbook.reading.links import Layout
@@ -64,9 +65,9 @@ def existing_ids(folder: Path, *, skip: set[Path] | None = None) -> set[str]:
         if skip and path.resolve() in skip:
             continue
         try:
-            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
-        except OSError:
-            continue
+            head = read_head(path, 4096, root=folder).decode("utf-8-sig", errors="replace")
+        except Refused:
+            continue  # reported where the file is checked
         match = _ID_LINE.search(head)
         if match:
             ids.add(match.group(1))
@@ -184,6 +185,15 @@ def relative(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
+def shared_file_names(reports: list[Report]) -> dict[str, list[Report]]:
+    """Group the reports whose file names are one address, `incidents/<file name>/` (in any case, as a
+    file system that ignores case sees them), when more than one report has it."""
+    by_name: dict[str, list[Report]] = {}
+    for report in reports:
+        by_name.setdefault(report.path.stem.lower(), []).append(report)
+    return {name: group for name, group in by_name.items() if len(group) > 1}
+
+
 def cross_check(reports: list[Report], outside_ids: set[str]) -> set[str]:
     """The checks between reports: duplicate ids and action ids, and `related` ids that exist nowhere
     (`outside_ids` are known elsewhere). Returns every id known."""
@@ -200,6 +210,14 @@ def cross_check(reports: list[Report], outside_ids: set[str]) -> set[str]:
                                          f"The id `{report.id}` is also used by {theirs.rel}.",
                                          "Give one of the two reports the next free id (`handbook next-id`).",
                                          names=(theirs.rel,)))
+    for name, group in shared_file_names(reports).items():
+        for mine in group:
+            others = [theirs.rel for theirs in group if theirs is not mine]
+            mine.problems.append(Problem(mine.rel, 1, "shared-file-name", Level.WARNING,
+                                         f"{', '.join(others)} has this file's name too, so neither has the "
+                                         f"address incidents/{mine.path.stem}/ (each keeps incidents/<id>/).",
+                                         "Rename one of them (`git mv`), for example with its date in front.",
+                                         names=tuple(others)))
     known = set(first) | outside_ids
     for report in reports:
         for index, related in enumerate(report.related):

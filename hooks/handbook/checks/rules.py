@@ -57,6 +57,7 @@ RULES: dict[str, str] = {
     "empty-value": "A value is empty.",
     "timestamp-order": "started, detected, mitigated and resolved are not in order.",
     "duplicate-id": "Two reports have the same id.",
+    "shared-file-name": "Two reports have one file name in different folders: neither gets the file-name address.",
     "unknown-related": "A related id names no report.",
     # body
     "missing-section": "A required section is missing.",

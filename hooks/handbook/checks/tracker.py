@@ -24,7 +24,7 @@ def tracker_for(settings: Settings, tax: Taxonomy) -> tuple[TrackerFile | None, 
     path = settings.root / tax.github.state_file
     rel = path.relative_to(settings.root).as_posix() if path.is_relative_to(settings.root) else str(path)
     try:
-        return load_tracker(path, rel), []
+        return load_tracker(path, rel, settings.root), []
     except TrackerFileError as exc:
         return None, [exc.problem]
 

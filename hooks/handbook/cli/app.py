@@ -17,6 +17,7 @@ from handbook.checks.collection import existing_ids, find_reports, load_collecti
 from handbook.checks.rules import RULES
 from handbook.checks.schema import build_schema
 from handbook.checks.tracker import tracker_for
+from handbook.core.files import Refused, read_file
 from handbook.core.problems import Problem
 from handbook.reading.settings import Settings, SettingsError, find_mkdocs_yml
 from handbook.reading.taxonomy import Taxonomy, TaxonomyError, taxonomy_schema
@@ -171,7 +172,7 @@ def schema(obj: Context, output: Path | None, which: str, check: bool) -> None:
     targets = {output: texts[which]} if output is not None else \
         {obj.settings.root / "schema" / name: texts[kind] for kind, name in SCHEMAS.items()}
     if check:
-        stale = [t for t, text in targets.items() if (t.read_text(encoding="utf-8") if t.exists() else "") != text]
+        stale = [t for t, text in targets.items() if _current_text(t, len(text.encode("utf-8"))) != text]
         for target in stale:
             click.echo(f"{relative(target, obj.settings.root)} is out of date: run `handbook schema`.", err=True)
         if stale:
@@ -190,3 +191,11 @@ def rules() -> None:
     width = max(map(len, RULES))
     for rule, description in RULES.items():
         click.echo(f"{rule.ljust(width)}  {description}")
+
+
+def _current_text(path: Path, size: int) -> str | None:
+    """Return the text of the file at `path` if it is a regular file of `size` bytes at most, else None."""
+    try:
+        return read_file(path, size).decode("utf-8")
+    except (Refused, UnicodeDecodeError):
+        return None

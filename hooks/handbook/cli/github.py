@@ -21,13 +21,14 @@ import click
 
 from handbook.checks.collection import find_reports, load_collection, relative
 from handbook.cli.app import Context, _fail, main, seconds_from_env
+from handbook.core.files import Refused, read_file
 from handbook.delivery.github import GitHubError, GitHubIssues, Issue
 from handbook.queries.tracking import Tracked, linked, untracked
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import GitHub
 from handbook.reading.ticket_edit import EditError, add_ticket
 from handbook.reading.tracker import (IssueState, TrackerFile, TrackerFileError, disagreement, dump_tracker,
-                                      item_key, load_tracker)
+                                      item_key, load_tracker, MAX_TRACKER_BYTES)
 from handbook.rendering.github_issue import IssueText, issue_text
 
 TOKEN_ENVS = ("HANDBOOK_GITHUB_TOKEN", "GITHUB_TOKEN")
@@ -204,9 +205,17 @@ def _why(exc: Exception) -> str:
     return str(exc)
 
 
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+"""Bytes read of a report to edit at most: the reports were read within limits.max_file_bytes already;
+this bounds a file swapped since."""
+
+
 def _edited(path: Path, tracked: Tracked, url: str) -> tuple[str, bytes]:
     """The report at `path` with the ticket added, as text and as the bytes to write (BOM kept)."""
-    raw = path.read_bytes()
+    try:
+        raw = read_file(path, MAX_REPORT_BYTES)
+    except Refused as refused:
+        raise EditError(refused.message.rstrip(".")) from None
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
         text = raw.decode("utf-8-sig")
@@ -214,6 +223,14 @@ def _edited(path: Path, tracked: Tracked, url: str) -> tuple[str, bytes]:
         raise EditError("the file is not UTF-8") from None
     edited = add_ticket(text, tracked.item.index, tracked.item.id, url)
     return edited, (b"\xef\xbb\xbf" if bom else b"") + edited.encode("utf-8")
+
+
+def _current(path: Path, root: Path) -> str:
+    """Return the state file's text as it is now ('' when it cannot be read)."""
+    try:
+        return read_file(path, MAX_TRACKER_BYTES, root=root).decode("utf-8")
+    except (Refused, UnicodeDecodeError):
+        return ""
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -264,12 +281,12 @@ def _pull(client: GitHubIssues, config: GitHub, reports: list[Report], root: Pat
     rel = relative(path, root)
     text = dump_tracker(TrackerFile(repository=config.repository, issues=states))
     try:
-        before = load_tracker(path, rel)
+        before = load_tracker(path, rel, root)
     except TrackerFileError:
         before = None
     opened = sum(1 for s in states.values() if s.state == "open")
     counts = f"{len(states)} linked issue(s), {opened} open and {len(states) - opened} closed"
-    if before is not None and dump_tracker(before) == text and path.read_text(encoding="utf-8") == text:
+    if before is not None and dump_tracker(before) == text and _current(path, root) == text:
         click.echo(f"{rel} is up to date: {counts}.")
     else:
         try:

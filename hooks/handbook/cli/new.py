@@ -11,9 +11,13 @@ import click
 
 from handbook.checks.collection import existing_ids, load_collection, relative
 from handbook.cli.app import Context, _fail, main
+from handbook.core.files import Refused, read_file
 from handbook.core.problems import Level
 from handbook.core.timestamps import BadValue, parse_timestamp
 from handbook.rendering.scaffold import render_draft
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+"""Bytes in templates/postmortem.md at most."""
 
 
 def _ask(value: str | None, prompt: str, interactive: bool, default: str = "") -> str:
@@ -61,9 +65,12 @@ def new(obj: Context, title, severity, services, started, owner, commander, slac
         _fail(f"`{visibility}` is not a visibility; use one of: {', '.join(tax.visibilities.levels)}.")
     template_path = settings.root / "templates" / "postmortem.md"
     try:
-        template = template_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        _fail(f"Cannot read the template {relative(template_path, settings.root)}: {exc.strerror}.")
+        template = read_file(template_path, MAX_TEMPLATE_BYTES, root=settings.root,
+                             what=f"The template {relative(template_path, settings.root)}").decode("utf-8")
+    except Refused as refused:
+        _fail(f"{refused.message} {refused.fix}")
+    except UnicodeDecodeError:
+        _fail(f"The template {relative(template_path, settings.root)} is not UTF-8 text: save it again as UTF-8.")
     used = existing_ids(settings.postmortems)
     if report_id and report_id in used:
         _fail(f"The id {report_id} is already used.")

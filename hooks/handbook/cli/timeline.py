@@ -18,6 +18,7 @@ import click
 
 from handbook.checks.collection import load_collection
 from handbook.cli.app import Context, _fail, main
+from handbook.core.files import Refused, read_file
 from handbook.core.text import visible
 from handbook.core.timestamps import MAX_YEAR, MIN_YEAR
 from handbook.reading.model import Report
@@ -87,7 +88,7 @@ def timeline(obj: Context, export: Path, channel: str, start_text: str | None, e
         _print(picked, zone, None)
         return
     title = next((s.title for s in obj.taxonomy.sections if s.id == "timeline"), "Timeline")
-    text = _read(report)
+    text = _read(report, obj.taxonomy.limits.max_file_bytes)
     assumed = assumed_offset(text, title, found.started) if _has_section(text, title) else \
         (found.started.utcoffset() if found.started else None)
     if not do_insert:
@@ -126,11 +127,14 @@ def _report(obj: Context, path: Path) -> Report:
     return collection.reports[0]
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, limit: int) -> str:
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"Cannot read {path}: {getattr(exc, 'strerror', None) or exc}.")
+        return read_file(path, limit).decode("utf-8")
+    except Refused as refused:
+        _fail(f"{path}: {refused.message} {refused.fix}")
+        raise  # pragma: no cover - _fail exits
+    except UnicodeDecodeError as exc:
+        _fail(f"Cannot read {path}: {exc}.")
         raise  # pragma: no cover - _fail exits
 
 

@@ -65,7 +65,7 @@ class Settings:
     def load_taxonomy(self) -> Taxonomy:
         """handbook.yml, read and checked (TaxonomyError with located problems when invalid)."""
         return load_taxonomy(self.config, self.config.relative_to(self.root).as_posix()
-                             if self.config.is_relative_to(self.root) else str(self.config))
+                             if self.config.is_relative_to(self.root) else str(self.config), self.root)
 
 
 def settings_from_options(root: Path, block: Mapping[str, Any], *, site_url: str = "", repo_url: str = "",

@@ -9,9 +9,7 @@ and timestamps stay text until our own parser reads them with their time zone.
 from __future__ import annotations
 
 import math
-import os
 import re
-import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ try:  # libyaml is much faster; fall back to pure Python where it is missing
 except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
+from handbook.core.files import MISSING, NOT_A_FILE, TOO_LARGE, UNREADABLE, Refused, read_file
 from handbook.core.problems import ProblemSink
 from handbook.core.text import describe_bad, drop_bad, find_bad
 
@@ -132,45 +131,21 @@ def read_source(path: Path, rel: str, sink: ProblemSink, *, max_bytes: int, max_
 
 
 def read_regular(path: Path, sink: ProblemSink, max_bytes: int, root: Path | None) -> bytes | None:
-    """The bytes of the file at `path`, read as `read_source` reads them; None, the problem in `sink`,
-    when it cannot be read, is not a regular file, is larger than `max_bytes` or links out of `root`."""
+    """Return the bytes of the report at `path`, read as every repository file is (`core.files`); None,
+    the problem in `sink`, when it cannot be read, is not a regular file, is larger than `max_bytes` or
+    links out of `root`."""
     try:
-        if root is not None and path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-            sink.add(1, "not-a-file", "The file is a link to a place outside the repository.",
-                     "Replace the link with the report itself.", always_error=True)
-            return None
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on older Pythons
-        sink.add(1, "unreadable", f"The file cannot be read: {getattr(exc, 'strerror', None) or exc}.",
-                 "Check that it exists and is readable.", always_error=True)
+        return read_file(path, max_bytes, root=root)
+    except Refused as refused:
+        rule = UNREADABLE if refused.rule == MISSING else refused.rule
+        sink.add(1, rule, refused.message, _REPORT_FIXES.get(refused.rule, refused.fix), always_error=True)
         return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            sink.add(1, "not-a-file", "This is not a regular file (a device, a named pipe or a socket).",
-                     "Reports are ordinary Markdown files: replace it with one.", always_error=True)
-            return None
-        if info.st_size > max_bytes:
-            _too_large(sink, info.st_size, max_bytes)
-            return None
-        with os.fdopen(os.dup(handle), "rb") as stream:
-            raw = stream.read(max_bytes + 1)
-        if len(raw) > max_bytes:  # it grew while we read it
-            _too_large(sink, len(raw), max_bytes)
-            return None
-        return raw
-    except OSError as exc:
-        sink.add(1, "unreadable", f"The file cannot be read: {exc.strerror or exc}.",
-                 "Check that it exists and is readable.", always_error=True)
-        return None
-    finally:
-        os.close(handle)
 
 
-def _too_large(sink: ProblemSink, size: int, max_bytes: int) -> None:
-    sink.add(1, "file-too-large", f"The file is {size:,} bytes; the limit is {max_bytes:,} bytes.",
-             "Move logs and long excerpts to a linked document, or raise limits.max_file_bytes "
-             "in handbook.yml.", always_error=True)
+_REPORT_FIXES = {
+    NOT_A_FILE: "Reports are ordinary Markdown files inside the repository: replace it with one.",
+    TOO_LARGE: "Move logs and long excerpts to a linked document, or raise limits.max_file_bytes in handbook.yml.",
+}
 
 
 def parse_source(raw: bytes, path: Path, rel: str, sink: ProblemSink, *, max_lines: int,

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from handbook.core.files import Refused, read_file
 from handbook.core.problems import Level, Problem, ProblemSink
 from handbook.reading.sections import normalise
 from handbook.reading.source import Limits, load_yaml
@@ -522,15 +523,23 @@ def taxonomy_schema() -> dict[str, Any]:
             "title": "handbook.yml: the taxonomy of the postmortem handbook", **schema}
 
 
-def load_taxonomy(path: Path, rel: str | None = None) -> Taxonomy:
-    """Read and check handbook.yml. Raises TaxonomyError with located problems."""
+MAX_TAXONOMY_BYTES = 1024 * 1024
+"""Bytes in handbook.yml at most."""
+
+
+def load_taxonomy(path: Path, rel: str | None = None, root: Path | None = None) -> Taxonomy:
+    """Read and check handbook.yml (inside the repository `root`, when given). Raises TaxonomyError with
+    located problems."""
     rel = rel or path.name
     sink = ProblemSink(rel)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError([Problem(rel, 1, "taxonomy", Level.ERROR, f"Cannot read the taxonomy: {exc}.",
+        text = read_file(path, MAX_TAXONOMY_BYTES, root=root, what="The taxonomy").decode("utf-8-sig")
+    except Refused as refused:
+        raise TaxonomyError([Problem(rel, 1, "taxonomy", Level.ERROR, refused.message,
                                      "Check the handbook plugin's `config` option in mkdocs.yml.")]) from None
+    except UnicodeDecodeError as exc:
+        raise TaxonomyError([Problem(rel, 1, "taxonomy", Level.ERROR, f"The taxonomy is not UTF-8 text ({exc.reason}).",
+                                     "Save handbook.yml again as UTF-8.")]) from None
     parsed = load_yaml(text, sink)
     if parsed is None:
         raise TaxonomyError(sink.problems)

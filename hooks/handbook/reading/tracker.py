@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from handbook.core.files import MISSING, Refused, read_file
 from handbook.core.problems import Level, Problem
 
 MARKER_PREFIX = "handbook:"
@@ -113,15 +114,19 @@ def disagreement(item_open: bool, issue: IssueState | None) -> Disagreement | No
     return Disagreement(item_open, issue)
 
 
-def load_tracker(path: Path, rel: str) -> TrackerFile | None:
-    """The state file at `path` (`rel` from the project root, for messages); None when there is none
-    yet. Raises TrackerFileError with a located problem when it cannot be read."""
+MAX_TRACKER_BYTES = 16 * 1024 * 1024
+"""Bytes in the tracker's state file at most (about 80,000 linked issues)."""
+
+
+def load_tracker(path: Path, rel: str, root: Path | None = None) -> TrackerFile | None:
+    """Return the state file at `path` (`rel` from the project `root`, for messages); None when there is
+    none yet. Raises TrackerFileError with a located problem when it cannot be read."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise _error(rel, 1, f"The tracker's state file cannot be read: {exc.strerror or exc}.") from None
+        raw = read_file(path, MAX_TRACKER_BYTES, root=root, what="The tracker's state file")
+    except Refused as refused:
+        if refused.rule == MISSING:
+            return None
+        raise _error(rel, 1, refused.message) from None
     try:
         return msgspec.json.decode(raw, type=TrackerFile)
     except msgspec.DecodeError as exc:

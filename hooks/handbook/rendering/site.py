@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from handbook.checks.collection import Collection, find_reports, internal_error
+from handbook.checks.collection import Collection, find_reports, internal_error, shared_file_names
 from handbook.checks.incremental import load_incrementally
 from handbook.checks.links import resolver_for
 from handbook.checks.preview import load_for_preview
@@ -112,6 +112,7 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
         """Each report page's preview tags, and the redirects, incidents.json and the feed as files."""
         heads: dict[str, list[tuple[str, str, str]]] = {}
         files: dict[str, str] = {}
+        shared = shared_file_names(list(plan.report_sources.values()))  # an address of two: of neither
         for src, report in plan.report_sources.items():
             head = heads[src] = open_graph(report, tax, site_url, site_name, card=cards.get(src))
             if report.id and report.id == report.key:
@@ -120,7 +121,7 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
                 # and in pull requests): send it on to the id's permanent address.
                 stem = path_key(report.path.stem)
                 # Each redirect is a page of its own folder: the link from there is MkDocs' (Routes.href).
-                if stem and stem != report.key:  # a name that is not a safe file name gets no second address
+                if stem and stem != report.key and stem.lower() not in shared:  # nor does an unsafe name
                     page = routes.href(f"incidents/{stem}/index.md", src)
                     files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
                 if not settings.directory_urls:
