@@ -16,7 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from handbook.queries.statements import statement_of
-from handbook.rendering.statements import markdown_text, plain_paragraphs
+from handbook.rendering.portable import portable
+from handbook.rendering.statements import markdown_text
 
 from .conftest import copy_project, check_text, handbook, mkdocs
 from .test_audience import _outputs, _reports
@@ -51,14 +52,19 @@ EXPECTED_JSON = {
     "parts": [
         {"id": "summary", "title": "Summary",
          "markdown": "Between 09:00 and 10:05 UTC on 5 October, some card checkouts failed.",
+         "html": "<p>Between 09:00 and 10:05 UTC on 5 October, some card checkouts failed.</p>",
          "text": "Between 09:00 and 10:05 UTC on 5 October, some card checkouts failed."},
         {"id": "what_happened", "title": "What happened",
-         "markdown": "A configuration change left checkout with too few database connections. See\n"
-                     "[our status page](https://status.example.com/incidents/1) and the severity levels.",
+         "markdown": "A configuration change left checkout with too few database connections. See "
+                     "[our status page](<https://status.example.com/incidents/1>) and the severity levels.",
+         "html": "<p>A configuration change left checkout with too few database connections. See "
+                 '<a href="https://status.example.com/incidents/1">our status page</a> and the severity levels.</p>',
          "text": "A configuration change left checkout with too few database connections. See our status page "
                  "and the severity levels."},
         {"id": "what_we_are_doing", "title": "What we are doing",
          "markdown": "- Configuration changes now pass a **canary** first.\n- An alert now watches the connection pool.",
+         "html": "<ul><li>Configuration changes now pass a <strong>canary</strong> first.</li>"
+                 "<li>An alert now watches the connection pool.</li></ul>",
          "text": "- Configuration changes now pass a canary first.\n- An alert now watches the connection pool."},
     ],
 }
@@ -73,8 +79,7 @@ Between 09:00 and 10:05 UTC on 5 October, some card checkouts failed.
 
 ## What happened
 
-A configuration change left checkout with too few database connections. See
-[our status page](https://status.example.com/incidents/1) and the severity levels.
+A configuration change left checkout with too few database connections. See [our status page](<https://status.example.com/incidents/1>) and the severity levels.
 
 ## What we are doing
 
@@ -336,15 +341,16 @@ def test_handbook_yml_declares_it_and_refuses_what_cannot_work(tmp_path):
 
 # -- the text of the files --------------------------------------------------------------------------
 
-def test_plain_paragraphs_keep_paragraphs_and_items_and_read_the_markup():
+def test_the_text_keeps_paragraphs_and_items_and_reads_the_markup():
     markdown = ("Checkout **failed** for `some` users; see [the notice](https://x.example/n).\n"
                 "It was _not_ a snake_case problem &amp; no data was lost.\n\n"
                 "- First fix\n  continued here.\n2. Second fix\n\n![a graph of errors](https://x.example/g.png)")
-    assert plain_paragraphs(markdown) == ("Checkout failed for some users; see the notice. It was not a snake_case problem "
-                                    "& no data was lost.\n\n- First fix continued here.\n- Second fix\n\n"
-                                    "a graph of errors")
+    assert portable(markdown).text == ("Checkout failed for some users; see the notice. It was not a snake_case "
+                                       "problem & no data was lost.\n\n- First fix continued here.\n- Second fix"
+                                       "\n\na graph of errors")
 
 
 def test_a_title_is_markdown_that_shows_it_as_written():
-    assert markdown_text("Checkout *errors* <b>& [more]") == "Checkout \\*errors\\* &lt;b&gt;&amp; \\[more\\]"
+    assert markdown_text("Checkout *errors* <b>& [more]") == "Checkout &#42;errors&#42; &lt;b&gt;&amp; &#91;more&#93;"
+    assert markdown_text("#1 {: onclick=x }") == "&#35;1 &#123;: onclick&#61;x &#125;"  # no heading, no attributes
     assert re.fullmatch(r"[^<>]*", markdown_text('<script>alert("x")</script>'))

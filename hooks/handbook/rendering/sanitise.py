@@ -34,10 +34,12 @@ _ATTRIBUTES = {
     # Material's mark of a section left out of the search index (the similar incidents' heading)
     **{f"h{level}": {"data-search-exclude"} for level in range(2, 7)},
 }
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+"""The schemes a link may have (besides in-page and relative addresses here); `portable` links to these only."""
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,
     attributes=_ATTRIBUTES,
-    url_schemes={"http", "https", "mailto"},
+    url_schemes=set(URL_SCHEMES),
     strip_comments=False,      # the fragment markers are comments; an author's are inert text in HTML
     link_rel=None,             # keep headings' permalinks and in-page links as they are
     filter_style_properties={"text-align"},  # Markdown's table alignment, nothing else

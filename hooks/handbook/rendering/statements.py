@@ -11,26 +11,27 @@ read too; then it carries the message's own words, the report's id and the impac
 else of the report (no link to it, no services, severity or visibility). The title is the report's own
 only when the author gave no `external_title`.
 
-The author's Markdown reaches every output through `markup.safe_markdown`: raw HTML shows as text
-and only http(s) and mailto links stay links, whatever renders the .md or the JSON's `markdown`
-afterwards; the page's HTML is also cut down to the allowlist after Markdown (the plugin sanitises
-every generated page). The JSON's `text` is the same as plain text, characters as typed: its reader
-escapes it like any text. The files hold no build time, so the same reports give the same bytes.
+The author's Markdown reaches every output through `portable.portable`: rendered once, cut down to the
+site's allowlist and written back by us, so the .md, the JSON's `markdown` and the page hold only the
+syntax it writes (paragraphs, headings, lists, quotes, code, emphasis, links to http(s) and mailto
+addresses), whatever renders them; raw HTML the author typed shows as text. The JSON's `html` is the
+same as HTML, and its `text` as plain text, characters as typed: its reader escapes it like any text.
+The page's HTML is also cut down to the allowlist after Markdown (the plugin sanitises every generated
+page). The files hold no build time, so the same reports give the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-import re
 from typing import Any
 
 from handbook.core.text import clip
 from handbook.core.timestamps import format_duration
-from handbook.queries.statements import Statement, newest_first
-from handbook.rendering.markup import md, safe_markdown
+from handbook.queries.statements import Statement, StatementPart, newest_first
+from handbook.rendering.markup import md
 from handbook.rendering.page import Page
+from handbook.rendering.portable import markdown_text, portable
 from handbook.rendering.routes import Routes
 from handbook.rendering.templating import render_fragment
 
@@ -63,15 +64,22 @@ def resolved_at(statement: Statement) -> str | None:
 
 
 def statement_record(statement: Statement) -> dict[str, Any]:
-    """The statement as JSON-ready data, keys in this order: id, title, impact, parts."""
+    """The statement as JSON-ready data, keys in this order: id, title, impact, parts (each: id, title,
+    markdown, html, text)."""
     return {
         "id": statement.report_id,
         "title": statement.title,
         "impact": {"started": _iso(statement.started), "ended": _iso(statement.ended),
                    "resolved": _iso(statement.resolved)},
-        "parts": [{"id": p.id, "title": p.title, "markdown": safe_markdown(p.markdown),
-                   "text": plain_paragraphs(safe_markdown(p.markdown))} for p in statement.parts],
+        "parts": [_part_record(part) for part in statement.parts],
     }
+
+
+def _part_record(part: StatementPart) -> dict[str, str]:
+    """One part as JSON-ready data: its Markdown as `portable` writes it, the same as HTML and as text."""
+    published = portable(part.markdown)
+    return {"id": part.id, "title": part.title, "markdown": published.markdown, "html": published.html,
+            "text": published.text}
 
 
 def _json(value: Any) -> str:
@@ -84,7 +92,7 @@ def statement_markdown(statement: Statement) -> str:
     lines = [f"# {markdown_text(statement.title)}", "",
              f"**Impact:** {impact_window(statement)}. **Resolved:** {resolved}.", ""]
     for part in statement.parts:
-        lines += [f"## {markdown_text(part.title)}", "", safe_markdown(part.markdown), ""]
+        lines += [f"## {markdown_text(part.title)}", "", portable(part.markdown).markdown, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -105,7 +113,7 @@ def statement_page(statement: Statement, routes: Routes, report: tuple[str, str]
     its id."""
     src = routes.statement(statement.report_id)
     first = statement.parts[0]
-    page = Page.start(statement.title, clip(" ".join(plain_paragraphs(safe_markdown(first.markdown)).split()), 200))
+    page = Page.start(statement.title, clip(" ".join(portable(first.markdown).text.split()), 200))
     page.lines += render_fragment(
         "statement.html", id=statement.report_id, impact=impact_window(statement), resolved=resolved_at(statement),
         markdown=routes.file_href(src, routes.statement_file(statement.report_id, "md")),
@@ -113,8 +121,8 @@ def statement_page(statement: Statement, routes: Routes, report: tuple[str, str]
         index=routes.href(src, routes.STATEMENTS),
         report={"text": report[0], "href": routes.href(src, report[1])} if report else None)
     for part in statement.parts:
-        # the author's Markdown, through the same safe path as a report's body
-        page.lines += [f"## {md(part.title)}", "", safe_markdown(part.markdown), ""]
+        # the Markdown the .md publishes: the page shows what a status page shows
+        page.lines += [f"## {md(part.title)}", "", portable(part.markdown).markdown, ""]
     return page
 
 
@@ -131,48 +139,3 @@ def statements_page(statements: list[Statement], routes: Routes, published_from:
     page.lines += render_fragment("statements.html", rows=rows, published_from=published_from,
                                   index=routes.file_href(src, routes.STATEMENTS_JSON))
     return page
-
-
-# -- text for other renderers ------------------------------------------------------------------------
-_MARKDOWN_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
-                                **{c: "\\" + c for c in "\\`*_[]#|~"}})
-
-
-def markdown_text(value: str) -> str:
-    """Plain text (a title) as Markdown that shows it as it is: HTML's `&`, `<`, `>` as references, the
-    characters that start Markdown syntax behind a backslash."""
-    return " ".join(value.split()).translate(_MARKDOWN_TEXT)
-
-
-_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]")
-_EMPHASIS = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
-_CODE = re.compile(r"(`+)(.+?)\1")
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def plain_paragraphs(markdown: str) -> str:
-    """Markdown as plain text as its page shows it: paragraphs kept (a blank line between), each list
-    item on a line of its own (`- `), links as their words, images as their alt text, emphasis and code
-    marks dropped, character references and backslash escapes read."""
-    blocks = []
-    for block in re.split(r"\n[ \t]*\n", markdown.strip()):
-        lines: list[str] = []
-        for line in block.split("\n"):
-            item = _LIST_ITEM.match(line)
-            words = _inline(line[item.end():] if item else line.strip().lstrip("#>").strip())
-            if item or not lines:
-                lines.append(("- " if item else "") + words)
-            else:
-                lines[-1] = f"{lines[-1]} {words}".strip()
-        blocks.append("\n".join(line for line in lines if line.strip()))
-    return "\n\n".join(b for b in blocks if b)
-
-
-def _inline(line: str) -> str:
-    line = _IMAGE.sub(r"\1", line)
-    line = _LINK.sub(lambda m: m.group(1) or m.group(2), line)
-    line = _CODE.sub(r"\2", line)
-    line = _EMPHASIS.sub(lambda m: m.group(2) if m.group(1) else m.group(4), line)
-    return html.unescape(_ESCAPED.sub(r"\1", " ".join(line.split())))
