@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, copy_project, handbook
+from .conftest import FIXTURES, ROOT, check_text, copy_project, handbook
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -182,8 +182,11 @@ def test_rules_lists_every_rule():
         assert rule in result.out
 
 
-def test_fixture_is_the_valid_report():
-    assert (FIXTURES / "valid.md").exists()
+def test_fixture_is_the_valid_report(tmp_path, taxonomy):
+    """The fixture the suite mutates is valid as it is: no error and no warning of any rule."""
+    collection, _ = check_text(tmp_path, taxonomy, (FIXTURES / "valid.md").read_bytes())
+    assert collection.problems == [] and len(collection.reports) == 1
+    assert collection.reports[0].id == "INC-2026-101" and collection.reports[0].status == "reviewed"
 
 
 def test_large_sets_are_checked_in_parallel_with_the_same_result(tmp_path, valid_text):

@@ -191,7 +191,7 @@ def test_cards_are_drawn_once_and_again_only_for_the_report_that_changed(tmp_pat
     assert 0 < drawn <= count
     cached = sorted((tmp_path / "user-cache" / "postmortem-handbook" / "cards").glob("*.png"))
     assert len(cached) == drawn
-    stamps = {p: p.stat().st_mtime_ns for p in cached}
+    files = {p: (p.stat().st_ino, p.read_bytes()) for p in cached}
     second = mkdocs(project, "build", "--strict", "-d", "site2", env=env)
     assert second.code == 0, second.output
     assert f"link-preview cards: 0 drawn, {drawn} from the cache (" in second.output
@@ -207,7 +207,8 @@ def test_cards_are_drawn_once_and_again_only_for_the_report_that_changed(tmp_pat
     source.write_text(text.replace(f"title: {front_title}", "title: A new title for the card"), encoding="utf-8")
     fourth = mkdocs(project, "build", "--strict", "-d", "site4", env=env)
     assert f"link-preview cards: 1 drawn, {drawn - 1} from the cache (" in fourth.output, fourth.output
-    assert all(p.stat().st_mtime_ns >= stamps[p] for p in cached)  # none rewritten, only marked as used
+    # none rewritten (a card is written to a new file that replaces the old one, so it would change inode)
+    assert {p: (p.stat().st_ino, p.read_bytes()) for p in cached} == files
     assert len(list((tmp_path / "user-cache" / "postmortem-handbook" / "cards").glob("*.png"))) == drawn + 1
 
 
