@@ -1,18 +1,23 @@
 """`handbook sync github`, run as a command against a real HTTP server on 127.0.0.1 that answers the part
-of GitHub's REST API PyGithub calls for it: the repository, the issues (listed over several pages with
-`Link` headers, opened, closed), the assignees; with scripted failures (401, 403, 404, a rate limit).
+of GitHub's REST API PyGithub calls for it: the repository, the token's user, the issues (listed over
+several pages with `Link` headers, opened, closed), the assignees; with scripted failures (401, 403,
+404, a rate limit, a redirect) and a server that echoes the token, gives odd issue addresses, or lists
+pages for ever.
 
 What the server received is checked here, and the reports are read back with our reader; the token
-given to every command must appear in no output and no file.
+given to every command must appear in no output and no file, in any case or encoding.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +28,7 @@ from bs4 import BeautifulSoup
 from handbook.core.problems import ProblemSink
 from handbook.reading.source import read_source
 
-from .conftest import FIXTURES, ROOT, copy_project, handbook, mkdocs, refused_port
+from .conftest import BIN, FIXTURES, ROOT, copy_project, handbook, mkdocs, refused_port, run
 
 TOKEN = "ghp_T0kenNeverPrinted4242"
 REPO = "larkspur/postmortems"
@@ -48,21 +53,39 @@ class GitHub:
     """(method, status, headers, body) answered instead, once each, to the next request of that method."""
     assignable: set[str] = field(default_factory=lambda: {"mei-ling-zhou", "kwame-mensah"})
     repository: str = REPO
+    login: str | None = "handbook-bot"
+    """The token's user, as `GET /user` answers; None: an app's token, which `GET /user` refuses."""
+    address: str = "{base}/{repo}/{kind}/{number}"
+    """How an issue's `html_url` is written."""
+    endless: bool = False
+    """Every page of the listing has a next one."""
+    next_base: str = ""
+    """Where the listing's next pages are said to be (empty: here)."""
 
-    def issue(self, number: int, title: str, body: str, state: str = "open", pull: bool = False) -> dict:
+    @property
+    def author(self) -> str:
+        """Who the issues the token opens are opened by."""
+        return self.login or "handbook-app[bot]"
+
+    def issue(self, number: int, title: str, body: str, state: str = "open", pull: bool = False,
+              user: str | None = None) -> dict:
         kind = "pull" if pull else "issues"
         data = {"url": f"{self.base}/api/v3/repos/{self.repository}/issues/{number}",
-                "html_url": f"{self.base}/{self.repository}/{kind}/{number}", "id": 1000 + number,
-                "number": number, "title": title, "body": body, "state": state,
+                "html_url": self.address.format(base=self.base, repo=self.repository, kind=kind, number=number),
+                "id": 1000 + number, "number": number, "title": title, "body": body, "state": state,
                 "state_reason": None if state == "open" else "completed", "labels": [], "assignees": [],
                 "assignee": None, "comments": 0, "created_at": "2026-11-01T00:00:00Z",
-                "updated_at": "2026-11-01T00:00:00Z", "closed_at": None, "user": None}
+                "updated_at": "2026-11-01T00:00:00Z", "closed_at": None,
+                "user": {"login": user, "id": 7, "type": "Bot" if user.endswith("[bot]") else "User"} if user else None,
+                "performed_via_github_app": {"id": 9, "slug": "handbook-app"} if user and user.endswith("[bot]")
+                else None}
         if pull:
             data["pull_request"] = {"url": data["url"].replace("/issues/", "/pulls/")}
         return data
 
-    def add(self, title: str, body: str = "", state: str = "open", pull: bool = False) -> dict:
-        data = self.issue(len(self.issues) + 1, title, body, state, pull)
+    def add(self, title: str, body: str = "", state: str = "open", pull: bool = False,
+            user: str | None = None) -> dict:
+        data = self.issue(len(self.issues) + 1, title, body, state, pull, user)
         self.issues.append(data)
         return data
 
@@ -94,10 +117,16 @@ class _Handler(BaseHTTPRequestHandler):
             if scripted == method:
                 del hub.script[index]
                 # A server that echoes what it was sent: the token must still not be printed.
-                echoed = json.loads(json.dumps(body).replace("{authorization}", self.headers.get("Authorization", "")))
-                return self._answer(status, echoed, headers)
+                text = json.dumps(body)
+                for name, form in echoes(self.headers.get("Authorization", "")).items():
+                    text = text.replace("{" + name + "}", json.dumps(form)[1:-1])
+                return self._answer(status, json.loads(text), headers)
         if self.headers.get("Authorization") != f"token {TOKEN}":
             return self._answer(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com"})
+        if method == "GET" and url.path == "/api/v3/user":
+            if hub.login is None:
+                return self._answer(403, {"message": "Resource not accessible by integration"})
+            return self._answer(200, {"login": hub.login, "id": 7, "type": "User"})
         prefix = f"/api/v3/repos/{hub.repository}"
         path = url.path
         if not path.startswith(prefix + "") or (path != prefix and not path.startswith(prefix + "/")):
@@ -110,10 +139,10 @@ class _Handler(BaseHTTPRequestHandler):
             query = urllib.parse.parse_qs(url.query)
             assert query.get("state") == ["all"], query
             page = int(query.get("page", ["1"])[0])
-            last = max(1, -(-len(hub.issues) // PAGE_SIZE))
-            chunk = hub.issues[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+            last = page + 1 if hub.endless else max(1, -(-len(hub.issues) // PAGE_SIZE))
+            chunk = hub.issues[:PAGE_SIZE] if hub.endless else hub.issues[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
             links = []
-            base = f"{hub.base}{prefix}/issues?state=all&per_page=100"
+            base = f"{hub.next_base or hub.base}{prefix}/issues?state=all&per_page=100"
             if page < last:
                 links += [f'<{base}&page={page + 1}>; rel="next"', f'<{base}&page={last}>; rel="last"']
             return self._answer(200, chunk, {"Link": ", ".join(links)} if links else {})
@@ -123,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
                                 None if found[1] in hub.assignable else {"message": "Not Found"})
         if method == "POST" and rest == "/issues":
             hub.created.append(payload)
-            issue = hub.add(payload["title"], payload.get("body") or "")
+            issue = hub.add(payload["title"], payload.get("body") or "", user=hub.author)
             issue["labels"] = [{"name": n} for n in payload.get("labels", [])]
             issue["assignees"] = [{"login": a} for a in payload.get("assignees", [])]
             return self._answer(201, issue)
@@ -148,17 +177,33 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def hub():
+def echoes(secret: str) -> dict[str, str]:
+    """The forms a server may echo `secret` in, by the name a scripted answer writes `{name}` for."""
+    return {"authorization": secret, "AUTHORIZATION": secret.upper(), "authorization_lower": secret.lower(),
+            "authorization_percent": "".join(f"%{byte:02X}" for byte in secret.encode()),
+            "authorization_base64": base64.b64encode(secret.encode()).decode(),
+            "authorization_json": "".join(f"\\u{ord(char):04x}" for char in secret)}
+
+
+@contextmanager
+def serving() -> Iterator[GitHub]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     state = GitHub(base=f"http://127.0.0.1:{server.server_address[1]}")
     server.hub = state  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def hub():
+    with serving() as state:
+        yield state
 
 
 def make_project(tmp_path: Path, api: str) -> Path:
@@ -198,26 +243,52 @@ def items_of(project: Path, rel: str) -> dict[str, dict]:
     return {item["id"]: item for item in source.data["action_items"]}
 
 
+def secret_forms(secret: str) -> set[str]:
+    """`secret` and its tail, lower-cased, percent-encoded, JSON-escaped, and in base64 wherever it starts."""
+    found = set()
+    for part in (secret, secret[4:]):
+        found |= {part.lower(), urllib.parse.quote(part, safe="").lower(), part.encode().hex(),
+                  "".join(f"\\u{ord(char):04x}" for char in part)}
+        for prefix in ("", "x", "xy"):  # the secret at each position of base64's 3-byte groups
+            encoded = base64.b64encode((prefix + part).encode()).decode()
+            found.add(encoded[len(prefix) * 2:-4].lower())
+    return found
+
+
 def assert_secret_kept(*outputs: str, project: Path | None = None) -> None:
+    """The token is in no output (and no file of `project`), in any case or encoding."""
+    forms = secret_forms(TOKEN)
     for output in outputs:
-        assert TOKEN not in output
-        assert TOKEN[4:] not in output
+        for form in forms:
+            assert form not in output.lower(), form
     if project is not None:
         for name, data in snapshot(project).items():
-            assert TOKEN.encode() not in data, name
+            text = data.decode("utf-8", "replace").lower()
+            assert not [form for form in forms if form in text], name
+
+
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
+    """The title and body of the issue a run opens for each item, by its key (`INC-2026-006/AI-3`), as
+    a first run against an empty repository opened them."""
+    with serving() as first:
+        project = make_project(tmp_path_factory.mktemp("earlier"), f"{first.base}/api/v3")
+        result = handbook(project, "sync", "github", "--apply", env=env())
+        assert result.code == 0, result.output
+    return {re.search(r"<!-- handbook:(\S+) -->$", c["body"])[1]: (c["title"], c["body"]) for c in first.created}
 
 
 @pytest.fixture
-def seeded(hub: GitHub, tmp_path: Path) -> tuple[GitHub, Path]:
+def seeded(hub: GitHub, tmp_path: Path, earlier: dict[str, tuple[str, str]]) -> tuple[GitHub, Path]:
     """Unrelated issues and a pull request over three pages, and the issue an earlier run opened for
     INC-2026-006 AI-3 without getting to write it into the report."""
     project = make_project(tmp_path, f"{hub.base}/api/v3")
-    hub.add("Flaky staging deploys", "Nothing to do with postmortems.")
-    hub.add("Bump the runner image", "", pull=True)
-    hub.add("An old closed question", "", state="closed")
-    hub.add("INC-2026-006 AI-3: Raise the ledger primary volume",
-            "Opened by a run that failed to write the file.\n\n<!-- handbook:INC-2026-006/AI-3 -->")
-    hub.add("Quoting an item", "Text that mentions <!-- handbook:INC-2026-006/AI-2 --> inside a sentence.")
+    hub.add("Flaky staging deploys", "Nothing to do with postmortems.", user="someone")
+    hub.add("Bump the runner image", "", pull=True, user="someone")
+    hub.add("An old closed question", "", state="closed", user=hub.author)
+    hub.add(*earlier["INC-2026-006/AI-3"], user=hub.author)
+    hub.add("Quoting an item", "Text that mentions <!-- handbook:INC-2026-006/AI-2 --> inside a sentence.",
+            user=hub.author)
     return hub, project
 
 
@@ -499,3 +570,108 @@ def test_a_failing_read_is_tried_again_but_an_issue_is_never_opened_twice(seeded
     assert hub.count("POST") == 1  # the POST answered 502 is not sent again: it may have opened the issue
     assert "GitHub answered HTTP 502: Bad gateway." in result.err and "Traceback" not in result.output
     assert_secret_kept(result.out, result.err)
+
+
+# -- issue 24: only the handbook's own issues are linked ---------------------------------------------
+@pytest.mark.parametrize("login", ["handbook-bot", None], ids=["a user's token", "an app's token"])
+def test_only_an_issue_the_handbook_opened_with_its_very_text_is_linked(hub, tmp_path, earlier, login):
+    hub.login = login  # None: GET /user is refused, and the handbook's issues are opened by its app's bot
+    project = make_project(tmp_path, f"{hub.base}/api/v3")
+    every_marker = "\n".join(f"<!-- handbook:{key} -->" for key in earlier)
+    title_1, _ = earlier["INC-2026-006/AI-1"]
+    hub.add(title_1, f"Looks like the handbook's.\n{every_marker}", user="mallory")  # #1: every item's marker
+    hub.add(*earlier["INC-2026-006/AI-2"], user="mallory")  # #2: the very text, by someone else
+    hub.add(*earlier["INC-2026-006/AI-3"], user=hub.author)  # #3: the handbook's own: linked
+    title_4, body_4 = earlier["INC-2026-006/AI-4"]
+    hub.add(title_4, body_4 + "\n\nEdited since.", user=hub.author)  # #4: its text changed
+    hub.add(*earlier["INC-2026-006/AI-3"], user=hub.author)  # #5: a second one alike: the oldest is linked
+    result = handbook(project, "sync", "github", "--apply", env=env())
+    assert result.code == 0, result.output
+    assert "INC-2026-006 AI-3: linked issue #3, opened by an earlier run" in result.out
+    assert hub.count("POST") == 3  # AI-1, AI-2 and AI-4 get issues of their own
+    tickets = {key: item["ticket"] for key, item in items_of(project, LEDGER).items()}
+    assert tickets["AI-3"] == hub.by_number(3)["html_url"]
+    assert sorted(tickets.values()) == sorted(hub.by_number(n)["html_url"] for n in (3, 6, 7, 8))
+    assert_secret_kept(result.out, result.err, project=project)
+
+
+# -- issue 24: the token, in any form, and what GitHub says an issue's address is --------------------
+@pytest.mark.parametrize("form", ["AUTHORIZATION", "authorization_lower", "authorization_percent",
+                                  "authorization_base64", "authorization_json"])
+def test_a_refusal_echoing_the_token_in_any_case_or_encoding_never_shows_it(seeded, form):
+    hub, project = seeded
+    hub.script.append(("GET", 401, {}, {"message": f"Bad credentials: {{{form}}}"}))
+    result = handbook(project, "sync", "github", "--pull", env=env())
+    assert result.code == 1, result.output
+    assert "GitHub refused the token (HTTP 401: Bad credentials: " in result.err and "[redacted]" in result.err
+    assert "Traceback" not in result.output
+    assert_secret_kept(result.out, result.err, project=project)
+
+
+@pytest.mark.parametrize("address", [
+    "{base}/{repo}/{kind}/{number}?access_token=" + TOKEN,              # the token, echoed
+    "{base}/{repo}/{kind}/{number}#" + TOKEN.upper(),                   # upper-cased
+    "{base}/{repo}/{kind}/{number}<svg/onload=alert(document.domain)>",  # markup for the report's page
+    "{base}/{repo}/{kind}/{number}\x1b]0;owned\x07\x1b[2J",             # escapes for a terminal
+    "{base}/larkspur/other/{kind}/{number}",                             # another repository's
+], ids=["token", "upper-cased token", "svg", "ansi", "another repository"])
+def test_an_issue_address_that_is_not_plain_is_never_written_nor_printed(hub, tmp_path, address):
+    hub.address = address
+    project = make_project(tmp_path, f"{hub.base}/api/v3")
+    before = snapshot(project)
+    result = handbook(project, "sync", "github", "--apply", env=env())
+    assert result.code == 1, result.output
+    assert hub.count("POST") == 4
+    assert snapshot(project) == before  # not one ticket written
+    assert result.err.count("is not a plain issue address of larkspur/postmortems, so no ticket was written") == 4
+    assert "Traceback" not in result.output
+    for text in (result.out, result.err):
+        assert "<svg" not in text and "\x1b" not in text and "\x07" not in text and "larkspur/other" not in text
+    assert_secret_kept(result.out, result.err, project=project)
+    again = handbook(project, "sync", "github", "--apply", env=env())  # the issues are found, not opened again
+    assert again.code == 1 and hub.count("POST") == 4 and snapshot(project) == before, again.output
+
+
+# -- issue 24: a listing that never ends, and redirects ----------------------------------------------
+def test_a_listing_that_never_ends_fails_in_one_sentence(seeded):
+    hub, project = seeded
+    hub.endless = True
+    started = time.monotonic()
+    result = run([str(BIN / "handbook"), "sync", "github", "--pull"], project,
+                 {**env(), "HANDBOOK_GITHUB_LIST_TIME": "2"}, timeout=60)
+    assert time.monotonic() - started < 45
+    assert result.code == 1, result.output
+    [line] = result.err.splitlines()
+    assert line.startswith("handbook: GitHub's list of the issues of larkspur/postmortems did not end within 2 s ("), line
+    assert "Traceback" not in result.output
+
+
+def test_the_listing_reads_a_bounded_number_of_pages_and_only_from_the_api(hub):
+    from handbook.delivery.github import GitHubError, GitHubIssues
+
+    for number in range(1, 4):
+        hub.add(f"Issue {number}", user="someone")
+    hub.endless = True
+    client = GitHubIssues(f"{hub.base}/api/v3", REPO, TOKEN, write_pause=0, max_pages=3)
+    client.connect()
+    with pytest.raises(GitHubError, match=r"went on past 3 pages \(300 issues\)"):
+        client.issues()
+    assert hub.count("GET", f"/api/v3/repos/{REPO}/issues") == 3
+    hub.requests.clear()
+    hub.endless, hub.next_base = False, "http://elsewhere.example"
+    with pytest.raises(GitHubError, match="gave its next page at another address than") as caught:
+        client.issues()
+    assert hub.count("GET", f"/api/v3/repos/{REPO}/issues") == 1
+    assert_secret_kept(str(caught.value))
+
+
+@pytest.mark.parametrize("method,status", [("GET", 301), ("GET", 302), ("GET", 307), ("POST", 308)])
+def test_a_redirect_is_one_sentence_and_never_followed(seeded, method, status):
+    hub, project = seeded
+    hub.script.append((method, status, {"Location": f"https://elsewhere.example/{TOKEN}"}, {"message": "Moved"}))
+    result = handbook(project, "sync", "github", "--apply", env=env())
+    assert result.code == 1, result.output
+    assert f"answered with a redirect (HTTP {status}), which the handbook never follows" in result.err, result.err
+    assert "unexpectedly" not in result.err and "Traceback" not in result.output
+    assert hub.count("POST") == (1 if method == "POST" else 0)
+    assert_secret_kept(result.out, result.err, project=project)

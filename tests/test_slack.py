@@ -7,6 +7,7 @@ handbook package, and Block Kit limits are checked by a checker written here.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -52,7 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         hook.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"), "body": body})
         status, headers, answer = hook.script.pop(0) if hook.script else hook.default
-        answer = answer.replace(b"{path}", self.path.encode())  # a server that echoes the address
+        for name, form in echoes(self.path).items():  # a server that echoes the address
+            answer = answer.replace(b"{" + name.encode() + b"}", form.encode())
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -62,6 +65,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def echoes(path: str) -> dict[str, str]:
+    """The forms a server may echo the webhook's path in, by the name an answer writes `{name}` for."""
+    return {"path": path, "PATH": path.upper(), "path_lower": path.lower(),
+            "path_percent": urllib.parse.quote(path, safe="").lower(),
+            "path_base64": base64.b64encode(path.encode()).decode(),
+            "path_json": "".join(f"\\u{ord(char):04x}" for char in path)}
 
 
 @pytest.fixture
@@ -84,9 +95,13 @@ def post_env(url: str) -> dict[str, str]:
 
 
 def assert_no_secret(text: str, url: str) -> None:
-    assert url not in text
+    """No part of the webhook's address is in `text`, in any case or encoding."""
+    assert url.lower() not in text.lower()
     for part in SECRET_PARTS:
-        assert part not in text
+        forms = {part.lower(), part.encode().hex(), "".join(f"\\u{ord(char):04x}" for char in part)}
+        for prefix in ("", "x", "xy"):  # the part at each position of base64's 3-byte groups
+            forms.add(base64.b64encode((prefix + part).encode()).decode()[len(prefix) * 2:-4].lower())
+        assert not [form for form in forms if form in text.lower()], part
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +299,16 @@ def test_a_redirect_is_a_failure_and_is_not_followed(project, webhook):
     assert "redirect" in result.err and "HTTP 302" in result.err
     assert len(webhook.requests) == 1
     assert "Posted" not in result.out
+    assert_no_secret(result.output, webhook.url)
+
+
+@pytest.mark.parametrize("form", ["PATH", "path_lower", "path_percent", "path_base64", "path_json"])
+def test_a_404_echoing_the_address_in_any_case_or_encoding_never_shows_it(project, webhook, form):
+    webhook.default = (404, {}, f"no_service: no webhook at {{{form}}}".encode())
+    result = handbook(project, "announce", "INC-2026-004", "--post", env=post_env(webhook.url))
+    assert result.code == 1, result.output
+    assert "the Slack webhook answered HTTP 404: no_service: no webhook at [redacted]" in result.err, result.err
+    assert "Traceback" not in result.output
     assert_no_secret(result.output, webhook.url)
 
 

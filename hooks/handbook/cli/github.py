@@ -22,7 +22,7 @@ import click
 from handbook.checks.collection import find_reports, load_collection, relative
 from handbook.cli.app import Context, _fail, main, seconds_from_env
 from handbook.core.files import Refused, read_file
-from handbook.delivery.github import GitHubError, GitHubIssues, Issue
+from handbook.delivery.github import LIST_TIME, GitHubError, GitHubIssues, Issue
 from handbook.queries.tracking import Tracked, linked, untracked
 from handbook.reading.model import Report
 from handbook.reading.taxonomy import GitHub
@@ -34,6 +34,7 @@ from handbook.rendering.github_issue import IssueText, issue_text
 TOKEN_ENVS = ("HANDBOOK_GITHUB_TOKEN", "GITHUB_TOKEN")
 MAX_WAIT_ENV = "HANDBOOK_GITHUB_MAX_WAIT"
 WRITE_PAUSE_ENV = "HANDBOOK_GITHUB_WRITE_PAUSE"
+LIST_TIME_ENV = "HANDBOOK_GITHUB_LIST_TIME"
 
 
 @main.group()
@@ -53,7 +54,8 @@ def github_command(obj: Context, apply_: bool, pull: bool) -> None:
 
     Only the organisation's own incidents (the kinds handbook.yml counts) are tracked, and only reports
     no more restricted than github.visibility. Safe to run again: an item with a ticket is skipped, and
-    an issue an earlier run opened is found by the marker in its body and linked, not opened twice.
+    an issue an earlier run opened (with this token, and exactly the title and body this run would
+    write) is linked, not opened twice.
     """
     settings, tax = obj.settings, obj.taxonomy
     if apply_ and pull:
@@ -71,9 +73,10 @@ def github_command(obj: Context, apply_: bool, pull: bool) -> None:
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     reports = load_collection(files, tax, settings.layout).reports
     # the longest rate-limit wait; the pause between two writes (GitHub asks for a second; a server of
-    # your own may take less)
+    # your own may take less); the longest the listing of issues may take
     client = GitHubIssues(config.api_url, config.repository, token, seconds_from_env(MAX_WAIT_ENV, 60.0),
-                          seconds_from_env(WRITE_PAUSE_ENV, 1.0)) if token else None
+                          seconds_from_env(WRITE_PAUSE_ENV, 1.0),
+                          seconds_from_env(LIST_TIME_ENV, LIST_TIME)) if token else None
     if pull:
         assert client is not None
         _pull(client, config, reports, settings.root)
@@ -115,11 +118,9 @@ def _push(client: GitHubIssues | None, config: GitHub, obj: Context, reports: li
     try:
         if client is not None and steps:
             client.connect()
-            by_marker = {key: issue for issue in client.issues() for key in issue.markers}
-            for step in steps:
-                step.existing = by_marker.get(step.text.key)
+            _link_earlier(steps, client.issues())
         for step in steps:
-            problems += _one(client, step, apply_, done)
+            problems += _one(client, step, apply_, done, config.repository)
     except GitHubError as exc:
         click.echo(f"handbook: {client.redact(str(exc)) if client else exc}", err=True)
         if done:
@@ -133,16 +134,35 @@ def _push(client: GitHubIssues | None, config: GitHub, obj: Context, reports: li
         sys.exit(1)
 
 
-def _one(client: GitHubIssues | None, step: _Step, apply_: bool, done: list[str]) -> int:
+def _link_earlier(steps: list[_Step], issues: list[Issue]) -> None:
+    """Give each step the issue an earlier run opened for it, if any: one opened with this token, whose
+    title and body are exactly those this run would write. An issue goes to one item at most (of
+    several alike, the oldest); whatever anyone else's issue says, it is never linked."""
+    by_text: dict[tuple[str, str], Issue] = {}
+    for issue in sorted(issues, key=lambda found: found.number):
+        if issue.ours:
+            by_text.setdefault((issue.title, issue.body.replace("\r\n", "\n")), issue)
+    taken: set[int] = set()
+    for step in steps:
+        found = by_text.get((step.text.title, step.text.body))
+        if found is not None and found.number not in taken:
+            taken.add(found.number)
+            step.existing = found
+
+
+def _one(client: GitHubIssues | None, step: _Step, apply_: bool, done: list[str], repository: str) -> int:
     """Do (or, in a dry run, say) what one item needs; returns 1 when its ticket could not be written."""
     text, tracked = step.text, step.tracked
     name = f"{tracked.report.id} {tracked.item.id}"
     if step.existing is not None:
         if not apply_:
+            where = (f": {step.existing.url}" if step.existing.url else
+                     f", but GitHub gives it an address that is not a plain issue address of {repository}")
             click.echo(f"{step.where}: {name}: would link issue #{step.existing.number}, which an earlier run "
-                       f"opened: {step.existing.url}")
+                       f"opened{where}")
             return 0
-        return _write(step, step.existing, done, f"linked issue #{step.existing.number}, opened by an earlier run")
+        return _write(step, step.existing, done, f"linked issue #{step.existing.number}, opened by an earlier run",
+                      repository)
     assignee = text.assignee
     note = ""
     if assignee and client is not None and not client.assignable(assignee):
@@ -157,7 +177,7 @@ def _one(client: GitHubIssues | None, step: _Step, apply_: bool, done: list[str]
         click.echo(f"{step.where}: {name}: would open \"{text.title}\" ({what}){closing}")
         return 0
     issue = client.create(text.title, text.body, text.labels, assignee)
-    failed = _write(step, issue, done, f"opened issue #{issue.number} ({what})")
+    failed = _write(step, issue, done, f"opened issue #{issue.number} ({what})", repository)
     if text.close_as:  # after the ticket is written: should closing fail, `--pull` shows the open issue
         client.close(issue.number, text.close_as)
         click.echo(f"{step.where}: {name}: closed issue #{issue.number} as {text.close_as.replace('_', ' ')}, "
@@ -165,16 +185,22 @@ def _one(client: GitHubIssues | None, step: _Step, apply_: bool, done: list[str]
     return failed
 
 
-def _write(step: _Step, issue: Issue, done: list[str], said: str) -> int:
+def _write(step: _Step, issue: Issue, done: list[str], said: str, repository: str) -> int:
+    """Write the issue's address into its item as the ticket; returns 1 when it could not be written."""
     tracked = step.tracked
     name = f"{tracked.report.id} {tracked.item.id}"
+    if issue.url is None:
+        click.echo(f"{step.where}: {name}: {said}, but GitHub gave it an address that is not a plain issue "
+                   f"address of {repository}, so no ticket was written; check github.api_url in handbook.yml "
+                   "(the next run finds the issue and tries again).", err=True)
+        return 1
     try:
         text, raw = _edited(tracked.report.path, tracked, issue.url)
         _replace(tracked.report.path, raw)
     except (EditError, OSError) as exc:
         click.echo(f"{step.where}: {name}: {said}, but its address could not be written into the report: "
                    f"{_why(exc)}. Add `ticket: {issue.url}` to the item by hand (the next run finds the issue "
-                   "by its marker and tries again).", err=True)
+                   "and tries again).", err=True)
         return 1
     done.append(name)
     click.echo(f"{step.where}: {name}: {said}; ticket: {issue.url}")

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from handbook.core.redaction import redact
+
 ATTEMPTS = 4
 TIMEOUT = 10.0
 """Seconds one request may take in all: connecting, sending, and reading the whole answer."""
@@ -59,7 +61,7 @@ class Webhook:
     target: str
     """The path and query, sent as the request target."""
     secrets: tuple[str, ...]
-    """Every part of the address that must never be printed, longest first."""
+    """Every part of the address that must never be printed (`redact` finds each in any form)."""
 
     def __repr__(self) -> str:
         return f"Webhook({self.scheme}://[redacted])"
@@ -67,10 +69,8 @@ class Webhook:
     __str__ = __repr__
 
     def redact(self, text: str) -> str:
-        """`text` with every form of every secret part of the address taken out."""
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        """Return `text` with every part of the address taken out, in any case or encoding, safe to print."""
+        return redact(text, self.secrets)
 
 
 def _refuse(why: str) -> PostError:
@@ -113,13 +113,8 @@ def parse_webhook(url: str) -> Webhook:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     pieces = {url, parts.netloc, parts.path, parts.query, target, host}
     pieces.update(seg for seg in re.split(r"[/?&=]", parts.path + "?" + parts.query) if len(seg) >= 6)
-    forms: set[str] = set()
-    for piece in pieces:
-        if len(piece) >= 3:
-            forms.update({piece, urllib.parse.quote(piece, safe=""), urllib.parse.quote(piece, safe="/"),
-                          urllib.parse.unquote(piece), json.dumps(piece)[1:-1]})
     return Webhook(scheme=scheme, host=host, port=port or (443 if scheme == "https" else 80), target=target,
-                   secrets=tuple(sorted((f for f in forms if len(f) >= 3), key=len, reverse=True)))
+                   secrets=tuple(sorted((p for p in pieces if len(p) >= 3), key=len, reverse=True)))
 
 
 def retry_wait(header: str | None, attempt: int, cap: float) -> float:

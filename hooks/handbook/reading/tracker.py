@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,7 +28,7 @@ from handbook.core.files import MISSING, Refused, read_file
 from handbook.core.problems import Level, Problem
 
 MARKER_PREFIX = "handbook:"
-_MARKER = re.compile(r"^<!-- handbook:(?P<key>[^\s<>]+) -->$", re.M)
+_ISSUE_PATH = re.compile(r"(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/(?P<number>[1-9][0-9]{0,9})")
 
 
 class IssueState(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,9 +69,29 @@ def marker(report_id: str, item_id: str) -> str:
     return f"<!-- {MARKER_PREFIX}{item_key(report_id, item_id)} -->"
 
 
-def markers_in(body: str | None) -> list[str]:
-    """The item keys of the marker lines in an issue's body (a line of its own, as written by us)."""
-    return [m["key"] for m in _MARKER.finditer(body or "")]
+def web_address(api_url: str) -> str:
+    """Return the address of the web site whose REST API is at `api_url`: https://github.com for
+    https://api.github.com, else the API's own scheme, host and port (GitHub Enterprise Server serves
+    its API at https://HOST/api/v3 and its pages at https://HOST)."""
+    parts = urllib.parse.urlsplit(api_url.strip())
+    host = (parts.hostname or "").lower()
+    if host == "api.github.com":
+        return "https://github.com"
+    port = f":{parts.port}" if parts.port else ""  # a port that is not a number was refused at reading
+    return f"{parts.scheme.lower()}://{f'[{host}]' if ':' in host else host}{port}"
+
+
+def plain_issue_address(url: str, web: str, repository: str) -> int | None:
+    """Return the number of the issue `url` names when it is exactly a plain issue address of `repository`
+    on the web site `web` (`https://github.com/OWNER/REPO/issues/N`), else None: nothing before or after
+    it, no query, fragment, trailing slash, space, markup or control character. The one test an address
+    from GitHub passes before it is printed or written as a ticket."""
+    if not url.startswith(f"{web}/"):
+        return None
+    found = _ISSUE_PATH.fullmatch(url, len(web) + 1)
+    if found is None or found["repo"].casefold() != repository.casefold():
+        return None
+    return int(found["number"])
 
 
 def issue_number(ticket: str, repository: str) -> int | None:
