@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import struct
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from handbook.reading.timeline import parse_timeline
 
-from .conftest import copy_project, handbook
+from .conftest import BIN, copy_project, handbook, run
 
 UTC = dt.timezone.utc
 REPORT = "postmortems/2026/2026-10-27-ledger-positions-export-late.md"  # 04:20 to 11:15 UTC
@@ -302,7 +303,7 @@ def test_errors_name_the_file_and_the_fix(project, tmp_path):
         "Expecting ':' delimiter. Re-export the workspace, or fix that file.\n")
     bad_ts = _zip(tmp_path / "ts.zip", {"channels.json": json.dumps(CHANNELS), "users.json": "[]",
                                         "inc-ledger-positions/2026-10-27.json": '[{"ts": "yesterday", "text": "x"}]'})
-    assert f"{bad_ts}: inc-ledger-positions/2026-10-27.json, message 1 has no readable `ts`" in \
+    assert f"{bad_ts}: inc-ledger-positions/2026-10-27.json, message 1 (line 1) has no readable `ts`" in \
         _fail(project, "--slack-export", str(bad_ts), "--channel", "inc-ledger-positions")
     unknown = _fail(project, "--slack-export", "export.zip", "--channel", "inc-ledger-positions", "--tz", "Europe/Berlni")
     assert unknown.startswith("handbook: --tz `Europe/Berlni` is not a time zone. Did you mean Europe/Berlin")
@@ -358,3 +359,148 @@ def test_a_hostile_zip_is_refused_before_it_is_read(project, tmp_path):
     climbing = handbook(project, "timeline", "--slack-export", str(tmp_path / "unzipped"), "--channel", "..")
     assert climbing.code == 0 and climbing.out == ""
     assert climbing.err.startswith("No message in #.. matches (any); the channel has 0 message(s)")
+
+
+# -- every field read with its type; memory bounded by the limits; only the template's placeholder removed
+
+BIG = "1" + "0" * 4999  # a 5,000-digit number: more digits than Python turns into an int
+
+
+def _day_file(*messages: str) -> str:
+    """A day file with one message a line (message n on line n + 1), each given as JSON text."""
+    return "[\n" + ",\n".join(messages) + "\n]"
+
+
+def _export(path: Path, day: str, *, users: str = json.dumps(USERS), channels: str = json.dumps(CHANNELS)) -> Path:
+    return _zip(path, {"channels.json": channels, "users.json": users, "inc-ledger-positions/2026-10-27.json": day})
+
+
+GOOD = json.dumps({"type": "message", "ts": ts(8, 19), "user": "U1", "text": "Found it"})
+DAY = "inc-ledger-positions/2026-10-27.json"
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"day": _day_file(GOOD, json.dumps({"ts": ts(8, 20), "subtype": ["bot_message"], "text": "x"}))},
+     f"{DAY}, message 2 (line 3): `subtype` is a list, where Slack writes text. "
+     "Re-export the workspace, or fix that message."),
+    ({"day": _day_file(GOOD, GOOD, '{"ts": ' + BIG + ', "user": "U1", "text": "x"}')},
+     f"{DAY}, message 3 (line 4): `ts` is a number, where Slack writes text."),
+    ({"day": _day_file(json.dumps({"ts": ts(8, 20), "text": "x", "reactions": [{"name": "ok"}, {"name": 7}]}))},
+     f"{DAY}, message 1 (line 2): `reactions[1].name` is a number, where Slack writes text."),
+    ({"day": _day_file(json.dumps({"ts": ts(8, 20), "text": {"type": "mrkdwn"}}))},
+     f"{DAY}, message 1 (line 2): `text` is an object, where Slack writes text."),
+    ({"day": _day_file(json.dumps({"ts": ts(8, 20), "text": "x", "hidden": "no"}))},
+     f"{DAY}, message 1 (line 2): `hidden` is text, where Slack writes true or false."),
+    ({"day": _day_file(GOOD, "7")}, f"{DAY}, message 2 (line 3): it is a number, where Slack writes an object."),
+    ({"day": _day_file(GOOD, json.dumps({"ts": ts(8, 20), "text": "x" * (4 * 1024 * 1024 + 1)}))},
+     f"{DAY}, line 3, column 1: an element is more than 4,194,304 characters, more than Slack writes for one "
+     "message, user or channel; re-export the workspace, or fix that entry."),
+    ({"day": _day_file(GOOD), "users": '[{"id": "U1"},\n {"id": ' + BIG + "}]"},
+     "users.json, entry 2 (line 2): `id` is a number, where Slack writes text."),
+    ({"day": _day_file(GOOD), "users": json.dumps([{"id": "U1", "profile": ["Daniel"]}])},
+     "users.json, entry 1 (line 1): `profile` is a list, where Slack writes an object."),
+    ({"day": _day_file(GOOD), "channels": json.dumps([{"id": "C1", "name": ["inc-ledger-positions"]}])},
+     "channels.json, entry 1 (line 1): `name` is a list, where Slack writes text."),
+])
+def test_a_field_of_another_type_is_a_located_error_never_a_traceback(project, tmp_path, files, expected):
+    export = _export(tmp_path / "hostile.zip", files["day"], **{k: v for k, v in files.items() if k != "day"})
+    err = _fail(project, "--slack-export", str(export), "--channel", "inc-ledger-positions")
+    assert err.startswith(f"handbook: {export}: {expected}"), err
+    assert err.count("\n") == 1
+
+
+def test_fields_the_timeline_does_not_read_may_hold_anything(project, tmp_path):
+    odd = json.dumps({"ts": ts(8, 20), "user": "U2", "text": "Spark UI open", "blocks": [{"type": ["x"]}],
+                      "edited": {"ts": 0}, "client_msg_id": None})
+    day = _day_file(GOOD, odd.replace('"edited": {"ts": 0}', '"edited": {"ts": ' + BIG + "}"))
+    result = handbook(project, "timeline", "--slack-export", str(_export(tmp_path / "odd.zip", day)),
+                      "--channel", "inc-ledger-positions")
+    assert result.code == 0, result.output
+    assert lines(result.out)[2:] == ["- 2026-10-27 08:19 UTC — Daniel: Found it", "- 08:20 — Mei-Ling Zhou: Spark UI open"]
+
+
+def test_a_draft_keeps_only_what_its_entries_write(project, tmp_path):
+    long_name = "Daniel " + "Brandt-" * 40
+    users = json.dumps([{"id": "U1", "profile": {"display_name": long_name}}])
+    day = _day_file(json.dumps({"ts": ts(8, 19), "user": "U1", "text": "word " * 20_000}))
+    result = handbook(project, "timeline", "--slack-export", str(_export(tmp_path / "long.zip", day, users=users)),
+                      "--channel", "inc-ledger-positions")
+    assert result.code == 0, result.output
+    author, text = lines(result.out)[2].removeprefix("- 2026-10-27 08:19 UTC — ").split(": ", 1)
+    assert author == long_name[:79].rstrip() + "…" and len(author) <= 80
+    assert text == ("word " * 200)[:999].rstrip() + "…" and len(text) <= 1000
+    # more messages than a draft is read through: refused with the fix, before they are all kept
+    start = int(dt.datetime(2026, 10, 27, tzinfo=UTC).timestamp())
+    many = _day_file(*(json.dumps({"ts": f"{start + n}.000100", "user": "U1", "text": f"step {n}"})
+                       for n in range(10_001)))
+    err = _fail(project, "--slack-export", str(_export(tmp_path / "many.zip", many)), "--channel", "inc-ledger-positions")
+    assert err == (f"handbook: {tmp_path / 'many.zip'}: #inc-ledger-positions has more than 10,000 messages to draft "
+                   "from, more than a timeline is read through. Narrow the window with --from and --to, or pick "
+                   "with --only-pinned or --reaction.\n")
+    narrowed = handbook(project, "timeline", "--slack-export", str(tmp_path / "many.zip"), "--channel",
+                        "inc-ledger-positions", "--from", "2026-10-27T01:00Z", "--to", "2026-10-27T01:00Z")
+    assert narrowed.code == 0, narrowed.output
+    assert len(lines(narrowed.out)) == 2 + 60
+
+
+PEAK = """import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(done.stdout + done.stderr, end="")
+"""
+"""Runs the command given and prints its exit code and peak resident memory (KiB), then its output."""
+
+
+def test_memory_is_bounded_by_a_message_not_by_the_day_file(project, tmp_path):
+    # one day file of 32 MiB of short messages, three marked: the command used to hold every message
+    # of it, decoded and then drafted (about 450 MB); now one message at a time and the three it keeps
+    start = int(dt.datetime(2026, 10, 27, tzinfo=UTC).timestamp())
+    marked = ', "reactions": [{"name": "timeline", "users": ["U1"], "count": 1}]'
+    parts, size, n = [], 0, 0
+    while size < 32 * 1024 * 1024:
+        parts.append(f'{{"type": "message", "ts": "{start + n // 10}.{n % 10:06d}", "user": "U{n % 3 + 1}", '
+                     f'"text": "step {n} done"{marked if n % 150_000 == 7 else ""}}}')
+        size += len(parts[-1]) + 2
+        n += 1
+    path = tmp_path / "large.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("channels.json", json.dumps(CHANNELS))
+        archive.writestr("users.json", json.dumps(USERS))
+        archive.writestr(DAY, "[" + ",\n".join(parts) + "]")
+    del parts
+    result = run([sys.executable, "-c", PEAK, str(BIN / "handbook"), "timeline", "--slack-export", str(path),
+                  "--channel", "inc-ledger-positions", "--reaction", "timeline"], project)
+    (code, peak), out = map(int, result.out.split("\n", 1)[0].split()), result.out.split("\n", 1)[1]
+    assert code == 0, out
+    assert lines(out)[2:] == ["- 2026-10-27 00:00 UTC — Mei-Ling Zhou: step 7 done",
+                              "- 04:10 — Mei-Ling Zhou: step 150007 done", "- 08:20 — Mei-Ling Zhou: step 300007 done"]
+    assert peak < 160 * 1024, f"peak resident memory {peak // 1024} MiB"
+
+
+def test_insert_removes_only_the_template_placeholder_and_says_so(tmp_path):
+    project = copy_project(tmp_path)
+    day = [*DAY_27, {"type": "message", "subtype": "bot_message", "ts": ts(9, 30), "bot_id": "B3",
+                     "username": "TODO-bot", "text": "Reminder: update the status page"}]
+    _zip(project / "export.zip", {"channels.json": json.dumps(CHANNELS), "users.json": json.dumps(USERS),
+                                  "inc-ledger-positions/2026-10-27.json": json.dumps(day, indent=4)})
+    path = _timeline_cut(project, keep=0)
+    placeholder = "- 2026-10-27 04:20 — TODO: first event (impact begins)"
+    mine = "- 2026-10-27 04:25 — Todoist export of the on-call notes started"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "## Timeline\n\n", "## Timeline\n\nAll times are in the time zone of `started` unless an entry says "
+        f"otherwise.\n\n{placeholder}\n{mine}\n"), encoding="utf-8")
+    args = ["timeline", "--slack-export", "export.zip", "--channel", "inc-ledger-positions", "--report", REPORT, "--insert"]
+    first = handbook(project, *args)
+    assert first.code == 0, first.output
+    assert first.out == (f"Added 8 entries from #inc-ledger-positions to the Timeline of {REPORT} and removed the "
+                         f"template's placeholder `{placeholder}`. Read them through, delete what is noise, and "
+                         f"check the report with `handbook validate {REPORT}`.\n")
+    section = path.read_text(encoding="utf-8").split("## Timeline\n", 1)[1].split("\n## Detection\n", 1)[0]
+    assert placeholder not in section and mine in section
+    assert "- 09:30 — TODO-bot: Reminder: update the status page" in section
+    second = handbook(project, *args, "--from", "2026-10-27T10:00Z")
+    assert second.code == 0, second.output
+    assert second.out.startswith(f"Added 1 entry from #inc-ledger-positions to the Timeline of {REPORT}; the "
+                                 "template's placeholder was not there, so no line was removed. ")
+    again = path.read_text(encoding="utf-8").split("## Timeline\n", 1)[1].split("\n## Detection\n", 1)[0]
+    assert again == section + "- 2026-10-27 10:52 — PagerDuty: Resolved by U9\n"

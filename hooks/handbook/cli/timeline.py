@@ -18,13 +18,14 @@ import click
 
 from handbook.checks.collection import load_collection
 from handbook.cli.app import Context, _fail, main
+from handbook.cli.new import MAX_TEMPLATE_BYTES
 from handbook.core.files import Refused, read_file
 from handbook.core.text import visible
 from handbook.core.timestamps import MAX_YEAR, MIN_YEAR
 from handbook.reading.model import Report
-from handbook.reading.slack_export import ExportError, Message, open_export, select
+from handbook.reading.slack_export import ExportError, Message, Pick, open_export
 from handbook.rendering.timeline_draft import Zone, entry_lines, offset_text, zone_sentence
-from handbook.rendering.timeline_insert import MissingSection, assumed_offset, insert
+from handbook.rendering.timeline_insert import Inserted, MissingSection, assumed_offset, insert, placeholders
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
@@ -77,36 +78,46 @@ def timeline(obj: Context, export: Path, channel: str, start_text: str | None, e
     try:
         with open_export(export) as opened:
             chosen = opened.channel(channel)
-            messages = opened.messages(chosen, _utc_day(start), _utc_day(end))
+            taken = opened.messages(chosen, Pick(start, end, only_pinned, reaction))
     except ExportError as exc:
         _fail(visible(str(exc)))
-    picked = select(messages, start=start, end=end, pinned=only_pinned, reaction=reaction)
+    picked = list(taken.messages)
     if not picked:
-        click.echo(_nothing(channel, len(messages), start, end, zone, only_pinned, reaction), err=True)
+        click.echo(_nothing(channel, taken.read, start, end, zone, only_pinned, reaction), err=True)
         return
     if report is None or found is None:
         _print(picked, zone, None)
         return
     title = next((s.title for s in obj.taxonomy.sections if s.id == "timeline"), "Timeline")
     text = _read(report, obj.taxonomy.limits.max_file_bytes)
-    assumed = assumed_offset(text, title, found.started) if _has_section(text, title) else \
+    template = _placeholders(obj, title)
+    assumed = assumed_offset(text, title, found.started, template) if _has_section(text, title) else \
         (found.started.utcoffset() if found.started else None)
     if not do_insert:
         _print(picked, zone, assumed)
         return
     try:
-        edited = insert(text, title, entry_lines(picked, zone, assumed), zone_sentence(zone, picked), found.started)
+        edited = insert(text, title, entry_lines(picked, zone, assumed), zone_sentence(zone, picked), found.started,
+                        template)
     except MissingSection:
         _fail(f"{report} has no `## {title}` section to add the entries to. Add the heading (after "
               f"`## Impact`, as templates/postmortem.md has it) and run again, or leave out --insert and "
               "paste the printed entries.")
     try:
-        report.write_bytes(edited.encode("utf-8"))
+        report.write_bytes(edited.text.encode("utf-8"))
     except OSError as exc:
         _fail(f"Cannot write {report}: {exc.strerror or exc}.")
-    click.echo(f"Added {len(picked)} entr{'y' if len(picked) == 1 else 'ies'} from #{chosen.name} to the "
-               f"{title} of {report}. Read them through, delete what is noise, and check the report with "
-               f"`handbook validate {report}`.")
+    click.echo(_added(len(picked), chosen.name, title, report, edited))
+
+
+def _added(count: int, channel: str, title: str, report: Path, edited: Inserted) -> str:
+    """What --insert did: the entries added, and the template's placeholder removed or not there."""
+    removed = ", ".join(f"`{visible(line.strip())}`" for line in edited.removed)
+    placeholder = f" and removed the template's placeholder {removed}" if edited.removed else \
+        "; the template's placeholder was not there, so no line was removed"
+    return (f"Added {count} entr{'y' if count == 1 else 'ies'} from #{channel} to the {title} of {report}"
+            f"{placeholder}. Read them through, delete what is noise, and check the report with "
+            f"`handbook validate {report}`.")
 
 
 def _print(messages: list[Message], zone: Zone, assumed: dt.timedelta | None) -> None:
@@ -136,6 +147,17 @@ def _read(path: Path, limit: int) -> str:
     except UnicodeDecodeError as exc:
         _fail(f"Cannot read {path}: {exc}.")
         raise  # pragma: no cover - _fail exits
+
+
+def _placeholders(obj: Context, title: str) -> tuple[re.Pattern[str], ...]:
+    """The placeholder entries of the project's template (templates/postmortem.md); none when it
+    cannot be read (`handbook new` says why)."""
+    root = obj.settings.root
+    try:
+        template = read_file(root / "templates" / "postmortem.md", MAX_TEMPLATE_BYTES, root=root).decode("utf-8")
+    except (Refused, UnicodeDecodeError):
+        return ()
+    return placeholders(template, title)
 
 
 def _has_section(text: str, title: str) -> bool:
@@ -189,10 +211,6 @@ def _moment(option: str, text: str, zone: Zone, *, end: bool) -> dt.datetime:
     if end and not _SECONDS.search(value):
         parsed += _MINUTE  # `--to 09:30` takes in the messages of that minute
     return parsed
-
-
-def _utc_day(moment: dt.datetime | None) -> dt.date | None:
-    return moment.astimezone(dt.timezone.utc).date() if moment else None
 
 
 def _shown(moment: dt.datetime, zone: Zone) -> str:

@@ -6,10 +6,18 @@ The format, as Slack documents it (https://slack.com/help/articles/220556107): `
 channel, named for the channel, holding one `YYYY-MM-DD.json` per day: a list of messages with
 `ts`, `user`, `text`, and optionally `subtype`, `thread_ts`, `pinned_to` and `reactions`.
 
-Nothing is extracted to disk. The ZIP is read in memory with bounds checked before anything is
-decompressed: the number of members and the size of the central directory (as the archive's end
-record declares them), the size of each file read, and the bytes read in all. A hostile archive is
-refused with what it claims and the limit, never allowed to fill the memory.
+Nothing is extracted to disk. The ZIP's bounds are checked before anything is decompressed: the
+number of members and the size of the central directory (as the archive's end record declares
+them), the size of each file read, and the bytes read in all. A hostile archive is refused with what
+it claims and the limit, never allowed to fill the memory.
+
+Each file is read as a stream, one message (or user, or channel) at a time (`json_array`), and each
+is read as a Struct of the fields a timeline reads, each of the type Slack writes it in: a field of
+another type is an error naming the file, the message's number and line, and the field, never an
+exception. Of a channel's messages only those the draft takes are kept (`Pick`: the window and the
+markers), and of those only what an entry writes: the moment, the author's name and the text, cut
+to MAX_NAME and MAX_TEXT characters. Memory is then bounded whatever the export holds: one message
+of JSON (MAX_ENTRY_CHARS), a chunk of the file, and at most MAX_MESSAGES entries.
 
 Which messages make a timeline:
 
@@ -27,18 +35,20 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Generic, NamedTuple, TypeVar
+
+import msgspec
 
 from handbook.core.timestamps import MAX_YEAR, MIN_YEAR
+from handbook.reading.json_array import CHUNK_BYTES, Element, JsonArrayError, elements
 from handbook.reading.slack_markup import one_line, plain_text
 
 MAX_MEMBERS = 200_000
@@ -49,12 +59,32 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 """Bytes of one JSON file read (users.json of a workspace of 50,000 people is about 100 MB less)."""
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 """Bytes read in all, over every file."""
+MAX_ENTRY_CHARS = 4 * 1024 * 1024
+"""Characters of JSON in one message, or one entry of channels.json or users.json (Slack keeps 40,000
+characters of a message's text; a channel's entry lists its members, about 200,000 of them in 4 MiB)."""
+MAX_MESSAGES = 10_000
+"""Messages one draft takes (after --from, --to and the markers): more is not read through line by line."""
+SLACK_TEXT = 40_000
+"""Characters of a message's text Slack keeps (it cuts a longer one); no more is read."""
+MAX_TEXT = 1_000
+"""Characters of a message's text an entry keeps; a longer one is cut, ending with `…`."""
+MAX_NAME = 80
+"""Characters of a person's, bot's or channel's name an entry keeps (as many as Slack allows a display name)."""
 
 KEPT_SUBTYPES = frozenset({"", "bot_message", "me_message", "file_share", "thread_broadcast"})
 """The message subtypes a timeline keeps; the rest are channel notices."""
 
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
 _TS = re.compile(r"^(\d{1,12})(?:\.(\d{1,6}))?$")
+_EXPECTED = re.compile(r"^Expected `([^`]*)`, got `([^`]*)`(?: - at `\$(.*)`)?$")
+_MISSING = re.compile(r"^Object missing required field `([^`]*)`(?: - at `\$(.*)`)?$")
+_JSON_NAMES = {"str": "text", "bool": "true or false", "array": "a list", "object": "an object",
+               "int": "a number", "float": "a number", "null": "null"}
+_T = TypeVar("_T")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_SECONDS = (int((dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH).total_seconds()),
+            int((dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH).total_seconds()))
+"""The `ts` seconds of MIN_YEAR's first moment and of the one after MAX_YEAR."""
 
 
 class ExportError(Exception):
@@ -70,29 +100,126 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """What an entry of the draft writes of a message, and no more."""
+
     when: dt.datetime
     """In UTC, to the microsecond."""
     author: str
+    """At most MAX_NAME characters."""
     text: str
-    """Plain text on one line (`slack_markup.plain_text`)."""
+    """Plain text on one line (`slack_markup.plain_text`), at most MAX_TEXT characters."""
     thread_reply: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """The messages a draft takes: from `start` to `end` (both included; None: no bound), only the
+    pinned ones, or only those with the reaction `reaction` (as `reaction_name` gives it)."""
+
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
     pinned: bool = False
-    reactions: frozenset[str] = frozenset()
-    """Reaction names without colons or skin tones (`thumbsup`, `pushpin`)."""
+    reaction: str | None = None
+    _window: tuple[tuple[int, int], tuple[int, int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        low = _key(self.start) if self.start else (-1 << 62, 0)
+        high = _key(self.end) if self.end else (1 << 62, 0)
+        object.__setattr__(self, "_window", (low, high))
+        object.__setattr__(self, "reaction", reaction_name(self.reaction) if self.reaction else None)
+
+    def days(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last day file to read: the window's days in UTC and one more on each side
+        (a day file holds one day in the workspace's zone)."""
+        low = self.start.astimezone(dt.timezone.utc).date() - dt.timedelta(days=1) if self.start else None
+        high = self.end.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1) if self.end else None
+        return low, high
+
+    def takes(self, key: tuple[int, int], pinned: bool, reactions: Iterable[str]) -> bool:
+        """Whether a message at `key` ((seconds, microseconds) since 1970, in UTC), pinned or not, with
+        those reactions, is one to draft."""
+        return self._window[0] <= key <= self._window[1] and (not self.pinned or pinned) \
+            and (self.reaction is None or self.reaction in {reaction_name(r) for r in reactions})
+
+
+class Typed(NamedTuple, Generic[_T]):
+    """An element of one of the export's JSON lists, read as its Struct."""
+
+    number: int
+    """From 1, in the file's order."""
+    line: int
+    value: _T
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    messages: tuple[Message, ...]
+    """In time order, one per `ts`."""
+    read: int
+    """Messages of the kinds a timeline keeps, with text, in the day files read: taken or not."""
+
+
+class Profile(msgspec.Struct, frozen=True):
+    """A user's profile in users.json, or the `user_profile` a message carries."""
+
+    display_name: str | None = None
+    real_name: str | None = None
+    name: str | None = None
+
+
+class _User(msgspec.Struct, frozen=True):
+    id: str
+    name: str | None = None
+    real_name: str | None = None
+    profile: Profile | None = None
+
+
+class _Channel(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+
+
+class _Reaction(msgspec.Struct, frozen=True):
+    name: str
+
+
+class _Attachment(msgspec.Struct, frozen=True):
+    fallback: str | None = None
+    text: str | None = None
+    title: str | None = None
+
+
+class _File(msgspec.Struct, frozen=True):
+    title: str | None = None
+    name: str | None = None
+
+
+class _Bot(msgspec.Struct, frozen=True):
+    name: str | None = None
+
+
+class _Message(msgspec.Struct, frozen=True):
+    """The fields of a message a timeline reads, each of the type Slack writes it in (null: absent)."""
+
+    ts: str | None = None
+    subtype: str | None = None
+    hidden: bool | None = None
+    user: str | None = None
+    text: str | None = None
+    thread_ts: str | None = None
+    pinned_to: list[str] | None = None
+    reactions: list[_Reaction] | None = None
+    attachments: list[_Attachment] | None = None
+    files: list[_File] | None = None
+    bot_id: str | None = None
+    username: str | None = None
+    bot_profile: _Bot | None = None
+    user_profile: Profile | None = None
 
 
 def reaction_name(name: str) -> str:
     """A reaction as an export names it: `:pushpin:` and `thumbsup::skin-tone-2` are `pushpin`, `thumbsup`."""
     return name.strip().strip(":").split("::", 1)[0].lower()
-
-
-def select(messages: list[Message], *, start: dt.datetime | None = None, end: dt.datetime | None = None,
-           pinned: bool = False, reaction: str | None = None) -> list[Message]:
-    """The messages from `start` to `end` (both included), pinned ones only, or those with a reaction."""
-    wanted = reaction_name(reaction) if reaction else None
-    return [m for m in messages
-            if (start is None or m.when >= start) and (end is None or m.when <= end)
-            and (not pinned or m.pinned) and (wanted is None or wanted in m.reactions)]
 
 
 class Export:
@@ -102,6 +229,7 @@ class Export:
         self._files = files
         self.channels = self._channels()
         self.users = self._users()
+        self._mentioned = {c.id: _name(c.name) for c in self.channels}
 
     @property
     def label(self) -> str:
@@ -123,153 +251,158 @@ class Export:
         raise ExportError(f"{self.label} has no channel `{wanted}`. Its channels, closest first: {shown}. "
                           "Give one of them with --channel.")
 
-    def messages(self, channel: Channel, first_day: dt.date | None = None,
-                 last_day: dt.date | None = None) -> list[Message]:
-        """The channel's messages in time order, read from its day files between the two days
-        (a day more on each side: a day file holds the messages of one day in the workspace's zone)."""
-        channels = {c.id: c.name for c in self.channels}
-        low = first_day - dt.timedelta(days=1) if first_day else None
-        high = last_day + dt.timedelta(days=1) if last_day else None
-        found: dict[str, Message] = {}
+    def messages(self, channel: Channel, pick: Pick = Pick()) -> Picked:
+        """The channel's messages `pick` takes, in time order, from the day files around its window.
+
+        The day files are read one message at a time, and only what an entry writes is kept of the
+        messages taken; more than MAX_MESSAGES taken is an ExportError, with the fix."""
+        found: dict[tuple[int, int], Message] = {}
+        read = 0
+        for name in self._days(channel, pick):
+            for element in self._files.entries(name, _Message, "message"):
+                raw = element.value
+                if (raw.subtype or "") not in KEPT_SUBTYPES or raw.hidden:
+                    continue
+                key = _moment(raw.ts, self.label, f"{name}, message {element.number} (line {element.line})")
+                said = _said(raw)
+                if not said.strip():
+                    continue
+                read += 1
+                if key not in found and pick.takes(key, channel.id in (raw.pinned_to or ()),
+                                                   (r.name for r in raw.reactions or ())):
+                    self._keep(found, key, raw, said, channel)
+        return Picked(tuple(found[key] for key in sorted(found)), read)
+
+    def _days(self, channel: Channel, pick: Pick) -> Iterator[str]:
+        """The channel's day files `pick` reads, by date."""
+        low, high = pick.days()
         for name in self._files.day_files(channel.name):
-            try:
-                day = dt.date.fromisoformat(_DAY_FILE.match(name.rsplit("/", 1)[-1]).group(1))  # type: ignore[union-attr]
-            except ValueError:  # named like a day file, but no such day: not Slack's
-                continue
-            if (low and day < low) or (high and day > high):
-                continue
-            entries = self._files.json(name)
-            if not isinstance(entries, list):
-                raise ExportError(f"{self.label}: {name} is not a list of messages; re-export the channel, "
-                                  "or remove that file.")
-            for position, raw in enumerate(entries, 1):
-                message = _message(raw, f"{name}, message {position}", self.label, self.users, channels,
-                                   channel.id)
-                if message is not None:
-                    found.setdefault(message[0], message[1])
-        return [found[ts] for ts in sorted(found, key=_ts_key)]
+            day = _day(name)
+            if day is not None and (low is None or day >= low) and (high is None or day <= high):
+                yield name
+
+    def _keep(self, found: dict[tuple[int, int], Message], key: tuple[int, int], raw: _Message, said: str,
+              channel: Channel) -> None:
+        """Add the entry's part of a message taken to `found` (none when its text reads as nothing);
+        raises ExportError past MAX_MESSAGES."""
+        text = _cut(plain_text(said, self.users, self._mentioned), MAX_TEXT)
+        if not text:
+            return
+        found[key] = Message(_when(key), _author(raw, self.users), text,
+                             raw.thread_ts is not None and raw.thread_ts != raw.ts)
+        if len(found) > MAX_MESSAGES:
+            raise ExportError(f"{self.label}: #{channel.name} has more than {MAX_MESSAGES:,} messages to draft "
+                              "from, more than a timeline is read through. Narrow the window with --from and "
+                              "--to, or pick with --only-pinned or --reaction.")
 
     def _channels(self) -> list[Channel]:
         channels: list[Channel] = []
         for member, private in (("channels.json", False), ("groups.json", True)):
             if member == "channels.json" or self._files.exists(member):
-                for position, entry in enumerate(self._list(member), 1):
-                    ident, name = entry.get("id"), entry.get("name")
-                    if not isinstance(ident, str) or not isinstance(name, str):
-                        raise ExportError(f"{self.label}: {member}, entry {position} has no `id` and `name` "
-                                          "as text; re-export the workspace, or fix that entry.")
-                    channels.append(Channel(ident, name, private))
+                for element in self._files.entries(member, _Channel, "entry"):
+                    channels.append(Channel(element.value.id, element.value.name, private))
         return channels
 
     def _users(self) -> dict[str, str]:
         users: dict[str, str] = {}
         if not self._files.exists("users.json"):
             return users
-        for position, entry in enumerate(self._list("users.json"), 1):
-            ident = entry.get("id")
-            if not isinstance(ident, str):
-                raise ExportError(f"{self.label}: users.json, entry {position} has no `id` as text; "
-                                  "re-export the workspace, or fix that entry.")
-            name = person_name(entry)
+        for element in self._files.entries("users.json", _User, "entry"):
+            user = element.value
+            name = person_name(user.profile, user.real_name, user.name)
             if name:
-                users[ident] = name
+                users[user.id] = name
         return users
 
-    def _list(self, member: str) -> list[dict[str, Any]]:
-        value = self._files.json(member)
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise ExportError(f"{self.label}: {member} is not a list of objects, as a Slack export has it; "
-                              "re-export the workspace.")
-        return value
+
+def person_name(profile: Profile | None, *names: str | None) -> str:
+    """The name Slack shows for a user: display name, else real name (the profile's, then the
+    others given: the user's real name and user name), at most MAX_NAME characters."""
+    found = (profile.display_name, profile.real_name) if profile else ()
+    return next((n for n in map(_name, (*found, *names)) if n), "")
 
 
-def person_name(user: Mapping[str, Any]) -> str:
-    """The name Slack shows for a user: display name, else real name, else user name."""
-    profile = user.get("profile")
-    profile = profile if isinstance(profile, dict) else {}
-    for value in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")):
-        if isinstance(value, str) and one_line(value):
-            return one_line(value)
-    return ""
+def _wrong(exc: msgspec.ValidationError) -> str:
+    """msgspec's reason in the words of JSON: "`subtype` is a list, where Slack writes text"."""
+    expected, missing = _EXPECTED.match(str(exc)), _MISSING.match(str(exc))
+    if expected:
+        wanted = dict.fromkeys(_JSON_NAMES.get(t, t) for t in expected.group(1).split(" | ") if t != "null")
+        field = f"`{expected.group(3).lstrip('.')}`" if expected.group(3) else "it"
+        return f"{field} is {_JSON_NAMES.get(expected.group(2), expected.group(2))}, where Slack writes " \
+               f"{' or '.join(wanted)}"
+    if missing:
+        field = f"`{missing.group(2).lstrip('.')}`" if missing.group(2) else "it"
+        return f"{field} has no `{missing.group(1)}`"
+    return str(exc)
 
 
-def _message(raw: Any, where: str, label: str, users: Mapping[str, str], channels: Mapping[str, str],
-             channel_id: str) -> tuple[str, Message] | None:
-    if not isinstance(raw, dict):
-        raise ExportError(f"{label}: {where} is not an object; re-export the channel, or fix that message.")
-    subtype = raw.get("subtype") or ""
-    if subtype not in KEPT_SUBTYPES or raw.get("hidden"):
-        return None
-    ts = raw.get("ts")
-    when = _when(ts)
-    if when is None or not isinstance(ts, str):
-        raise ExportError(f"{label}: {where} has no readable `ts` (Slack's `seconds.microseconds`, such as "
-                          f"\"1759655220.000200\", between {MIN_YEAR} and {MAX_YEAR}); it has {json.dumps(ts)[:60]}. "
-                          "Re-export the channel, or fix that message.")
-    text = plain_text(_text(raw), users, channels)
-    if not text:
-        return None
-    thread = raw.get("thread_ts")
-    pinned_to = raw.get("pinned_to")
-    reactions = raw.get("reactions")
-    return ts, Message(
-        when=when, author=_author(raw, users), text=text,
-        thread_reply=isinstance(thread, str) and thread != ts,
-        pinned=isinstance(pinned_to, list) and channel_id in pinned_to,
-        reactions=frozenset(reaction_name(r["name"]) for r in reactions or ()
-                            if isinstance(r, dict) and isinstance(r.get("name"), str))
-        if isinstance(reactions, list) else frozenset())
-
-
-def _text(raw: Mapping[str, Any]) -> str:
-    text = raw.get("text")
-    if isinstance(text, str) and text.strip():
-        return text
-    for attachment in raw.get("attachments") or ():  # an alert bot's message is often all attachment
-        if isinstance(attachment, dict):
-            for key in ("fallback", "text", "title"):
-                if isinstance(attachment.get(key), str) and attachment[key].strip():
-                    return str(attachment[key])
-    found = [f.get("title") or f.get("name") for f in raw.get("files") or () if isinstance(f, dict)]
-    names = [n for n in found if isinstance(n, str) and n.strip()]
-    return f"shared {', '.join(names)}" if names else ""
-
-
-def _author(raw: Mapping[str, Any], users: Mapping[str, str]) -> str:
-    if raw.get("subtype") == "bot_message" or (raw.get("bot_id") and not raw.get("user")):
-        profile = raw.get("bot_profile")
-        for value in (raw.get("username"), profile.get("name") if isinstance(profile, dict) else None):
-            if isinstance(value, str) and one_line(value):
-                return one_line(value)
-        return "a bot"
-    user = raw.get("user")
-    if isinstance(user, str) and user in users:
-        return users[user]
-    profile = raw.get("user_profile")
-    if isinstance(profile, dict) and person_name({"profile": profile, **profile}):
-        return person_name({"profile": profile, **profile})
-    return one_line(user) if isinstance(user, str) and one_line(user) else "someone"
-
-
-def _when(ts: Any) -> dt.datetime | None:
-    match = _TS.match(ts) if isinstance(ts, str) else None
-    if not match:
-        return None
+def _day(name: str) -> dt.date | None:
+    """The day a day file (`channel/YYYY-MM-DD.json`) is of; None for a name of no such day."""
+    found = _DAY_FILE.match(name.rsplit("/", 1)[-1])
     try:
-        when = dt.datetime.fromtimestamp(int(match.group(1)), dt.timezone.utc)
-    except (OverflowError, OSError, ValueError):
+        return dt.date.fromisoformat(found.group(1)) if found else None
+    except ValueError:  # named like a day file, but no such day: not Slack's
         return None
-    if not MIN_YEAR <= when.year <= MAX_YEAR:
-        return None
-    return when + dt.timedelta(microseconds=int((match.group(2) or "0").ljust(6, "0")))
 
 
-def _ts_key(ts: str) -> tuple[int, int]:
-    seconds, _, micro = ts.partition(".")
-    return int(seconds), int(micro.ljust(6, "0") or 0)
+def _moment(ts: str | None, label: str, where: str) -> tuple[int, int]:
+    """A message's `ts` as (seconds, microseconds) since 1970 in UTC; else an ExportError naming it."""
+    found = _TS.match(ts) if ts is not None else None
+    seconds = int(found.group(1)) if found else _SECONDS[1]
+    if found is None or not _SECONDS[0] <= seconds < _SECONDS[1]:
+        shown = f"\"{ts[:60]}\"" if ts is not None else "null"
+        raise ExportError(f"{label}: {where} has no readable `ts` (Slack's `seconds.microseconds`, such as "
+                          f"\"1759655220.000200\", between {MIN_YEAR} and {MAX_YEAR}); it has {shown}. "
+                          "Re-export the channel, or fix that message.")
+    return seconds, int((found.group(2) or "0").ljust(6, "0"))
 
 
-# -- where the files come from: a ZIP in memory, or a folder -----------------------------------
+def _key(moment: dt.datetime) -> tuple[int, int]:
+    """A moment as (seconds, microseconds) since 1970 in UTC, as a message's `ts` is compared."""
+    delta = moment - _EPOCH
+    return delta.days * 86_400 + delta.seconds, delta.microseconds
+
+
+def _when(key: tuple[int, int]) -> dt.datetime:
+    """The moment (seconds, microseconds) since 1970 names, in UTC."""
+    return _EPOCH + dt.timedelta(seconds=key[0], microseconds=key[1])
+
+
+def _said(raw: _Message) -> str:
+    """What a message says as Slack wrote it: its text, else an attachment's (an alert bot's message
+    is often all attachment), else the files it shares; at most SLACK_TEXT characters."""
+    if raw.text and raw.text.strip():
+        return raw.text[:SLACK_TEXT]
+    for attachment in raw.attachments or ():
+        for value in (attachment.fallback, attachment.text, attachment.title):
+            if value and value.strip():
+                return value[:SLACK_TEXT]
+    names = [n for n in (f.title or f.name for f in raw.files or ()) if n and n.strip()]
+    return f"shared {', '.join(names)}"[:SLACK_TEXT] if names else ""
+
+
+def _author(raw: _Message, users: Mapping[str, str]) -> str:
+    """Who wrote a message: a bot by its name, a person by the name users.json gives (else the
+    message's own profile, else the user id)."""
+    if raw.subtype == "bot_message" or (raw.bot_id and not raw.user):
+        return _name(raw.username) or _name(raw.bot_profile.name if raw.bot_profile else None) or "a bot"
+    if raw.user and raw.user in users:
+        return users[raw.user]
+    profile = raw.user_profile
+    return person_name(profile, profile.name if profile else None) or _name(raw.user) or "someone"
+
+
+def _name(value: str | None) -> str:
+    """A name on one line, at most MAX_NAME characters."""
+    return _cut(one_line(value[:SLACK_TEXT]), MAX_NAME) if value else ""
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters with the last one `…` when it is longer."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+# -- where the files come from: a ZIP read as a stream, or a folder ----------------------------
 
 class _Files:
     label: str
@@ -283,7 +416,12 @@ class _Files:
         """The files directly in `folder`, as paths inside the export."""
         raise NotImplementedError
 
-    def _read(self, name: str) -> bytes:
+    def _size(self, name: str) -> int:
+        """The bytes the file `name` says it has (a ZIP's directory may lie: what is read is counted too)."""
+        raise NotImplementedError
+
+    def _stream(self, name: str) -> Iterator[bytes]:
+        """The bytes of the file `name`, CHUNK_BYTES at a time; raises ExportError when it cannot be read."""
         raise NotImplementedError
 
     def day_files(self, channel: str) -> list[str]:
@@ -292,28 +430,62 @@ class _Files:
             return []
         return sorted(n for n in self.names_under(channel) if _DAY_FILE.match(n.rsplit("/", 1)[-1]))
 
-    def json(self, name: str) -> Any:
-        """The file `name` parsed as JSON, within the bounds; raises ExportError naming the file and the place."""
+    def entries(self, name: str, kind: type[_T], noun: str) -> Iterator[Typed[_T]]:
+        """The elements of the JSON list in the file `name`, decoded one at a time within the bounds,
+        each as `kind` with every field of its type; raises ExportError naming the file, the place
+        (the element's number and line, and the field) and the fix."""
         if not self.exists(name):
             raise ExportError(f"{self.label} has no {name}: it is not a Slack workspace export (which has "
                               "channels.json, users.json and a folder per channel). Give the export's ZIP "
                               "or the folder it unzips to.")
-        data = self._read(name)
-        self._budget -= len(data)
-        if self._budget < 0:
-            raise ExportError(f"{self.label}: reading {name} passes {MAX_TOTAL_BYTES:,} bytes read in all; "
-                              "narrow the days with --from and --to.")
         try:
-            return json.loads(data.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise ExportError(f"{self.label}: {name} is not UTF-8 text (byte {exc.start}); re-export the "
-                              "workspace.") from None
-        except json.JSONDecodeError as exc:
-            raise ExportError(f"{self.label}: {name} is not valid JSON: line {exc.lineno}, column {exc.colno}: "
-                              f"{exc.msg}. Re-export the workspace, or fix that file.") from None
-        except RecursionError:
-            raise ExportError(f"{self.label}: {name} nests its lists and objects too deeply to be a Slack "
-                              "export; re-export the workspace.") from None
+            for element in elements(self._bounded(name), MAX_ENTRY_CHARS):
+                typed = Typed(element.number, element.line, self._typed(element, kind, name, noun))
+                del element  # the element's decoded JSON goes before the next one is decoded
+                yield typed
+        except JsonArrayError as exc:
+            raise ExportError(self._unreadable(name, exc)) from None
+
+    def _typed(self, element: Element, kind: type[_T], name: str, noun: str) -> _T:
+        """The element as `kind`; else an ExportError naming the file, the element and the field."""
+        try:
+            return msgspec.convert(element.value, kind)
+        except msgspec.ValidationError as exc:
+            raise ExportError(f"{self.label}: {name}, {noun} {element.number} (line {element.line}): "
+                              f"{_wrong(exc)}. Re-export the workspace, or fix that {noun}.") from None
+
+    def _bounded(self, name: str) -> Iterator[bytes]:
+        """The bytes of the file `name`, refused past MAX_FILE_BYTES in the file or MAX_TOTAL_BYTES in all."""
+        size = self._size(name)
+        if size > MAX_FILE_BYTES:
+            raise self._too_large(name, size)
+        read = 0
+        for chunk in self._stream(name):
+            read += len(chunk)
+            if read > MAX_FILE_BYTES:
+                raise self._too_large(name, max(size, read))
+            self._budget -= len(chunk)
+            if self._budget < 0:
+                raise ExportError(f"{self.label}: reading {name} passes {MAX_TOTAL_BYTES:,} bytes read in all; "
+                                  "narrow the days with --from and --to.")
+            yield chunk
+
+    def _unreadable(self, name: str, exc: JsonArrayError) -> str:
+        """The sentence for a file that is not a JSON list as Slack writes one, with where and the fix."""
+        place = f"line {exc.line}, column {exc.column}"
+        if exc.rule == "encoding":
+            return f"{self.label}: {name} is not UTF-8 text ({exc.reason}); re-export the workspace."
+        if exc.rule == "not-array":
+            return (f"{self.label}: {name} is not a list, as a Slack export has it ({place}: {exc.reason}); "
+                    "re-export the workspace, or fix that file.")
+        if exc.rule == "depth":
+            return (f"{self.label}: {name} nests its lists and objects too deeply to be a Slack export "
+                    f"({place}); re-export the workspace.")
+        if exc.rule == "too-large":
+            return (f"{self.label}: {name}, {place}: {exc.reason}, more than Slack writes for one message, "
+                    "user or channel; re-export the workspace, or fix that entry.")
+        return (f"{self.label}: {name} is not valid JSON: {place}: {exc.reason}. Re-export the workspace, "
+                "or fix that file.")
 
     def _too_large(self, name: str, size: int) -> ExportError:
         return ExportError(f"{self.label}: {name} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} read "
@@ -345,17 +517,24 @@ class _Folder(_Files):
             return []
         return [f"{folder}/{p.name}" for p in path.iterdir() if p.is_file()]
 
-    def _read(self, name: str) -> bytes:
+    def _size(self, name: str) -> int:
+        """The file's size on disk (0 when it cannot be told: the reading says why)."""
+        path = self._path(name)
+        try:
+            return path.stat().st_size if path is not None else 0
+        except OSError:
+            return 0
+
+    def _stream(self, name: str) -> Iterator[bytes]:
+        """The file's bytes a chunk at a time."""
         path = self._path(name)
         assert path is not None
         try:
             with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+                while chunk := handle.read(CHUNK_BYTES):
+                    yield chunk
         except OSError as exc:
             raise ExportError(f"{self.label}: cannot read {name}: {exc.strerror or exc}.") from None
-        if len(data) > MAX_FILE_BYTES:
-            raise self._too_large(name, path.stat().st_size)
-        return data
 
 
 class _Zip(_Files):
@@ -379,20 +558,20 @@ class _Zip(_Files):
         start = folder + "/"
         return [n for n in self.infos if n.startswith(start) and "/" not in n[len(start):]]
 
-    def _read(self, name: str) -> bytes:
-        info = self.infos[name]
-        if info.file_size > MAX_FILE_BYTES:
-            raise self._too_large(name, info.file_size)
+    def _size(self, name: str) -> int:
+        """The member's size as the ZIP's directory declares it."""
+        return self.infos[name].file_size
+
+    def _stream(self, name: str) -> Iterator[bytes]:
+        """The member's bytes decompressed a chunk at a time."""
         try:
-            with self.archive.open(info) as member:
-                data = member.read(MAX_FILE_BYTES + 1)
+            with self.archive.open(self.infos[name]) as member:
+                while chunk := member.read(CHUNK_BYTES):
+                    yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
             raise ExportError(f"{self.label}: cannot read {name} from the ZIP ({exc}); it may be damaged, "
                               "encrypted or compressed in a way Python cannot read. Download the export "
                               "again.") from None
-        if len(data) > MAX_FILE_BYTES:
-            raise self._too_large(name, len(data))
-        return data
 
 
 def _declared_directory(path: Path, label: str) -> tuple[int, int]:

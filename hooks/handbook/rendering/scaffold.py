@@ -11,6 +11,10 @@ from pathlib import Path
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering.routes import slug
 
+_FILLED_FORMS = {"started_short": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"}
+"""What render_draft writes for a template variable, where it is of one form (any other: any text)."""
+
+
 def _format_regex(id_format: str) -> re.Pattern[str]:
     """`INC-{year}-{number:03d}` -> a regex with `year` and `number` groups."""
     out, last = "", 0
@@ -61,6 +65,23 @@ def file_slug(title: str, limit: int = 60) -> str:
         cut = name.rfind("-", 0, limit + 1)
         name = name[:cut] if cut > 0 else name[:limit]
     return name.strip("-") or "incident"
+
+
+def filled_line(line: str) -> re.Pattern[str]:
+    """A pattern for one line of the template as render_draft fills it in: `${started_short}` stands
+    for a `YYYY-MM-DD HH:MM`, another variable for any text, everything else for itself."""
+
+    def _part(found: re.Match[str]) -> str:
+        name = found.group("named") or found.group("braced")
+        if name is None:
+            return re.escape(found.group(0) if found.group("escaped") is None else "$")
+        return _FILLED_FORMS.get(name, ".+?")
+
+    pattern, last = "", 0
+    for found in string.Template.pattern.finditer(line):
+        pattern += re.escape(line[last:found.start()]) + _part(found)
+        last = found.end()
+    return re.compile(pattern + re.escape(line[last:]))
 
 
 def render_draft(tax: Taxonomy, template: str, folder: Path, *, title: str, severity: str, services: list[str],
