@@ -269,61 +269,6 @@ def test_text_that_looks_like_icalendar_stays_text(tmp_path):
     assert b"\r\nUID:evil" not in raw and b"\r\nSUMMARY:forged" not in raw
 
 
-def test_a_kept_calendar_is_used_only_for_the_same_deadlines(tmp_path, taxonomy):
-    """A build keeps its calendar.ics (`kept_calendar_ics`); the next one takes it while every value it is
-    written from is the same, and writes it again when one changes."""
-    from handbook import load_collection
-    from handbook.queries.audience import counted
-    from handbook.queries.deadlines import deadlines
-    from handbook.reading.links import Layout
-    from handbook.rendering.calendar import calendar_ics
-    from handbook.rendering.kept_answers import kept_calendar_ics
-
-    files = sorted((ROOT / "postmortems").rglob("*.md"))
-    found = deadlines(counted(load_collection(files, taxonomy, Layout.of(ROOT)).reports, taxonomy), taxonomy)
-    assert found
-    today = dt.date.fromisoformat(TODAY)
-
-    def kept(deadlines: list, site_url: str = SITE, day: dt.date = today) -> tuple[bytes, bool]:
-        ics, was_kept = kept_calendar_ics(deadlines, site_url, "Handbook", day, tmp_path)
-        assert ics == calendar_ics(deadlines, site_url, "Handbook", day)
-        return ics, was_kept
-
-    first, was_kept = kept(found)
-    assert not was_kept and kept(found) == (first, True)
-    assert not kept(found, "")[1] and kept(found, "")[1]
-    assert not kept(found, day=today + dt.timedelta(days=1))[1]  # DTSTAMP is the build's day
-    moved = [dataclasses.replace(found[0], date=found[0].date + dt.timedelta(days=1)), *found[1:]]
-    ics, was_kept = kept(moved)
-    assert ics != first and not was_kept
-
-
-def test_a_calendar_kept_for_one_audience_is_never_used_for_another(tmp_path, taxonomy, valid_text):
-    """An open action item kept for restricted readers: the deadlines each audience reads differ, so each
-    gets its own file, the one it would write, and the public one names nothing of the item."""
-    from handbook import load_collection
-    from handbook.queries.audience import counted, readable_by
-    from handbook.queries.deadlines import deadlines
-    from handbook.reading.links import Layout
-    from handbook.rendering.calendar import calendar_ics
-    from handbook.rendering.kept_answers import kept_calendar_ics
-
-    from .test_parts import MARKED, marked_report
-
-    (tmp_path / "marked.md").write_text(marked_report(valid_text), encoding="utf-8")
-    reports = load_collection([tmp_path / "marked.md"], taxonomy, Layout.of(tmp_path)).reports
-    today = dt.date.fromisoformat(TODAY)
-    written = {}
-    for audience in ("restricted", "public", "restricted", "public"):
-        due = deadlines(counted(readable_by(reports, taxonomy, audience), taxonomy), taxonomy)
-        ics, was_kept = kept_calendar_ics(due, SITE, "Handbook", today, tmp_path / "cache")
-        assert not was_kept and ics == calendar_ics(due, SITE, "Handbook", today)
-        assert written.setdefault(audience, ics) == ics
-    unfolded = {audience: re.sub(r"\r\n[ \t]", "", ics.decode("utf-8")) for audience, ics in written.items()}
-    item = MARKED["item"].rstrip(".")  # "Rotate the leaked exporter credential in vault slot nine"
-    assert item in unfolded["restricted"] and item not in unfolded["public"]
-
-
 def test_every_line_separator_and_a_literal_backslash_n_stay_text(tmp_path):
     """A title holding U+2028 (a line break to any reader that splits lines as Python does) and an action
     holding a literal `\\N` (icalendar's own escaping reads it as a line break): no reader sees a line

@@ -7,15 +7,10 @@ means the same for the pages we generate as for every other page.
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from urllib.parse import quote
 
-import mkdocs
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
-
-_SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 class MkDocsLinks:
@@ -24,11 +19,6 @@ class MkDocsLinks:
     def __init__(self, use_directory_urls: bool) -> None:
         self.use_directory_urls = use_directory_urls
         self._urls: dict[str, str] = {}
-        self.identity = (f"MkDocs {mkdocs.__version__}, use_directory_urls: {use_directory_urls}, "
-                         f"links.py {_SOURCE_HASH}")
-        """How addresses are made here (MkDocs, its setting and this module's code): under one identity, one
-        address for every page (a page kept from an earlier build, `rendering.kept_pages`, is used again
-        only under the same identity)."""
 
     def url(self, src: str) -> str:
         """The address of the page whose docs-relative source path is `src`, as MkDocs serves it."""

@@ -176,15 +176,8 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
             log.info("handbook: link-preview cards: %d drawn, %d from the cache (%.2f s, %.2f s CPU)",
                      plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
         if plan.reuse is not None:
-            log.info("handbook: reports: %d read and checked, %d as the last build checked them; report pages: "
-                     "%d drawn, %d as the last build drew them; index pages: %d drawn, %d as the last build drew "
-                     "them; link previews, redirects, incidents.json and feed: %s; similar incidents: %s; "
-                     "calendar.ics: %s",
-                     plan.reuse.checked, plan.reuse.kept, plan.reuse.pages_drawn, plan.reuse.pages_kept,
-                     plan.reuse.listings_drawn, plan.reuse.listings_kept,
-                     "as the last build wrote them" if plan.reuse.outputs else "written",
-                     "as the last build found them" if plan.reuse.similar else "computed",
-                     "as the last build wrote it" if plan.reuse.calendar else "written")
+            log.info("handbook: reports: %d read and checked, %d as the last build checked them",
+                     plan.reuse.checked, plan.reuse.kept)
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop
         # the reports, then move what is left out of the cyclic collector's way, so it is not
         # rescanned at every collection during the build.

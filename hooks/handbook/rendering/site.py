@@ -6,7 +6,6 @@ those the build's audience may read, and fill in the pages. It does not import M
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -28,8 +27,7 @@ from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
 from handbook.rendering import indexes
-from handbook.rendering.kept_answers import kept_calendar_ics, kept_similar_reports
-from handbook.rendering.kept_pages import KeptPages
+from handbook.rendering.calendar import calendar_ics
 from handbook.rendering.markup import split_fragments
 from handbook.rendering.metrics import metrics_page
 from handbook.rendering.cards import CardSet, ensure_cards
@@ -51,20 +49,6 @@ class Reuse:
     """Reports read and checked (`checks.incremental`): those whose bytes changed, or every one."""
     kept: int = 0
     """Reports taken as the last build's checks left them."""
-    similar: bool = False
-    """Whether the similar incidents were the last build's answer (`kept_answers.kept_similar_reports`)."""
-    calendar: bool = False
-    """Whether calendar.ics was the last build's file (`kept_answers.kept_calendar_ics`)."""
-    pages_kept: int = 0
-    """Report pages taken as the last build drew them (`kept_pages`)."""
-    pages_drawn: int = 0
-    """Report pages drawn by this build."""
-    listings_kept: int = 0
-    """Index pages (incidents, actions, a service's…) taken as the last build drew them (`kept_pages`)."""
-    listings_drawn: int = 0
-    """Index pages drawn by this build."""
-    outputs: bool = False
-    """Whether the link previews, redirects, incidents.json and the feed were the last build's (`kept_pages`)."""
 
 
 @dataclass(slots=True)
@@ -101,67 +85,35 @@ class SitePlan:
         self.collection.reports.clear()
 
 
-def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str,
-             kept: KeptPages | None) -> None:
+def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, site_name: str) -> None:
     """Link previews, incidents.json, the feed, the calendar and the redirects, computed while the
     reports are here."""
     site_url = settings.site_url
     cards = _cards(plan, tax, settings, site_name) if site_url else {}  # previews need absolute URLs
 
-    def draw() -> dict[str, Any]:
-        """Each report page's preview tags, and the redirects, incidents.json and the feed as files."""
-        heads: dict[str, list[tuple[str, str, str]]] = {}
-        files: dict[str, str] = {}
-        shared = shared_file_names(list(plan.report_sources.values()))  # an address of two: of neither
-        for src, report in plan.report_sources.items():
-            head = heads[src] = open_graph(report, tax, site_url, site_name, card=cards.get(src))
-            if report.id and report.id == report.key:
-                canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
-                # The file's own name is the other address people use (they see it in the repository
-                # and in pull requests): send it on to the id's permanent address.
-                stem = path_key(report.path.stem)
-                # Each redirect is a page of its own folder: the link from there is MkDocs' (Routes.href).
-                if stem and stem != report.key and stem.lower() not in shared:  # nor does an unsafe name
-                    page = routes.href(f"incidents/{stem}/index.md", src)
-                    files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
-                if not settings.directory_urls:
-                    # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json,
-                    # keeps working when the site is built without directory URLs.
-                    page = routes.href(f"incidents/{report.key}/index.md", src)
-                    files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
-        files[Routes.INCIDENTS_JSON] = incidents_json(plan.readable, tax, site_url, settings.today)
-        files[Routes.FEED] = atom_feed(plan.readable, tax, site_url, site_name)
-        return {"heads": heads, "files": files}
-
-    # Taken from the last build when every input is the same (`kept_pages`): the reports, and these.
-    inputs = [site_url, site_name, settings.directory_urls, cards,
-              [[src, report.rel] for src, report in plan.report_sources.items()]]
-    drawn, taken = (kept.answer("outputs", plan.readable, inputs, draw, lambda value: _usable_outputs(value, plan))
-                    if kept is not None else (draw(), False))
-    if plan.reuse is not None:
-        plan.reuse.outputs = taken
-    for src, head in drawn["heads"].items():
-        plan.meta[src]["handbook_head"] = [(attribute, key, content) for attribute, key, content in head]
-    plan.files.update(drawn["files"])
+    shared = shared_file_names(list(plan.report_sources.values()))  # an address of two: of neither
+    for src, report in plan.report_sources.items():
+        head = open_graph(report, tax, site_url, site_name, card=cards.get(src))
+        plan.meta[src]["handbook_head"] = head
+        if report.id and report.id == report.key:
+            canonical = f"{site_url.rstrip('/')}/incidents/{report.key}/" if site_url else ""
+            # The file's own name is the other address people use (they see it in the repository and in
+            # pull requests): send it on to the id's permanent address. Each redirect is a page of its own
+            # folder: the link from there is MkDocs' (Routes.href).
+            stem = path_key(report.path.stem)
+            if stem and stem != report.key and stem.lower() not in shared:  # nor does an unsafe name
+                page = routes.href(f"incidents/{stem}/index.md", src)
+                plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
+            if not settings.directory_urls:
+                # The permanent address, `incidents/<id>/`, used in Slack, feeds and incidents.json, keeps
+                # working when the site is built without directory URLs.
+                page = routes.href(f"incidents/{report.key}/index.md", src)
+                plan.files[f"incidents/{report.key}/index.html"] = redirect_page(page, canonical, head)
+    plan.files[Routes.INCIDENTS_JSON] = incidents_json(plan.readable, tax, site_url, settings.today)
+    plan.files[Routes.FEED] = atom_feed(plan.readable, tax, site_url, site_name)
     # Only our own incidents have deadlines to keep (case studies and drills are not counted).
-    # Written again only when a value it is written from changed (`kept_answers.kept_calendar_ics`).
-    plan.files[Routes.CALENDAR], same = kept_calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url,
-                                                          site_name, settings.today, settings.cache_dir)
-    if plan.reuse is not None:
-        plan.reuse.calendar = same
-
-
-def _usable_outputs(value: Any, plan: SitePlan) -> bool:
-    """Whether kept outputs have the shape `_outputs` draws: a head of text triples for each report page of
-    this plan, and files of text."""
-    if not (isinstance(value, dict) and isinstance(value.get("heads"), dict) and isinstance(value.get("files"), dict)):
-        return False
-    heads, files = value["heads"], value["files"]
-    return (heads.keys() == plan.report_sources.keys()
-            and all(isinstance(head, list) and all(isinstance(t, list) and len(t) == 3
-                                                   and all(type(v) is str for v in t) for t in head)
-                    for head in heads.values())
-            and all(type(name) is str and type(text) is str for name, text in files.items()))
+    plan.files[Routes.CALENDAR] = calendar_ics(deadlines(counted(plan.readable, tax), tax), site_url, site_name,
+                                               settings.today)
 
 
 def _cards(plan: SitePlan, tax: Taxonomy, settings: Settings, site_name: str) -> dict[str, str]:
@@ -259,19 +211,12 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     # Similar incidents: compared among the reports this audience may read, so no list names another;
     # before the pages are drawn, while every report still has its summary and factors.
     page_of = {report.rel: routes.report(key) for key, report in keyed}
-    # A full build takes the last build's answer while every input, as this audience reads it, is the same.
-    if reuse is None:  # an author's preview: the one page's list
-        similar = similar_reports(readable, tax.similarity, wanted=[r for _, r in with_pages])
-    else:
-        similar, reuse.similar = kept_similar_reports(readable, tax.similarity, settings.cache_dir)
+    similar = similar_reports(readable, tax.similarity,  # an author's preview: the one page's list
+                              wanted=[r for _, r in with_pages] if reuse is None else None)
     # External messages: of every report read, whatever this audience may read (each is written to be
     # public); now, while the reports still have their bodies, which the loop below lets go.
     statements = _statements(collection, tax)
     pages: dict[str, Page] = {}
-    # A full build takes each page whose inputs are those of the last build's from there (`kept_pages`);
-    # pages that show problems (`mkdocs serve`) and the author's preview are always drawn.
-    kept = (KeptPages(settings.cache_dir, tax, routes, today, settings.audience, readable)
-            if reuse is not None and not show_problems else None)
     for key, report in with_pages:
         src = routes.report(key)
         problems = _shown(report.problems, visible) if show_problems else None
@@ -280,16 +225,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             body = report_links.body(report, src)
             matches = [(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])]
             statement = (told.title, routes.statement(told.report_id)) if told else None
-
-            def draw(routes: Routes) -> Page:
-                """The report's page, drawn with `routes` (`kept_pages` passes routes that note what is asked)."""
-                return render_report_page(report, tax, routes, today, problems=problems, src=src, body=body,
-                                          similar=matches, statement=statement)
-
-            pages[src] = kept.page(report, src, body, matches, statement, draw) if kept is not None else draw(routes)
+            pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src, body=body,
+                                            similar=matches, statement=statement)
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
-            if kept is not None:
-                kept.spoil()
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
             plan.collection.problems.append(failure)
@@ -304,32 +242,16 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     recurring = themes(own, tax, today)
     plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
     library = learning(readable, tax)
-    # Each index page is drawn from the reports it lists and the values named here (`kept_pages`: taken
-    # from the last build when every one is the same). The order is the one they were always drawn in: a
-    # service's page is named when first asked for, so another order could give two services other names.
-    listings: list[tuple[str, list[Report], list[Any], Callable[[Routes], dict[str, Page]]]] = [
-        ("incidents", own, [services], lambda r: {Routes.INCIDENTS: indexes.incidents_page(own, tax, r, services)}),
-        ("actions", own, [tracker, settings.site_url],
-         lambda r: {Routes.ACTIONS: indexes.actions_page(own, tax, r, today, tracker, settings.site_url)}),
-        ("review", own, [], lambda r: {Routes.REVIEW: indexes.review_page(own, tax, r, today)}),
-        ("metrics", own, [], lambda r: {Routes.METRICS: metrics_page(own, tax, r, today)}),
-        ("themes", own, [], lambda r: {Routes.THEMES: themes_page(recurring, own, tax, r, today)}),
-        ("library", library, [], lambda r: {Routes.LIBRARY: indexes.library_page(library, tax, r)}),
-        ("services", own, [], lambda r: indexes.services_pages(own, tax, r, today)),
-        ("severities", own, [], lambda r: indexes.severity_pages(own, tax, r)),
-        ("years", own, [], lambda r: indexes.year_pages(own, tax, r)),
-    ]
-    drawn_listings = 0
-    for name, listed, inputs, draw_listing in listings:
-        index_pages = kept.listing(name, listed, inputs, draw_listing) if kept is not None else draw_listing(routes)
-        drawn_listings += len(index_pages)
-        pages.update(index_pages)
-    if kept is not None:
-        kept.keep()
-    if reuse is not None:  # what the log says; with nothing kept (`mkdocs serve`), every page was drawn
-        reuse.pages_kept, reuse.pages_drawn = (kept.taken, kept.drawn) if kept is not None else (0, len(with_pages))
-        reuse.listings_kept, reuse.listings_drawn = ((kept.listings_taken, kept.listings_drawn) if kept is not None
-                                                     else (0, drawn_listings))
+    # The order they were always drawn in: a service's page is named when first asked for.
+    pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
+    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
+    pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
+    pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
+    pages[Routes.THEMES] = themes_page(recurring, own, tax, routes, today)
+    pages[Routes.LIBRARY] = indexes.library_page(library, tax, routes)
+    pages.update(indexes.services_pages(own, tax, routes, today))
+    pages.update(indexes.severity_pages(own, tax, routes))
+    pages.update(indexes.year_pages(own, tax, routes))
     by_rel = {report.rel: report for report in readable}
     for rel, told in statements.items():
         # The report's page only for a report this audience may read; for another, nothing of it but its id.
@@ -345,6 +267,6 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
         if found:
             plan.fragments[src] = found
     if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
-        _outputs(plan, tax, settings, routes, site_name, kept)
+        _outputs(plan, tax, settings, routes, site_name)
         plan.files.update(statement_files(list(statements.values())))
     return plan
