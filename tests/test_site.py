@@ -604,3 +604,17 @@ def test_a_case_study_is_kept_for_learning_not_counted_as_ours(tmp_path, valid_t
                                                       encoding="utf-8")
     check = handbook(project, "validate")
     assert check.code == 1 and "study.md:3" in check.output and "kind" in check.output, check.output
+
+
+def test_a_services_page_address_depends_on_the_names_alone():
+    """Two names with one slug get `-2` by the sorted names, whichever page asks first."""
+    from handbook.rendering.routes import Routes
+    from handbook_mkdocs.links import MkDocsLinks
+
+    names = ["checkout-api", "Checkout API", "ledger"]
+    first, second = Routes(MkDocsLinks(True)), Routes(MkDocsLinks(True))
+    first.name_services(names)
+    second.name_services(list(reversed(names)))
+    asked = [first.service(n) for n in names]
+    assert asked == [second.service(n) for n in reversed(names)][::-1]
+    assert asked == ["services/checkout-api-2.md", "services/checkout-api.md", "services/ledger.md"]

@@ -114,6 +114,13 @@ class Routes:
         """The site path of a report's external message as a file: `statements/<id>.md` or `.json`."""
         return f"statements/{report_id}.{suffix}"
 
+    def name_services(self, names: list[str]) -> None:
+        """Give every service of `names` its page's slug, in the order of the sorted names, so a slug
+        depends on the names alone and never on which page asked first (`service-2` is the second of
+        two names with one slug, in that order)."""
+        for name in sorted(set(names), key=lambda n: (n.lower(), n)):
+            self.service(name)
+
     def service(self, name: str) -> str:
         """The source path of the page of service `name` (a stable, readable slug)."""
         if name not in self._service_slugs:

@@ -193,6 +193,9 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
     readable = readable_by(collection.reports, tax, settings.audience, unread=show_problems)
     plan = SitePlan(collection, readable, reuse=reuse)
     routes = Routes(links)
+    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
+    services = sorted({s for r in own for s in r.services}, key=str.lower)
+    routes.name_services(services)
     used: set[str] = set()
     keyed: list[tuple[str, Report]] = []
     for report in readable:
@@ -235,14 +238,11 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             pages[src].lines += render_fragment("page-failed.html", path=report.rel)
         plan.report_sources[src] = report
         report.release_content()  # its page is drawn: nothing after this reads its body or timeline
-    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
-    services = sorted({s for r in own for s in r.services}, key=str.lower)
     tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
     plan.collection.problems.extend(unreadable)
     recurring = themes(own, tax, today)
     plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
     library = learning(readable, tax)
-    # The order they were always drawn in: a service's page is named when first asked for.
     pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
     pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
     pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
