@@ -6,6 +6,8 @@ those the build's audience may read, and fill in the pages. It does not import M
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,12 +22,13 @@ from handbook.core.paths import path_key, stable_name
 from handbook.core.problems import Problem
 from handbook.queries.audience import check_audience, counted, learning, readable_by
 from handbook.queries.deadlines import deadlines
-from handbook.queries.similarity import similar_reports
+from handbook.queries.similarity import Match, similar_reports
 from handbook.queries.statements import Statement, statement_of
-from handbook.queries.themes import themes
+from handbook.queries.themes import Themes, themes
 from handbook.reading.model import Report
 from handbook.reading.settings import Settings
 from handbook.reading.taxonomy import Taxonomy
+from handbook.reading.tracker import TrackerFile
 from handbook.rendering import indexes
 from handbook.rendering.calendar import calendar_ics
 from handbook.rendering.markup import split_fragments
@@ -179,23 +182,67 @@ def plan_site(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_probl
 
 
 def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems: bool, site_name: str) -> SitePlan:
+    """Run the build's steps in order: load and check, read as the audience reads, name the pages, draw
+    the report pages, the listings and the external messages, then the outputs."""
     check_audience(tax, settings.audience)
+    collection, reuse = _load(settings, tax)
+    readable = readable_by(collection.reports, tax, settings.audience, unread=show_problems)
+    plan = SitePlan(collection, readable, reuse=reuse)
+    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
+    services = sorted({s for r in own for s in r.services}, key=str.lower)
+    routes = Routes(links)
+    routes.name_services(services)
+    keyed = _keyed(readable, routes)
+    page_of = {report.rel: routes.report(key) for key, report in keyed}
+    with_pages = [(key, report) for key, report in keyed
+                  if settings.preview is None or report.path == settings.preview]  # preview: the one being written
+    report_links = ReportLinks(resolver_for(settings.layout, tax, {r.id for r in collection.reports if r.id}),
+                               pages={report.rel: routes.report(key) for key, report in with_pages},
+                               by_id={report.id: routes.report(key) for key, report in with_pages if report.id})
+    # Similar incidents: compared among the reports this audience may read, so no list names another.
+    similar = similar_reports(readable, tax.similarity,  # an author's preview: the one page's list
+                              wanted=[r for _, r in with_pages] if reuse is None else None)
+    # External messages: of every report read, whatever this audience may read (each is written to be
+    # public); before the report pages, which let the reports' bodies go.
+    statements = _statements(collection, tax)
+    pages = _report_pages(plan, with_pages, tax, routes, settings.today, report_links, similar, page_of,
+                          statements, show_problems)
+    tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
+    plan.collection.problems.extend(unreadable)
+    listed = Listed(own=own, library=learning(readable, tax), services=services,
+                    recurring=themes(own, tax, settings.today), tracker=tracker, tax=tax, routes=routes,
+                    today=settings.today, site_url=settings.site_url)
+    # The themes page links to it, a preview's too.
+    plan.files[Routes.REPEATS_JSON] = repeats_json(listed.recurring, tax, settings.today)
+    for _, draw_listing in LISTINGS:
+        pages.update(draw_listing(listed))
+    pages.update(_statement_pages(statements, readable, routes, page_of, tax))
+    plan.copies.update(report_links.attachments)  # only the files a published report links to
+    _write_pages(plan, pages)
+    if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
+        _outputs(plan, tax, settings, routes, site_name)
+        plan.files.update(statement_files(list(statements.values())))
+    return plan
+
+
+def _load(settings: Settings, tax: Taxonomy) -> tuple[Collection, Reuse | None]:
+    """Read and check the reports: the one being previewed fresh, or only those changed since the last
+    build (`checks.incremental`); and what was taken from the last build (None for a preview)."""
     files = find_reports([settings.postmortems]) if settings.postmortems.is_dir() else []
     reuse: Reuse | None = None
     if settings.preview is not None:
         collection = load_for_preview(files, tax, settings.layout, settings.preview, settings.cache_dir)
     else:
-        # Only the reports changed since the last build are read and checked again (`checks.incremental`).
         collection, checked = load_incrementally(files, tax, settings.layout, settings.cache_dir)
         reuse = Reuse(checked=checked, kept=len(collection.reports) - checked)
     for report in collection.reports:
         report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
-    readable = readable_by(collection.reports, tax, settings.audience, unread=show_problems)
-    plan = SitePlan(collection, readable, reuse=reuse)
-    routes = Routes(links)
-    own = counted(readable, tax)  # the organisation's incidents; case studies and drills go to the library
-    services = sorted({s for r in own for s in r.services}, key=str.lower)
-    routes.name_services(services)
+    return collection, reuse
+
+
+def _keyed(readable: list[Report], routes: Routes) -> list[tuple[str, Report]]:
+    """Give each readable report the key of its page (its id, or its file name's when two share one), and
+    note in `routes` the title of every id a page may link to."""
     used: set[str] = set()
     keyed: list[tuple[str, Report]] = []
     for report in readable:
@@ -204,21 +251,15 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
         keyed.append((key, report))
         if report.id and path_key(report.id) and report.id not in routes.known:
             routes.known[report.id] = report.title
-    today = settings.today
-    visible = {r.rel for r in readable}
-    with_pages = [(key, report) for key, report in keyed
-                  if settings.preview is None or report.path == settings.preview]  # preview: the one being written
-    report_links = ReportLinks(resolver_for(settings.layout, tax, {r.id for r in collection.reports if r.id}),
-                        pages={report.rel: routes.report(key) for key, report in with_pages},
-                        by_id={report.id: routes.report(key) for key, report in with_pages if report.id})
-    # Similar incidents: compared among the reports this audience may read, so no list names another;
-    # before the pages are drawn, while every report still has its summary and factors.
-    page_of = {report.rel: routes.report(key) for key, report in keyed}
-    similar = similar_reports(readable, tax.similarity,  # an author's preview: the one page's list
-                              wanted=[r for _, r in with_pages] if reuse is None else None)
-    # External messages: of every report read, whatever this audience may read (each is written to be
-    # public); now, while the reports still have their bodies, which the loop below lets go.
-    statements = _statements(collection, tax)
+    return keyed
+
+
+def _report_pages(plan: SitePlan, with_pages: list[tuple[str, Report]], tax: Taxonomy, routes: Routes,
+                  today: dt.date, report_links: ReportLinks, similar: dict[str, list[Match]],
+                  page_of: dict[str, str], statements: dict[str, Statement], show_problems: bool) -> dict[str, Page]:
+    """Draw the page of each report of `with_pages`; a report whose page fails gets a page saying so and
+    an `internal-error` problem. Each report lets go of its body once its page is drawn."""
+    visible = {r.rel for r in plan.readable}
     pages: dict[str, Page] = {}
     for key, report in with_pages:
         src = routes.report(key)
@@ -238,35 +279,61 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
             pages[src].lines += render_fragment("page-failed.html", path=report.rel)
         plan.report_sources[src] = report
         report.release_content()  # its page is drawn: nothing after this reads its body or timeline
-    tracker, unreadable = tracker_for(settings, tax)  # the issue states last pulled, if any
-    plan.collection.problems.extend(unreadable)
-    recurring = themes(own, tax, today)
-    plan.files[Routes.REPEATS_JSON] = repeats_json(recurring, tax, today)  # the page links to it, a preview's too
-    library = learning(readable, tax)
-    pages[Routes.INCIDENTS] = indexes.incidents_page(own, tax, routes, services)
-    pages[Routes.ACTIONS] = indexes.actions_page(own, tax, routes, today, tracker, settings.site_url)
-    pages[Routes.REVIEW] = indexes.review_page(own, tax, routes, today)
-    pages[Routes.METRICS] = metrics_page(own, tax, routes, today)
-    pages[Routes.THEMES] = themes_page(recurring, own, tax, routes, today)
-    pages[Routes.LIBRARY] = indexes.library_page(library, tax, routes)
-    pages.update(indexes.services_pages(own, tax, routes, today))
-    pages.update(indexes.severity_pages(own, tax, routes))
-    pages.update(indexes.year_pages(own, tax, routes))
+    return pages
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """Everything the index pages are drawn from, given whole to each: a listing reads nothing else."""
+
+    own: list[Report]
+    """The organisation's own incidents this audience reads (the kinds handbook.yml counts)."""
+    library: list[Report]
+    """The case studies and drills this audience reads."""
+    services: list[str]
+    recurring: Themes
+    tracker: TrackerFile | None
+    tax: Taxonomy
+    routes: Routes
+    today: dt.date
+    site_url: str
+
+
+LISTINGS: tuple[tuple[str, Callable[[Listed], dict[str, Page]]], ...] = (
+    ("incidents", lambda l: {Routes.INCIDENTS: indexes.incidents_page(l.own, l.tax, l.routes, l.services)}),
+    ("actions", lambda l: {Routes.ACTIONS: indexes.actions_page(l.own, l.tax, l.routes, l.today, l.tracker,
+                                                                l.site_url)}),
+    ("review", lambda l: {Routes.REVIEW: indexes.review_page(l.own, l.tax, l.routes, l.today)}),
+    ("metrics", lambda l: {Routes.METRICS: metrics_page(l.own, l.tax, l.routes, l.today)}),
+    ("themes", lambda l: {Routes.THEMES: themes_page(l.recurring, l.own, l.tax, l.routes, l.today)}),
+    ("library", lambda l: {Routes.LIBRARY: indexes.library_page(l.library, l.tax, l.routes)}),
+    ("services", lambda l: indexes.services_pages(l.own, l.tax, l.routes, l.today)),
+    ("severities", lambda l: indexes.severity_pages(l.own, l.tax, l.routes)),
+    ("years", lambda l: indexes.year_pages(l.own, l.tax, l.routes)),
+)
+"""Every index page, registered once: its name and how it is drawn from `Listed`."""
+
+
+def _statement_pages(statements: dict[str, Statement], readable: list[Report], routes: Routes,
+                     page_of: dict[str, str], tax: Taxonomy) -> dict[str, Page]:
+    """Draw the page of each external message and their list. A message links to its report's page only
+    for a report this audience may read; for another, nothing of it but its id."""
     by_rel = {report.rel: report for report in readable}
+    pages: dict[str, Page] = {}
     for rel, told in statements.items():
-        # The report's page only for a report this audience may read; for another, nothing of it but its id.
         shown = by_rel.get(rel)
         report_page = (f"{shown.id}: {shown.title}", page_of[rel]) if shown is not None else None
         pages[routes.statement(told.report_id)] = statement_page(told, routes, report_page)
     pages[Routes.STATEMENTS] = statements_page(list(statements.values()), routes, tax.external_message.published_from)
-    plan.copies.update(report_links.attachments)  # only the files a published report links to
-    for src in list(pages):  # in order; each page's lines are freed as its Markdown is made
+    return pages
+
+
+def _write_pages(plan: SitePlan, pages: dict[str, Page]) -> None:
+    """Turn each page into the Markdown and meta MkDocs reads, and its generated HTML set apart, in order;
+    each page's lines are freed as its Markdown is made."""
+    for src in list(pages):
         page = pages.pop(src)
         plan.pages[src], found = split_fragments(page.markdown)
         plan.meta[src] = page.meta()
         if found:
             plan.fragments[src] = found
-    if settings.preview is None:  # an author's preview needs neither machine-readable files nor redirects
-        _outputs(plan, tax, settings, routes, site_name)
-        plan.files.update(statement_files(list(statements.values())))
-    return plan
