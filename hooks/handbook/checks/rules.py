@@ -146,7 +146,6 @@ class ReportChecker:
         self.tax = taxonomy
         self.schema = build_schema(taxonomy)
         self.schema_check = SchemaCheck(self.schema)
-        self.id_re = re.compile(taxonomy.ids.pattern)
         self.non_signals = {_answer_key(signal) for signal in taxonomy.rules.non_signals}
         rules = taxonomy.rules
         self.group_re = _phrases(rules.group_words)

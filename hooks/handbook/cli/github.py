@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import click
 
 from handbook.checks.collection import find_reports, load_collection, relative
 from handbook.cli.app import Context, _fail, main, seconds_from_env
-from handbook.core.files import Refused, read_file
+from handbook.core.files import Refused, read_file, write_atomic
 from handbook.delivery.github import LIST_TIME, GitHubError, GitHubIssues, Issue
 from handbook.queries.tracking import Tracked, linked, untracked
 from handbook.reading.model import Report
@@ -260,22 +259,8 @@ def _current(path: Path, root: Path) -> str:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Write `data` to `path` at once: a reader sees the old file or the new one, never half of it."""
-    if path.exists():
-        mode = path.stat().st_mode & 0o7777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write `data` to `path` at once, keeping its mode: a reader sees the old file or the new one."""
+    write_atomic(path, data)
 
 
 # -- pulling states --------------------------------------------------------------------------------

@@ -81,10 +81,6 @@ class Themes:
     reports: int
 
 
-def _year_index(years: tuple[int, ...]) -> dict[int, int]:
-    return {year: i for i, year in enumerate(years)}
-
-
 def _tally(name: str, counts: dict[int, int], years: tuple[int, ...]) -> Tally:
     return Tally(name, tuple(counts.get(y, 0) for y in years), sum(counts.values()))
 

@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
 
+from handbook.core.files import write_atomic
 from handbook.core.problems import Level, Problem
 from handbook.reading.links import Link
 from handbook.reading.model import ActionItem, Factor, Report
@@ -145,15 +145,7 @@ def replace_json(path: Path, document: Callable[[], dict[str, Any]]) -> None:
     """Write the JSON of `document()` to `path`, atomically; a cache that cannot be written is skipped."""
     try:
         text = json.dumps(document(), ensure_ascii=True, allow_nan=True, separators=(",", ":"))
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="ascii") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, text.encode("ascii"), mode=0o600)
     except (OSError, ValueError, TypeError, RecursionError):
         pass  # only makes the next build or preview slower
 

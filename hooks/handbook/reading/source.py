@@ -28,8 +28,6 @@ from handbook.core.problems import ProblemSink
 from handbook.core.text import describe_bad, drop_bad, find_bad
 
 Path_ = tuple[str | int, ...]
-ID_PATHS = (("id",), ("related",), ("action_items",))
-"""Where ids live in the front matter: compared exactly, so surrounding blanks are dropped at reading."""
 
 
 class _Loader(_BaseLoader):

@@ -28,7 +28,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import time
 import unicodedata
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from handbook.core.files import write_atomic
 from handbook.rendering.charts import SEVERITY_COLOURS
 
 if TYPE_CHECKING:  # Pillow is imported when a card is drawn, not by every build that finds them cached
@@ -202,15 +202,7 @@ def _draw_some(missing: list[tuple[str, Card]], folder: Path) -> list[tuple[str,
 
 def _store(path: Path, png: bytes) -> bool:
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".card-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(png)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, png, mode=0o600)
     except OSError:
         return False
     return True

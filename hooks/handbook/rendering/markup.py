@@ -43,20 +43,6 @@ def url_label(href: str) -> str:
     return urlsplit(href).path.rstrip("/").rpartition("/")[2]
 
 
-def html_link(label: object, url: object) -> str:
-    """An HTML link to an outside address, or the label as text when the address is unsafe."""
-    href = safe_url(url)
-    return f'<a href="{attr(href)}">{attr(label)}</a>' if href else attr(label)
-
-
-def html_table(head: list[str], rows: list[list[str]], *, cls: str = "") -> list[str]:
-    """A table as HTML lines. Cells are HTML already escaped by the caller."""
-    out = [f'<table class="{cls}">' if cls else "<table>", "<thead><tr>" +
-           "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
-    out += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows]
-    return out + ["</tbody>", "</table>"]
-
-
 # -- generated HTML kept out of Markdown ---------------------------------------------------------
 # Generated tables, cards and charts are HTML already. Left in a page's Markdown, Python-Markdown
 # would parse every one of them again (its raw-HTML parser is pure Python: report pages cost half
@@ -77,20 +63,6 @@ def fragment(lines: list[str], *, searched: bool = True) -> list[str]:
     """Mark generated HTML lines as a fragment (they must not hold a blank line); one not `searched` is
     left out of the search index."""
     return [_BEGIN if searched else _BEGIN_UNSEARCHED, *lines, _END, ""]
-
-
-def portable_lines(lines: list[str]) -> list[str | int]:
-    """A page's lines for keeping beyond this process: each fragment mark becomes 0 (begin), 1 (end) or
-    2 (begin, not searched), as the marks' token is this process's own (`restored_lines` makes them this
-    process's again)."""
-    marks = {_BEGIN: 0, _END: 1, _BEGIN_UNSEARCHED: 2}
-    return [marks.get(line, line) for line in lines]
-
-
-def restored_lines(lines: list[str | int]) -> list[str]:
-    """The lines `portable_lines` gave, with this process's fragment marks."""
-    marks = (_BEGIN, _END, _BEGIN_UNSEARCHED)
-    return [line if isinstance(line, str) else marks[line] for line in lines]
 
 
 def split_fragments(markdown: str) -> tuple[str, dict[str, str]]:
