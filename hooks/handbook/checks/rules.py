@@ -15,15 +15,14 @@ from typing import Any
 from handbook.checks.audience import AudienceCheck
 from handbook.checks.schema import build_schema
 from handbook.core.problems import ProblemSink
-from handbook.core.text import plain_text
 from handbook.core.timestamps import BadValue, OutOfRange, add_days, parse_date, parse_timestamp
 from handbook.reading.model import TIMESTAMP_FIELDS, TIMESTAMPS_NOT_STATED, ActionItem, Factor, Report, text
-from handbook.reading.links import find_links
+from handbook.reading.parts import assemble_body
 from handbook.reading.schemacheck import SchemaCheck
-from handbook.reading.sections import literal_flags, normalise, parse_body
+from handbook.reading.sections import literal_flags, normalise
 from handbook.reading.source import Source
 from handbook.reading.taxonomy import ITEM_KEYS, LONG_TERM, NOT_STATED, NOT_STATED_KEYS, Taxonomy, is_not_stated
-from handbook.reading.timeline import FORMS, Entry, parse_timeline
+from handbook.reading.timeline import FORMS, Entry
 
 RULES: dict[str, str] = {
     # reading the file
@@ -156,7 +155,6 @@ class ReportChecker:
         self.placeholder_re = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.placeholders)) + r")\b") \
             if rules.placeholders else None
         self.draft_rank = {s.id: i for i, s in enumerate(taxonomy.statuses)}
-        self.summary_title = next((s.title for s in taxonomy.sections if s.id == "summary"), "Summary")
         message = taxonomy.external_message
         # The external message's section is optional, but it is one of the format's `##` headings.
         self.section_titles = {normalise(title): title for title in (*(s.title for s in taxonomy.sections),
@@ -184,10 +182,7 @@ class ReportChecker:
         self._schema(source, sink)
         report.visibility = self._visibility(report, source, sink)
         self._timestamps(report, source, sink)
-        report.parsed_body = parse_body(source.body, source.body_line)
-        report.body_links = find_links(source.body, source.body_line)
-        summary = report.parsed_body.section(self.summary_title)
-        report.summary = plain_text(summary.text()) if summary else ""
+        assemble_body(report, self.tax)  # sections, links, summary and timeline: read by one function
         report.actions = [ActionItem(report.key, i, source.line_of(("action_items", i)),
                                      item if isinstance(item, dict) else {"description": text(item)},
                                      self.tax.is_open_action(item.get("status") if isinstance(item, dict) else None))
@@ -526,8 +521,6 @@ class ReportChecker:
         block = report.parsed_body.section(title)
         if block is None:
             return
-        lines = [(n, t) for n, t in block.lines if n not in report.parsed_body.code_lines]
-        report.timeline = parse_timeline(lines, report.started)
         if not report.timeline and not block.is_empty():
             sink.add(block.line, "timeline-empty", "The timeline has no entries.",
                      f"Write each event as a list item that starts with its time: `- 2026-03-04 14:02 — what "
