@@ -90,6 +90,16 @@ def _bits(values: Iterable[str], numbers: dict[str, int]) -> int:
     return bits
 
 
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    """Term, service or tag -> the reports naming it, in increasing order: for a term, parallel lists of
+    the reports and of the term's weight in each, divided by the report's norm."""
+
+    terms: dict[str, tuple[list[int], list[float]]]
+    services: dict[str, list[int]]
+    tags: dict[str, list[int]]
+
+
 def similar_reports(reports: list[Report], settings: Similarity,
                     wanted: Iterable[Report] | None = None) -> dict[str, list[Match]]:
     """Report path (`rel`) -> the reports most like it among `reports`, best first. Only the reports of
@@ -98,14 +108,42 @@ def similar_reports(reports: list[Report], settings: Similarity,
     total = weights.text + weights.services + weights.layers + weights.tags
     if settings.top == 0 or total <= 0 or len(reports) < 2:
         return {}
-    w_text, w_services, w_layers, w_tags = (w / total for w in (weights.text, weights.services, weights.layers,
-                                                                weights.tags))
+    shares = tuple(w / total for w in (weights.text, weights.services, weights.layers, weights.tags))
+    profiles, df = _profiles(reports, settings.max_postings)
+    postings = _postings(profiles, df)
+    targets = {r.rel for r in wanted} if wanted is not None else None
+    # With every report wanted, each pair is scored once, from its first report (others after it in
+    # the postings only), and kept for both; otherwise each wanted report looks at every other.
+    both = targets is None
+    kept: list[list[tuple[float, str, str, int]]] = [[] for _ in profiles]
+    for index, p in enumerate(profiles):
+        if targets is not None and p.report.rel not in targets:
+            continue
+        cosines = _cosines(p, index, postings, both)
+        for other in _candidates(p, index, cosines, postings, settings.max_postings, both):
+            q = profiles[other]
+            score = _score(p, q, cosines.get(other, 0.0), shares, settings.min_score)
+            if score is None or q.name in p.excluded or p.name in q.excluded:
+                continue
+            _keep(kept[index], (-score, q.name, q.report.rel, other), settings.top)
+            if both:
+                _keep(kept[other], (-score, p.name, p.report.rel, index), settings.top)
+    found: dict[str, list[Match]] = {}
+    for index, p in enumerate(profiles):
+        if targets is None or p.report.rel in targets:
+            best = sorted(kept[index])[:settings.top]
+            found[p.report.rel] = [_match(p, profiles[other], -negative) for negative, _, _, other in best]
+    return found
+
+
+def _profiles(reports: list[Report], cap: int) -> tuple[list[_Profile], Counter[str]]:
+    """Describe each report for comparing (its TF-IDF vector and its sets as bits), and count in how many
+    reports each term is: a term in more than `cap` is left out of every vector."""
     counts = [Counter(terms(_text(r))) for r in reports]
     df: Counter[str] = Counter()
     for tf in counts:
         df.update(tf.keys())
     n = len(reports)
-    cap = settings.max_postings
     numbers: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
     profiles: list[_Profile] = []
     for report, tf in zip(reports, counts):
@@ -118,68 +156,66 @@ def similar_reports(reports: list[Report], settings: Similarity,
         p.bits = (_bits(p.services, numbers[0]), _bits(p.layers, numbers[1]), _bits(p.tags, numbers[2]))
         p.sizes = (len(p.services), len(p.layers), len(p.tags))
         profiles.append(p)
-    counts.clear()
-    # the postings: term, service or tag -> the reports naming it, in increasing order (parallel lists
-    # of the reports and of the term's weight in each, divided by the report's norm)
-    by_term: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-    by_service: dict[str, list[int]] = defaultdict(list)
-    by_tag: dict[str, list[int]] = defaultdict(list)
+    return profiles, df
+
+
+def _postings(profiles: list[_Profile], df: Counter[str]) -> _Postings:
+    """Index the reports by their terms (but those of one report only), services and tags."""
+    found = _Postings(defaultdict(lambda: ([], [])), defaultdict(list), defaultdict(list))
     for index, p in enumerate(profiles):
         for term, weight in p.vector.items():
             if df[term] > 1:  # a term of one report finds nobody
-                postings = by_term[term]
+                postings = found.terms[term]
                 postings[0].append(index)
                 postings[1].append(weight / p.norm)
         for service in p.services:
-            by_service[service].append(index)
+            found.services[service].append(index)
         for tag in p.tags:
-            by_tag[tag].append(index)
-    targets = {r.rel for r in wanted} if wanted is not None else None
-    # With every report wanted, each pair is scored once, from its first report (others after it in
-    # the postings only), and kept for both; otherwise each wanted report looks at every other.
-    both = targets is None
-    kept: list[list[tuple[float, str, str, int]]] = [[] for _ in profiles]
-    floor = settings.min_score - 1e-9
-    for index, p in enumerate(profiles):
-        if targets is not None and p.report.rel not in targets:
-            continue
-        # the cosine of every report sharing a term, summed from the postings
-        cosines: dict[int, float] = defaultdict(float)
-        for term, weight in p.vector.items():
-            unit = weight / p.norm
-            reports_of, units = by_term.get(term, ([], []))
-            start = bisect.bisect_right(reports_of, index) if both else 0
-            for other, other_unit in zip(reports_of[start:], units[start:]):
-                cosines[other] += unit * other_unit
-        candidates = set(cosines)
-        for found_by in [by_service[key] for key in p.services] + [by_tag[key] for key in p.tags]:
-            if len(found_by) <= cap:
-                candidates.update(found_by[bisect.bisect_right(found_by, index):] if both else found_by)
-        candidates.discard(index)
-        (s_bits, l_bits, t_bits), (s_size, l_size, t_size) = p.bits, p.sizes
-        for other in candidates:  # the overlaps written out: this loop runs for every candidate pair
-            q = profiles[other]
-            (qs, ql, qt), (qs_size, ql_size, qt_size) = q.bits, q.sizes
-            shared = (s_bits & qs).bit_count()
-            score = w_text * cosines.get(other, 0.0) + (w_services * shared / (s_size + qs_size - shared) if shared else 0)
-            shared = (l_bits & ql).bit_count()
-            score += w_layers * shared / (l_size + ql_size - shared) if shared else 0
-            shared = (t_bits & qt).bit_count()
-            score += w_tags * shared / (t_size + qt_size - shared) if shared else 0
-            if score < floor:
-                continue
-            score = round(score, 9)  # equal likeness compares equal, whatever order the sums ran in
-            if score < settings.min_score or q.name in p.excluded or p.name in q.excluded:
-                continue
-            _keep(kept[index], (-score, q.name, q.report.rel, other), settings.top)
-            if both:
-                _keep(kept[other], (-score, p.name, p.report.rel, index), settings.top)
-    found: dict[str, list[Match]] = {}
-    for index, p in enumerate(profiles):
-        if targets is None or p.report.rel in targets:
-            best = sorted(kept[index])[:settings.top]
-            found[p.report.rel] = [_match(p, profiles[other], -negative) for negative, _, _, other in best]
+            found.tags[tag].append(index)
     return found
+
+
+def _cosines(p: _Profile, index: int, postings: _Postings, both: bool) -> dict[int, float]:
+    """Sum the cosine of `p` with every report sharing a term, from the postings (with `both`, only the
+    reports after `p`'s `index`)."""
+    cosines: dict[int, float] = defaultdict(float)
+    for term, weight in p.vector.items():
+        unit = weight / p.norm
+        reports_of, units = postings.terms.get(term, ([], []))
+        start = bisect.bisect_right(reports_of, index) if both else 0
+        for other, other_unit in zip(reports_of[start:], units[start:]):
+            cosines[other] += unit * other_unit
+    return cosines
+
+
+def _candidates(p: _Profile, index: int, cosines: dict[int, float], postings: _Postings, cap: int,
+                both: bool) -> set[int]:
+    """Find the reports worth scoring against `p`: those sharing a term, or a service or tag named in at
+    most `cap` reports (with `both`, only those after `p`'s `index`)."""
+    candidates = set(cosines)
+    for found_by in [postings.services[key] for key in p.services] + [postings.tags[key] for key in p.tags]:
+        if len(found_by) <= cap:
+            candidates.update(found_by[bisect.bisect_right(found_by, index):] if both else found_by)
+    candidates.discard(index)
+    return candidates
+
+
+def _score(p: _Profile, q: _Profile, cosine: float, shares: tuple[float, ...], min_score: float) -> float | None:
+    """Score `p` against `q` (rounded, so equal likeness compares equal whatever order the sums ran in),
+    or None below `min_score`."""
+    w_text, w_services, w_layers, w_tags = shares
+    (s_bits, l_bits, t_bits), (s_size, l_size, t_size) = p.bits, p.sizes
+    (qs, ql, qt), (qs_size, ql_size, qt_size) = q.bits, q.sizes
+    shared = (s_bits & qs).bit_count()
+    score = w_text * cosine + (w_services * shared / (s_size + qs_size - shared) if shared else 0)
+    shared = (l_bits & ql).bit_count()
+    score += w_layers * shared / (l_size + ql_size - shared) if shared else 0
+    shared = (t_bits & qt).bit_count()
+    score += w_tags * shared / (t_size + qt_size - shared) if shared else 0
+    if score < min_score - 1e-9:
+        return None
+    score = round(score, 9)
+    return None if score < min_score else score
 
 
 def _keep(best: list[tuple[float, str, str, int]], entry: tuple[float, str, str, int], top: int) -> None:
