@@ -14,6 +14,7 @@ import difflib
 import ipaddress
 import re
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -629,24 +630,49 @@ def _struct_in(info: Any) -> Any:
     return info if isinstance(info, msgspec.inspect.StructType) else None
 
 
-def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], sink: ProblemSink) -> None:
-    """Cross-checks the schema cannot express: unique ids, known statuses, valid patterns."""
+Lines = dict[tuple[str | int, ...], int]
+
+
+def _check_references(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Run the cross-checks the schema cannot express (`CROSS_CHECKS`), each on the whole taxonomy."""
+    for check in CROSS_CHECKS:
+        check(tax, lines, sink)
+
+
+def _check_statuses_named(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse a status that is not declared where a section, an item field or the message names one."""
     status_ids = [s.id for s in tax.statuses]
-    for index, section in enumerate(tax.sections):
-        if section.required_from not in status_ids:
-            sink.add(_line(lines, ("sections", index, "required_from")), "taxonomy",
-                     f"Section `{section.title}` is required from unknown status `{section.required_from}`.",
+    named = [(("sections", i, "required_from"), s.required_from, f"Section `{s.title}` is required from")
+             for i, s in enumerate(tax.sections)]
+    named += [(("action_item_fields", i, "required_from"), f.required_from, f"Action item field `{f.id}` is required "
+               "from") for i, f in enumerate(tax.action_item_fields)]
+    for path, status, what in named:
+        if status not in status_ids:
+            sink.add(_line(lines, path), "taxonomy", f"{what} unknown status `{status}`.",
                      f"Use one of: {', '.join(status_ids)}.")
+    if tax.external_message.published_from not in status_ids:
+        sink.add(_line(lines, ("external_message", "published_from")), "taxonomy",
+                 f"external_message.published_from `{tax.external_message.published_from}` is not a declared "
+                 "status.", f"Use one of: {', '.join(status_ids)}.")
+    if not any(s.enforced for s in tax.statuses):
+        sink.add(_line(lines, ("statuses",)), "taxonomy",
+                 "No status is enforced, so no report would ever be checked.",
+                 "Mark the statuses after the draft as `enforced: true`.")
+
+
+def _check_item_fields(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse an action item field that is not an action item key."""
     for index, field in enumerate(tax.action_item_fields):
-        if field.required_from not in status_ids:
-            sink.add(_line(lines, ("action_item_fields", index, "required_from")), "taxonomy",
-                     f"Action item field `{field.id}` is required from unknown status `{field.required_from}`.",
-                     f"Use one of: {', '.join(status_ids)}.")
         if field.id not in ACTION_ITEM_KEYS:
             close = difflib.get_close_matches(field.id, ACTION_ITEM_KEYS, n=1)
             sink.add(_line(lines, ("action_item_fields", index, "id")), "taxonomy",
                      f"`{field.id}` is not an action item key.",
                      (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(ACTION_ITEM_KEYS)}.")
+
+
+def _check_reviews(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse effectiveness reviews naming undeclared categories or statuses, and a window that ends
+    before it starts."""
     reviews = tax.effectiveness_reviews
     for key, known in (("categories", [c.id for c in tax.action_categories]),
                        ("done_statuses", [s.id for s in tax.action_statuses])):
@@ -661,11 +687,11 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
             sink.add(_line(lines, ("severities", index, "effectiveness_review_days")), "taxonomy",
                      f"{severity.id}'s effectiveness review window [{window[0]}, {window[1]}] ends before it starts.",
                      "Write the first day first: [30, 90].")
+
+
+def _check_external_message(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse a message heading that is also a section's, and a part title given twice."""
     message = tax.external_message
-    if message.published_from not in status_ids:
-        sink.add(_line(lines, ("external_message", "published_from")), "taxonomy",
-                 f"external_message.published_from `{message.published_from}` is not a declared status.",
-                 f"Use one of: {', '.join(status_ids)}.")
     if normalise(message.title) in {normalise(s.title) for s in tax.sections}:
         sink.add(_line(lines, ("external_message", "title")), "taxonomy",
                  f"external_message.title `{message.title}` is also the title of a section.",
@@ -677,24 +703,37 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
                      f"The part title `{part.title}` appears twice in external_message.parts.",
                      "Give every part its own `###` heading.")
         part_titles.add(normalise(part.title))
+
+
+def _check_similarity(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse similarity weights that could never make two reports similar."""
     weights = tax.similarity.weights
     if weights.text + weights.services + weights.layers + weights.tags <= 0:
         sink.add(_line(lines, ("similarity", "weights")), "taxonomy",
                  "Every similarity weight is 0, so no two reports could ever be similar.",
                  "Give at least one weight a positive value, for example `text: 0.5`; or set `similarity.top: 0`.")
+
+
+def _check_visibilities(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse words of an unknown level or of everyone's, and an unknown default level."""
+    levels = tax.visibilities.levels
     for level in tax.visibilities.words:
-        if level not in tax.visibilities.levels:
+        if level not in levels:
             sink.add(_line(lines, ("visibilities", "words", level)), "taxonomy",
                      f"visibilities.words names the level `{level}`, which is not one of the levels.",
-                     f"Use one of: {', '.join(tax.visibilities.levels)}.")
-        elif level == tax.visibilities.levels[0]:
+                     f"Use one of: {', '.join(levels)}.")
+        elif level == levels[0]:
             sink.add(_line(lines, ("visibilities", "words", level)), "taxonomy",
                      f"visibilities.words lists words for `{level}`, whom every reader may read: they would "
                      "never be kept from anyone.", "List them under the narrowest level that may read them.")
-    if tax.visibilities.default not in tax.visibilities.levels:
+    if tax.visibilities.default not in levels:
         sink.add(_line(lines, ("visibilities", "default")), "taxonomy",
                  f"The default visibility `{tax.visibilities.default}` is not one of the levels.",
-                 f"Use one of: {', '.join(tax.visibilities.levels)}.")
+                 f"Use one of: {', '.join(levels)}.")
+
+
+def _check_ids(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Refuse an id pattern that is not a regular expression, and an id given twice in one list."""
     for key in ("pattern", "action_item_pattern"):
         try:
             re.compile(getattr(tax.ids, key))
@@ -705,21 +744,22 @@ def _check_references(tax: Taxonomy, lines: dict[tuple[str | int, ...], int], si
         ("severities", tax.severities), ("priorities", tax.priorities), ("action_categories", tax.action_categories),
         ("action_statuses", tax.action_statuses), ("contributing_factor_layers", tax.contributing_factor_layers),
         ("statuses", tax.statuses), ("roles", tax.roles), ("sections", tax.sections),
-        ("action_item_fields", tax.action_item_fields))
-    listed += (("effectiveness_reviews.outcomes", reviews.outcomes), ("external_message.parts", message.parts))
+        ("action_item_fields", tax.action_item_fields),
+        ("effectiveness_reviews.outcomes", tax.effectiveness_reviews.outcomes),
+        ("external_message.parts", tax.external_message.parts))
     for name, entries in listed:
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.id in seen:
-                sink.add(_line(lines, (*name.split("."), index)), "taxonomy", f"The id `{entry.id}` appears twice in {name}.",
-                         "Give every entry its own id.")
+                sink.add(_line(lines, (*name.split("."), index)), "taxonomy",
+                         f"The id `{entry.id}` appears twice in {name}.", "Give every entry its own id.")
             seen.add(entry.id)
+
+
+def _check_github_block(tax: Taxonomy, lines: Lines, sink: ProblemSink) -> None:
+    """Check the `github` block when there is one (`_check_github`)."""
     if tax.github is not None:
         _check_github(tax, tax.github, lines, sink)
-    if not any(s.enforced for s in tax.statuses):
-        sink.add(_line(lines, ("statuses",)), "taxonomy",
-                 "No status is enforced, so no report would ever be checked.",
-                 "Mark the statuses after the draft as `enforced: true`.")
 
 
 def _check_github(tax: Taxonomy, github: GitHub, lines: dict[tuple[str | int, ...], int], sink: ProblemSink) -> None:
@@ -761,3 +801,9 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+CROSS_CHECKS: tuple[Callable[[Taxonomy, Lines, ProblemSink], None], ...] = (
+    _check_statuses_named, _check_item_fields, _check_reviews, _check_external_message, _check_similarity,
+    _check_visibilities, _check_ids, _check_github_block)
+"""The checks between parts of handbook.yml, in the order their problems are listed."""
