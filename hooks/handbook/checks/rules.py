@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from handbook.checks.audience import AudienceCheck
@@ -131,6 +132,12 @@ def _type_name(value: Any) -> str:
     return "text"
 
 
+def _placing(path: tuple) -> bool:
+    """Tell whether `path` is under `id` or `status`: without them a report cannot be placed, so a wrong
+    value there is an error in every status."""
+    return bool(path) and path[0] in ("id", "status")
+
+
 def _where(path: tuple) -> str:
     out = ""
     for part in path:
@@ -211,66 +218,90 @@ class ReportChecker:
 
     # -- front matter --------------------------------------------------------------------
     def _schema(self, source: Source, sink: ProblemSink) -> None:
-        data = source.data or {}
-        for error in self.schema_check.errors(data):
+        """Word each way the front matter does not fit the schema as a problem at its line."""
+        for error in self.schema_check.errors(source.data or {}):
             path = tuple(error.absolute_path)
-            line = source.line_of(path)
-            where = _where(path)
-            kind = error.validator
-            always = bool(path) and path[0] in ("id", "status")  # without these a report cannot be placed
-            if kind == "required":
-                match = re.match(r"^'(.+)' is a required property$", error.message)
-                key = match.group(1) if match else "?"
-                description = self._described(path, key)
-                inside = f" in `{where}`" if where else ""
-                hint = f"Add `{key}:`{' — ' + description if description else ''} See templates/postmortem.md."
-                if len(path) == 2 and path[0] == "action_items":
-                    hint = self._action_key_hint(key)
-                elif path in ((), ("roles",)) and key in ("roles", *self.required_roles):
-                    hint += self._not_ours_hint("needs no roles")
-                # a report without its id or status cannot be placed; an action item without them can
-                sink.add(line, "missing-key", f"The key `{key}` is missing{inside}.", hint,
-                         always_error=not path and key in ("id", "status"))
-            elif kind == "additionalProperties":
-                known = list(error.schema.get("properties", {}))
-                for extra in sorted(set(error.instance) - set(known)):
-                    close = difflib.get_close_matches(extra, known, n=1)
-                    hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
-                    sink.add(source.line_of(path + (extra,)), "unknown-key",
-                             f"Unknown key `{extra}`{' in `' + where + '`' if where else ''}.", hint)
-            elif kind == "type":
-                expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-                wanted = " or ".join(_TYPE_NAMES.get(t, str(t)) for t in expected)
-                hint = f"Write `{where}` as {wanted}."
-                if path and path[-1] == "due" and isinstance(error.instance, (int, float)):
-                    hint = "Write dates as YYYY-MM-DD, for example 2026-12-01."
-                elif path and path[-1] in TIMESTAMP_FIELDS and isinstance(error.instance, (int, float)):
-                    hint = "Write timestamps as 2026-03-04T14:02:00Z, with a time zone."
-                elif "array" in expected:
-                    hint = f"Write `{where}` as a list, for example `{where}: [first, second]`."
-                sink.add(line, "wrong-type", f"`{where}` is {_type_name(error.instance)}; it should be {wanted}.",
-                         hint, always_error=always)
-            elif kind == "enum":
-                allowed = [str(v) for v in error.validator_value]
-                close = difflib.get_close_matches(str(error.instance), allowed, n=1)
-                hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}."
-                sink.add(line, "unknown-value", f"`{where}` is `{text(error.instance)}`, which handbook.yml does not "
-                         "declare.", hint + " (The list is declared in handbook.yml.)", always_error=always)
-            elif kind == "anyOf" and path and path[-1] in TIMESTAMPS_NOT_STATED:
-                self._pattern(path, where, line, error.instance, sink)
-            elif kind == "anyOf" and path and path[-1] == "priority":
-                allowed = [p.id for p in self.tax.priorities]
-                close = difflib.get_close_matches(str(error.instance), allowed, n=1)
-                hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}, " \
-                    f"or `{NOT_STATED}` when no source gives it. (The list is declared in handbook.yml.)"
-                sink.add(line, "unknown-value", f"`{where}` is `{text(error.instance)}`, which handbook.yml does not "
-                         "declare.", hint)
-            elif kind == "pattern":
-                self._pattern(path, where, line, error.instance, sink)
-            elif kind in ("minLength", "minItems"):
-                sink.add(line, "empty-value", f"`{where}` is empty.", f"Fill in `{where}`.", always_error=always)
-            else:
-                sink.add(line, "wrong-type", f"`{where}`: {error.message}.", "See templates/postmortem.md.")
+            said = _SCHEMA_PROBLEMS.get(error.validator, ReportChecker._other_schema_error)
+            said(self, error, path, source, sink)
+
+    def _missing_key(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """A required key the report does not have."""
+        where = _where(path)
+        match = re.match(r"^'(.+)' is a required property$", error.message)
+        key = match.group(1) if match else "?"
+        description = self._described(path, key)
+        inside = f" in `{where}`" if where else ""
+        hint = f"Add `{key}:`{' — ' + description if description else ''} See templates/postmortem.md."
+        if len(path) == 2 and path[0] == "action_items":
+            hint = self._action_key_hint(key)
+        elif path in ((), ("roles",)) and key in ("roles", *self.required_roles):
+            hint += self._not_ours_hint("needs no roles")
+        # a report without its id or status cannot be placed; an action item without them can
+        sink.add(source.line_of(path), "missing-key", f"The key `{key}` is missing{inside}.", hint,
+                 always_error=not path and key in ("id", "status"))
+
+    def _unknown_keys(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """Keys the schema does not declare, each with the known key it is closest to."""
+        where = _where(path)
+        known = list(error.schema.get("properties", {}))
+        for extra in sorted(set(error.instance) - set(known)):
+            close = difflib.get_close_matches(extra, known, n=1)
+            hint = f"Did you mean `{close[0]}`?" if close else f"Known keys: {', '.join(known)}."
+            sink.add(source.line_of(path + (extra,)), "unknown-key",
+                     f"Unknown key `{extra}`{' in `' + where + '`' if where else ''}.", hint)
+
+    def _wrong_type(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """A value of another type than the schema's, with how to write it."""
+        where = _where(path)
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        wanted = " or ".join(_TYPE_NAMES.get(t, str(t)) for t in expected)
+        hint = f"Write `{where}` as {wanted}."
+        if path and path[-1] == "due" and isinstance(error.instance, (int, float)):
+            hint = "Write dates as YYYY-MM-DD, for example 2026-12-01."
+        elif path and path[-1] in TIMESTAMP_FIELDS and isinstance(error.instance, (int, float)):
+            hint = "Write timestamps as 2026-03-04T14:02:00Z, with a time zone."
+        elif "array" in expected:
+            hint = f"Write `{where}` as a list, for example `{where}: [first, second]`."
+        sink.add(source.line_of(path), "wrong-type", f"`{where}` is {_type_name(error.instance)}; it should be "
+                 f"{wanted}.", hint, always_error=_placing(path))
+
+    def _undeclared(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """A value handbook.yml does not declare, with the declared one it is closest to."""
+        allowed = [str(v) for v in error.validator_value]
+        close = difflib.get_close_matches(str(error.instance), allowed, n=1)
+        hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}."
+        sink.add(source.line_of(path), "unknown-value", f"`{_where(path)}` is `{text(error.instance)}`, which "
+                 "handbook.yml does not declare.", hint + " (The list is declared in handbook.yml.)",
+                 always_error=_placing(path))
+
+    def _any_of(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """A value that is none of its accepted forms: a timestamp or `not stated`, a priority or `not stated`."""
+        if path and path[-1] in TIMESTAMPS_NOT_STATED:
+            self._pattern(path, _where(path), source.line_of(path), error.instance, sink)
+        elif path and path[-1] == "priority":
+            allowed = [p.id for p in self.tax.priorities]
+            close = difflib.get_close_matches(str(error.instance), allowed, n=1)
+            hint = (f"Did you mean `{close[0]}`? " if close else "") + f"Use one of: {', '.join(allowed)}, " \
+                f"or `{NOT_STATED}` when no source gives it. (The list is declared in handbook.yml.)"
+            sink.add(source.line_of(path), "unknown-value", f"`{_where(path)}` is `{text(error.instance)}`, which "
+                     "handbook.yml does not declare.", hint)
+        else:
+            self._other_schema_error(error, path, source, sink)
+
+    def _not_matching(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """A value that does not match its pattern (`_pattern` words it by field)."""
+        self._pattern(path, _where(path), source.line_of(path), error.instance, sink)
+
+    def _empty(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """An empty value where the schema wants one."""
+        where = _where(path)
+        sink.add(source.line_of(path), "empty-value", f"`{where}` is empty.", f"Fill in `{where}`.",
+                 always_error=_placing(path))
+
+    def _other_schema_error(self, error: Any, path: tuple, source: Source, sink: ProblemSink) -> None:
+        """Any other way of not fitting the schema, in the validator's words."""
+        sink.add(source.line_of(path), "wrong-type", f"`{_where(path)}`: {error.message}.",
+                 "See templates/postmortem.md.")
 
     def _described(self, path: tuple, key: str) -> str:
         """The schema's description of `key` inside the value at `path` ("" when it has none)."""
@@ -843,3 +874,11 @@ def _before_start(entry: Entry, start: dt.datetime) -> bool:
     if entry.date_only:
         return entry.when.date() < start.astimezone(entry.when.tzinfo).date()
     return entry.when < start
+
+
+_SCHEMA_PROBLEMS: dict[str, Callable[[ReportChecker, Any, tuple, Source, ProblemSink], None]] = {
+    "required": ReportChecker._missing_key, "additionalProperties": ReportChecker._unknown_keys,
+    "type": ReportChecker._wrong_type, "enum": ReportChecker._undeclared, "anyOf": ReportChecker._any_of,
+    "pattern": ReportChecker._not_matching, "minLength": ReportChecker._empty, "minItems": ReportChecker._empty,
+}
+"""The problem each kind of schema error becomes (by the JSON Schema keyword that failed)."""
