@@ -132,6 +132,15 @@ def _type_name(value: Any) -> str:
     return "text"
 
 
+def _is_setext(lines: list[str], index: int, literal: list[bool]) -> bool:
+    """Tell whether line `index` underlines the line before it into a heading (`===` or `---` under a
+    one-line paragraph that is not itself a heading), as Python-Markdown reads it."""
+    line, before = lines[index], lines[index - 1] if index else ""
+    return (_SETEXT.match(line) is not None and bool(before.strip()) and not literal[index - 1]
+            and (index < 2 or not lines[index - 2].strip() or _RENDERED_HEADING.match(lines[index - 2]) is not None)
+            and not _RENDERED_HEADING.match(before.lstrip(" \t")))
+
+
 def _placing(path: tuple) -> bool:
     """Tell whether `path` is under `id` or `status`: without them a report cannot be placed, so a wrong
     value there is an error in every status."""
@@ -480,10 +489,7 @@ class ReportChecker:
                 indented_block = line.startswith(("    ", "\t"))
             if literal[index]:
                 continue
-            if (_SETEXT.match(line) and line_before.strip() and not literal[index - 1] and not in_table
-                    and not in_comment and (index < 2 or not lines[index - 2].strip()
-                                            or _RENDERED_HEADING.match(lines[index - 2]) is not None)
-                    and not _RENDERED_HEADING.match(line_before.lstrip(" \t"))):
+            if not in_table and not in_comment and _is_setext(lines, index, literal):
                 self._setext(line_before, line, number - 1, sink)
                 continue
             if not line.strip() or (not in_table and "|" in line_before and _TABLE_DELIMITER.match(line)):
@@ -497,31 +503,34 @@ class ReportChecker:
                 in_comment = "-->" not in line[line.index("<!--") + 4:]
                 continue
             found = _RENDERED_HEADING.match(line.lstrip(" \t") if indented_block else line)
-            if found is None or len(found["marks"]) > 2:
-                continue
-            rest = found["rest"].rstrip()
-            title = re.sub(r"#+$", "", rest).strip()
-            key = normalise(title)
-            declared = self.section_titles.get(key)
-            shown = line.strip()[:60]
-            if len(found["marks"]) == 1:
-                if rest and not rest[0].isspace():
-                    word = found["marks"] + rest.split()[0]
-                    sink.add(number, "stray-heading", f"`{shown}` starts with `#`, so the page shows it as a top-level "
-                             "heading: it splits its section in two and cuts the table of contents short.",
-                             f"Write it as `\\{word}` or in backticks (`{word}`); a heading inside a report is "
-                             "`## ` for a section or `### ` within one.")
-                else:
-                    hint = (f"Write `## {declared}`." if declared else
-                            "Use `## ` for one of the format's sections or `### ` for a part of one; the page's "
-                            "only top-level heading is the report's `title`.")
-                    sink.add(number, "stray-heading", f"`{shown}` is a top-level heading inside the body.", hint)
-            elif declared and rest and not rest[0].isspace():
-                sink.add(number, "stray-heading", f"`{shown}` is shown as a heading but not read as the section "
-                         f"`## {declared}`: there is no space after `##`.", f"Write `## {declared}`.")
-            elif not declared:
-                sink.add(number, "stray-heading", f"`{shown}` is not one of the format's sections.",
-                         self._heading_hint(title, key))
+            if found is not None and len(found["marks"]) <= 2:
+                self._stray_heading(found, line, number, sink)
+
+    def _stray_heading(self, found: re.Match[str], line: str, number: int, sink: ProblemSink) -> None:
+        """Refuse a `#` or `##` heading the format does not read as one of its sections."""
+        rest = found["rest"].rstrip()
+        title = re.sub(r"#+$", "", rest).strip()
+        key = normalise(title)
+        declared = self.section_titles.get(key)
+        shown = line.strip()[:60]
+        if len(found["marks"]) == 1:
+            if rest and not rest[0].isspace():
+                word = found["marks"] + rest.split()[0]
+                sink.add(number, "stray-heading", f"`{shown}` starts with `#`, so the page shows it as a top-level "
+                         "heading: it splits its section in two and cuts the table of contents short.",
+                         f"Write it as `\\{word}` or in backticks (`{word}`); a heading inside a report is "
+                         "`## ` for a section or `### ` within one.")
+            else:
+                hint = (f"Write `## {declared}`." if declared else
+                        "Use `## ` for one of the format's sections or `### ` for a part of one; the page's "
+                        "only top-level heading is the report's `title`.")
+                sink.add(number, "stray-heading", f"`{shown}` is a top-level heading inside the body.", hint)
+        elif declared and rest and not rest[0].isspace():
+            sink.add(number, "stray-heading", f"`{shown}` is shown as a heading but not read as the section "
+                     f"`## {declared}`: there is no space after `##`.", f"Write `## {declared}`.")
+        elif not declared:
+            sink.add(number, "stray-heading", f"`{shown}` is not one of the format's sections.",
+                     self._heading_hint(title, key))
 
     def _setext(self, text: str, underline: str, number: int, sink: ProblemSink) -> None:
         """A one-line paragraph underlined by `===` or `---`: Python-Markdown shows it as a heading."""
