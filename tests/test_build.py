@@ -121,7 +121,7 @@ def test_preview_serves_one_report_fast_with_every_index(tmp_path, valid_text):
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/incidents/INC-2026-001/", timeout=5)
         # the cache is JSON in the user's cache folder, never in the checkout
-        assert [p.name for p in cache_home.rglob("*") if p.is_file()] == ["reports.json"]
+        assert [p.name for p in cache_home.rglob("*") if p.is_file()] == ["checked.json"]  # the one store
         assert not (project / ".cache").exists()
         # an edit shows up, and a new problem is shown on the page
         target.write_text(valid_text.replace("title: Checkout requests timed out", "title: Edited preview title")

@@ -48,10 +48,12 @@ def checked_path(cache_dir: Path) -> Path:
     return cache_dir / CHECKED_FILE
 
 
-def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, cache_dir: Path) -> tuple[Collection, int]:
+def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, cache_dir: Path,
+                       fresh: frozenset[Path] = frozenset()) -> tuple[Collection, int]:
     """What `collection.load_collection(files, taxonomy, layout)` returns, the same reports in the same
-    order with the same problems, reading again only the files changed since the last build, and how
-    many files were read and checked again; the kept reports are then replaced by this build's."""
+    order with the same problems, reading again only the files changed since the last build (and those of
+    `fresh`, always: the report an author is writing), and how many files were read and checked again;
+    the kept reports are then replaced by this build's."""
     root = layout.root
     key = cache_key(taxonomy, root)
     store = checked_path(cache_dir)
@@ -71,7 +73,7 @@ def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, ca
                 checked += 1
                 continue
             digest = hashlib.sha256(raw).hexdigest() if raw is not None else ""
-            report = _kept(kept.get(rel), digest, path, taxonomy) if digest else None
+            report = _kept(kept.get(rel), digest, path, taxonomy) if digest and path not in fresh else None
             if report is not None:
                 entries[rel] = kept[rel]
             else:

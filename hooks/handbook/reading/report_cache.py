@@ -1,22 +1,19 @@
-"""The preview's cache of reports on disk: plain JSON, in the user's cache folder, tied to one checkout.
+"""The one store of checked reports: plain JSON in the user's cache folder, tied to one checkout.
 
-`handbook preview` reads every report but the one being written from this cache. It was a pickle
-under `.cache/handbook/` in the repository, where a pull request could commit one that runs code
-when unpickled. Now:
+A build keeps each report as its own checks left it, under the SHA-256 of its file's bytes, so the
+next build, a rebuild of `mkdocs serve` or an author's preview reads and checks again only the files
+whose bytes changed (`checks.incremental`). It used to be a pickle under `.cache/handbook/` in the
+repository, where a pull request could commit one that runs code when unpickled. Now:
 
 * the format is JSON, which can only ever give back data; the reports are rebuilt from it here;
 * the file lives outside the repository, in the user's cache folder (`~/.cache` on Linux), in a
   folder named from a hash of the checkout's resolved path, so nothing in a checkout is read;
 * its key covers the format version, the taxonomy, the source of every module of this package, the
   Python and the libraries the checks read with (`library_versions`) and the checkout's path: after
-  any change the cache is read again from the reports.
+  any change every report is read again.
 
-A file that cannot be read, does not parse, has another key or the wrong structure is ignored
-(and rewritten by the next build that reads reports): never an error.
-
-A full build keeps a second file beside it, the checked reports (`read_checked`, `write_checked`): each
-report as the checks left it, under the SHA-256 of its file's bytes, so the next build reads and checks
-again only the files whose bytes changed (`checks.incremental`). Same place, same key, same rules.
+A file that cannot be read, does not parse, has another key or the wrong structure is ignored (and
+rewritten by the next build): never an error.
 """
 
 from __future__ import annotations
@@ -39,16 +36,7 @@ from handbook.reading.links import Link
 from handbook.reading.model import ActionItem, Factor, Report
 from handbook.reading.taxonomy import Taxonomy
 
-FORMAT_VERSION = 3
-"""Version of the JSON layout below (1 was the pickle): a change of layout must bump it."""
-FORMAT_NAME = "postmortem-handbook preview cache"
-CACHE_FILE = "reports.json"
 APP_NAME = "postmortem-handbook"
-
-Stamp = tuple[int, int]
-"""A file's modification time (ns) and size: an entry is used only while they are unchanged."""
-Entry = tuple[Stamp, Report, list[Problem]]
-"""A cached report and the problems its own checks found (not those between reports)."""
 
 REPORT_FIELDS = frozenset({"path", "rel", "data", "body", "body_line", "parsed_body", "timeline", "actions",
                            "factors", "problems", "parsed", "referenced_by", "lines", "enforced", "visibility",
@@ -120,26 +108,11 @@ def library_versions() -> str:
 def cache_key(tax: Taxonomy, root: Path) -> str:
     """What a cache must have been written under to be used: format, taxonomy, code, the libraries it
     was read with and the checkout."""
-    parts = [str(FORMAT_VERSION), taxonomy_hash(tax), package_hash(), library_versions(), str(root.resolve())]
+    parts = [str(CHECKED_VERSION), taxonomy_hash(tax), package_hash(), library_versions(), str(root.resolve())]
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 # -- reading and writing the file ----------------------------------------------------------------
-
-def read_entries(path: Path, key: str) -> dict[str, Entry]:
-    """The entries of the cache file at `path` written under `key`; {} when there is none to use."""
-    try:
-        with path.open("rb") as stream:
-            document = json.load(stream)
-        return decode_document(document, key)
-    except Exception:  # noqa: BLE001 - whatever is wrong with a cache, the reports are read again
-        return {}
-
-
-def write_entries(path: Path, key: str, entries: Mapping[str, Entry]) -> None:
-    """Replace the cache file at `path` (atomically); a cache that cannot be written is skipped."""
-    replace_json(path, lambda: encode_document(key, entries))
-
 
 def replace_json(path: Path, document: Callable[[], dict[str, Any]]) -> None:
     """Write the JSON of `document()` to `path`, atomically; a cache that cannot be written is skipped."""
@@ -154,8 +127,8 @@ def replace_json(path: Path, document: Callable[[], dict[str, Any]]) -> None:
 
 CHECKED_FILE = "checked.json"
 CHECKED_FORMAT_NAME = "postmortem-handbook checked reports"
-CHECKED_VERSION = 1
-"""Version of the checked reports' layout: a change of layout must bump it."""
+CHECKED_VERSION = 2
+"""Version of the checked reports' layout (and of the key): a change of layout must bump it."""
 
 Checked = tuple[str, Report, list[Problem]]
 """A report as the checks left it, the SHA-256 (hex) of its file's bytes, and the problems its own
@@ -203,38 +176,7 @@ def decode_checked(value: Any) -> Checked:
             [decode_problem(p) for p in _list(entry.get("problems"))])
 
 
-# -- the document --------------------------------------------------------------------------------
-
-def encode_document(key: str, entries: Mapping[str, Entry]) -> dict[str, Any]:
-    """The JSON-ready document holding `entries` under `key`."""
-    return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "key": key,
-            "entries": {rel: encode_entry(entry) for rel, entry in entries.items()}}
-
-
-def decode_document(document: Any, key: str) -> dict[str, Entry]:
-    """The entries of a parsed document; {} when it was written under another key or format."""
-    head = _dict(document)
-    if head.get("format") != FORMAT_NAME or head.get("version") != FORMAT_VERSION or head.get("key") != key:
-        return {}
-    return {_str(rel): decode_entry(value) for rel, value in _dict(head.get("entries")).items()}
-
-
-def encode_entry(entry: Entry) -> dict[str, Any]:
-    """One entry as JSON-ready values. Only a report whose content was released can be stored."""
-    stamp, report, problems = entry
-    return {"stamp": [stamp[0], stamp[1]], "report": encode_report(report),
-            "problems": [encode_problem(p) for p in problems]}
-
-
-def decode_entry(value: Any) -> Entry:
-    """An entry rebuilt from `encode_entry`'s values; raises on any structural error."""
-    entry = _dict(value)
-    stamp = _list(entry.get("stamp"))
-    if len(stamp) != 2:
-        raise CacheFormatError("a stamp is two numbers")
-    return ((_int(stamp[0]), _int(stamp[1])), decode_report(entry.get("report")),
-            [decode_problem(p) for p in _list(entry.get("problems"))])
-
+# -- a report ----------------------------------------------------------------------------------
 
 def encode_report(report: Report) -> dict[str, Any]:
     """A report whose content was released (`Report.release_content`), as JSON-ready values.
