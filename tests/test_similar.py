@@ -87,12 +87,15 @@ def test_equal_scores_are_ordered_by_id_and_top_cuts_after_the_order(tmp_path, t
 
 
 def test_a_declared_related_report_is_never_listed_as_similar_either_way(tmp_path, taxonomy, valid_text):
-    reports = load(tmp_path, taxonomy, {
-        "a": variant(valid_text, "INC-2026-101", related="[INC-2026-102]"),
-        "b": variant(valid_text, "INC-2026-102"),
-        "c": variant(valid_text, "INC-2026-103"),
-    })
-    found = similar_reports(reports, settings(top=5))
+    folder = tmp_path / "postmortems"
+    folder.mkdir()
+    for name, text in {"a": variant(valid_text, "INC-2026-101", related="[INC-2026-102]"),
+                       "b": variant(valid_text, "INC-2026-102"), "c": variant(valid_text, "INC-2026-103")}.items():
+        (folder / f"{name}.md").write_text(text, encoding="utf-8")
+    collection = load_collection(sorted(folder.glob("*.md")), taxonomy, Layout.of(tmp_path))
+    reports = collection.reports
+    assert collection.referenced_by == {"INC-2026-102": ("INC-2026-101",)}
+    found = similar_reports(reports, settings(top=5), referenced_by=collection.referenced_by)
     assert listed(found, reports, "INC-2026-101") == ["INC-2026-103"]
     assert listed(found, reports, "INC-2026-102") == ["INC-2026-103"]  # it is listed by 101: related both ways
     assert listed(found, reports, "INC-2026-103") == ["INC-2026-101", "INC-2026-102"]

@@ -25,6 +25,9 @@ from handbook.reading.tracker import TrackerFile
 class Collection:
     reports: list[Report]
     problems: list[Problem] = field(default_factory=list)
+    referenced_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Id -> the ids of the reports that list it under `related` (found between reports, never written
+    onto one)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -110,10 +113,10 @@ def load_collection(files: list[Path], taxonomy: Taxonomy, layout: Layout, *,
         reports = sorted((r for part in parts for r in part), key=lambda r: r.rel)
     else:
         reports = check_files(files, taxonomy, root, problems_only, tracker)
-    known = cross_check(reports, all_ids or set())
+    known, referenced_by = cross_check(reports, all_ids or set())
     check_links(reports, resolver_for(layout, taxonomy, known))
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
-    return Collection(reports, problems)
+    return Collection(reports, problems, referenced_by)
 
 
 def check_files(files: list[Path], taxonomy: Taxonomy, root: Path, slim: bool,
@@ -194,9 +197,10 @@ def shared_file_names(reports: list[Report]) -> dict[str, list[Report]]:
     return {name: group for name, group in by_name.items() if len(group) > 1}
 
 
-def cross_check(reports: list[Report], outside_ids: set[str]) -> set[str]:
-    """The checks between reports: duplicate ids and action ids, and `related` ids that exist nowhere
-    (`outside_ids` are known elsewhere). Returns every id known."""
+def cross_check(reports: list[Report], outside_ids: set[str]) -> tuple[set[str], dict[str, tuple[str, ...]]]:
+    """Run the checks between reports: duplicate ids, one file name in two folders, and `related` ids that
+    exist nowhere (`outside_ids` are known elsewhere). Return every id known, and for each id the ids
+    of the reports that list it under `related`."""
     first: dict[str, Report] = {}
     for report in reports:
         if not report.id:
@@ -219,6 +223,7 @@ def cross_check(reports: list[Report], outside_ids: set[str]) -> set[str]:
                                          "Rename one of them (`git mv`), for example with its date in front.",
                                          names=tuple(others)))
     known = set(first) | outside_ids
+    referenced_by: dict[str, list[str]] = {}
     for report in reports:
         for index, related in enumerate(report.related):
             if related == report.id:
@@ -229,6 +234,6 @@ def cross_check(reports: list[Report], outside_ids: set[str]) -> set[str]:
                                                level, f"`related` names `{related}`, but no report has that id.",
                                                "Check the id, or remove it."))
             elif related in first:
-                first[related].referenced_by.append(report.id)
-    return known
+                referenced_by.setdefault(related, []).append(report.id)
+    return known, {rid: tuple(ids) for rid, ids in referenced_by.items()}
 

@@ -88,10 +88,10 @@ def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, ca
     # the reports as their own checks left them, and only the files of this build.
     if entries.keys() != kept.keys() or any(entries[rel] is not kept[rel] for rel in entries):
         write_checked(store, key, entries)
-    known = cross_check(reports, set())
+    known, referenced_by = cross_check(reports, set())
     check_links(reports, resolver_for(layout, taxonomy, known))
     problems = sorted((p for r in reports for p in r.problems), key=Problem.sort_key)
-    return Collection(reports, problems), checked
+    return Collection(reports, problems, referenced_by), checked
 
 
 def _kept(value: Any, digest: str, path: Path, taxonomy: Taxonomy) -> Report | None:

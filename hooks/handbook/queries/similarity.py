@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from handbook.queries.words import terms
@@ -100,16 +100,17 @@ class _Postings:
     tags: dict[str, list[int]]
 
 
-def similar_reports(reports: list[Report], settings: Similarity,
-                    wanted: Iterable[Report] | None = None) -> dict[str, list[Match]]:
-    """Report path (`rel`) -> the reports most like it among `reports`, best first. Only the reports of
-    `wanted` get a list when it is given (an author's preview draws one page)."""
+def similar_reports(reports: list[Report], settings: Similarity, wanted: Iterable[Report] | None = None,
+                    referenced_by: Mapping[str, Sequence[str]] | None = None) -> dict[str, list[Match]]:
+    """Report path (`rel`) -> the reports most like it among `reports`, best first, leaving out those
+    related either way (`referenced_by`: id -> the ids listing it). Only the reports of `wanted` get a
+    list when it is given (an author's preview draws one page)."""
     weights = settings.weights
     total = weights.text + weights.services + weights.layers + weights.tags
     if settings.top == 0 or total <= 0 or len(reports) < 2:
         return {}
     shares = tuple(w / total for w in (weights.text, weights.services, weights.layers, weights.tags))
-    profiles, df = _profiles(reports, settings.max_postings)
+    profiles, df = _profiles(reports, settings.max_postings, referenced_by or {})
     postings = _postings(profiles, df)
     targets = {r.rel for r in wanted} if wanted is not None else None
     # With every report wanted, each pair is scored once, from its first report (others after it in
@@ -136,7 +137,8 @@ def similar_reports(reports: list[Report], settings: Similarity,
     return found
 
 
-def _profiles(reports: list[Report], cap: int) -> tuple[list[_Profile], Counter[str]]:
+def _profiles(reports: list[Report], cap: int,
+              referenced_by: Mapping[str, Sequence[str]]) -> tuple[list[_Profile], Counter[str]]:
     """Describe each report for comparing (its TF-IDF vector and its sets as bits), and count in how many
     reports each term is: a term in more than `cap` is left out of every vector."""
     counts = [Counter(terms(_text(r))) for r in reports]
@@ -152,7 +154,7 @@ def _profiles(reports: list[Report], cap: int) -> tuple[list[_Profile], Counter[
                      {" ".join(s.split()).casefold(): s for s in report.services},
                      dict.fromkeys(f.layer for f in report.factors if f.layer),
                      {tag_key(t): t for t in report.tags},
-                     frozenset(report.related) | frozenset(report.referenced_by))
+                     frozenset(report.related) | frozenset(referenced_by.get(report.id, ())))
         p.bits = (_bits(p.services, numbers[0]), _bits(p.layers, numbers[1]), _bits(p.tags, numbers[2]))
         p.sizes = (len(p.services), len(p.layers), len(p.tags))
         profiles.append(p)

@@ -172,8 +172,6 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     parsed: bool = True
     """False when the front matter could not be parsed at all."""
-    referenced_by: list[str] = field(default_factory=list)
-    """Ids of the reports that list this one under `related` (filled by the collection)."""
     lines: dict[tuple, int] = field(default_factory=dict)
     """Line of each front matter key and list item, by its path."""
     enforced: bool = True

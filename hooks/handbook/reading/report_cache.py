@@ -39,7 +39,7 @@ from handbook.reading.taxonomy import Taxonomy
 APP_NAME = "postmortem-handbook"
 
 REPORT_FIELDS = frozenset({"path", "rel", "data", "body", "body_line", "parsed_body", "timeline", "actions",
-                           "factors", "problems", "parsed", "referenced_by", "lines", "enforced", "visibility",
+                           "factors", "problems", "parsed", "lines", "enforced", "visibility",
                            "summary", "body_links", "withheld", "shown_parts"})
 """Every field of `Report` this module knows how to store or to leave out (a test compares it with the
 model's fields, so a new field is not silently lost). `withheld` and `shown_parts` are left out: they
@@ -165,7 +165,7 @@ def encode_checked(digest: str, report: Report, problems: list[Problem]) -> dict
     sections and the timeline, which nothing after the checks reads) and the lines of its keys other
     than `CHECKED_LINES`. Call it before the report is changed by anything after the checks."""
     lines = {where: line for where, line in report.lines.items() if not where or where[0] in CHECKED_LINES}
-    kept = dataclasses.replace(report, parsed_body=None, timeline=[], lines=lines, problems=[], referenced_by=[])
+    kept = dataclasses.replace(report, parsed_body=None, timeline=[], lines=lines, problems=[])
     return {"digest": digest, "report": encode_report(kept), "problems": [encode_problem(p) for p in problems]}
 
 
@@ -181,8 +181,8 @@ def decode_checked(value: Any) -> Checked:
 def encode_report(report: Report) -> dict[str, Any]:
     """A report whose content was released (`Report.release_content`), as JSON-ready values.
 
-    `problems` and `referenced_by` are left out: the entry holds the report's own problems, and
-    the checks between reports fill both again on every build."""
+    `problems` is left out: the entry holds the report's own problems, and the checks between reports
+    add theirs again on every build."""
     if report.parsed_body is not None or report.timeline:
         raise ValueError(f"{report.rel}: only a report whose content was released is cached")
     return {

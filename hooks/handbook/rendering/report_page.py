@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from handbook.core.problems import Level, Problem
@@ -28,11 +29,12 @@ def report_description(report: Report, limit: int = 200) -> str:
 def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.date, *, src: str,
                        problems: list[Problem] | None = None, body: str | None = None,
                        similar: list[tuple[Match, str]] | None = None,
-                       statement: tuple[str, str] | None = None) -> Page:
+                       statement: tuple[str, str] | None = None, referenced_by: Sequence[str] = ()) -> Page:
     """The report's page at `src`. `problems` are shown in a box at the top (live preview); `body` is the
     report's Markdown with its links made the site's (`report_links`), the report's own otherwise;
     `similar` are the reports most like it (`queries.similarity`), each with its page's source path;
-    `statement` is the title and page source path of the external message it publishes."""
+    `statement` is the title and page source path of the external message it publishes;
+    `referenced_by` the ids of the reports that list it as related."""
     title = f"{report.id}: {report.title}" if report.id else report.title
     # The theme writes the title, then this header (overrides/partials/content.html): outside the
     # page's Markdown, so the search index is not made of it, and as one string, not a structure
@@ -48,7 +50,7 @@ def render_report_page(report: Report, tax: Taxonomy, routes: Routes, today: dt.
     parts += render_fragment("search-lead.html", summary=report_description(report, 300))
     told = {"title": statement[0], "href": routes.href(src, statement[1])} if statement else None
     parts += _body(report, report.body if body is None else body, tax, today, told)
-    parts += _related(report, routes, src)
+    parts += _related(report, routes, src, referenced_by)
     parts += _similar(similar or [], tax, routes, src)
     return page
 
@@ -133,9 +135,9 @@ def _action_table(actions: list[ActionItem], tax: Taxonomy, today: dt.date) -> l
     return render_fragment("action-items.html", items=[action_view(item, tax, today) for item in actions])
 
 
-def _related(report: Report, routes: Routes, src: str) -> list[str]:
+def _related(report: Report, routes: Routes, src: str, referenced_by: Sequence[str]) -> list[str]:
     mentioned = [r for r in report.related if r in routes.known] + \
-                [r for r in report.referenced_by if r in routes.known and r not in report.related]
+                [r for r in referenced_by if r in routes.known and r not in report.related]
     if not mentioned:
         return []
     related = [{"id": rid, "title": routes.known[rid], "href": routes.href(src, routes.report(rid)),

@@ -201,7 +201,8 @@ def _plan(settings: Settings, tax: Taxonomy, links: PageLinks, *, show_problems:
                                by_id={report.id: routes.report(key) for key, report in with_pages if report.id})
     # Similar incidents: compared among the reports this audience may read, so no list names another.
     similar = similar_reports(readable, tax.similarity,  # an author's preview: the one page's list
-                              wanted=[r for _, r in with_pages] if reuse is None else None)
+                              wanted=[r for _, r in with_pages] if reuse is None else None,
+                              referenced_by=collection.referenced_by)
     # External messages: of every report read, whatever this audience may read (each is written to be
     # public); before the report pages, which let the reports' bodies go.
     statements = _statements(collection, tax)
@@ -270,7 +271,8 @@ def _report_pages(plan: SitePlan, with_pages: list[tuple[str, Report]], tax: Tax
             matches = [(m, page_of[m.report.rel]) for m in similar.get(report.rel, [])]
             statement = (told.title, routes.statement(told.report_id)) if told else None
             pages[src] = render_report_page(report, tax, routes, today, problems=problems, src=src, body=body,
-                                            similar=matches, statement=statement)
+                                            similar=matches, statement=statement,
+                                            referenced_by=plan.collection.referenced_by.get(report.id, ()))
         except Exception as exc:  # noqa: BLE001 - one report's page never ends the build
             failure = internal_error(report.rel, exc)
             report.problems.append(failure)
