@@ -156,3 +156,35 @@ def test_two_reports_with_one_file_name_share_no_address(tmp_path, valid_text):
     run = handbook(project, "validate")
     assert "postmortems/2025/outage.md:1: warning [shared-file-name]" in run.out
     assert "postmortems/2026/outage.md has this file's name too" in run.out
+
+
+# -- found by `make fuzz`: hostile bytes in chat exports and the tracker's state file ----------------
+def test_half_a_character_and_a_nameless_zip_entry_are_located_errors(tmp_path):
+    import json
+    import zipfile
+
+    from .test_slack_timeline import CHANNELS, DAY, GOOD, USERS, _day_file, _export, _fail, ts
+
+    project = copy_project(tmp_path / "project", examples=False)
+    surrogate = '{"ts": "' + ts(8, 20) + '", "user": "U1", "text": "x", "\\ud800": 1}'
+    export = _export(tmp_path / "half.zip", _day_file(GOOD, surrogate))
+    err = _fail(project, "--slack-export", str(export), "--channel", "inc-ledger-positions")
+    assert err.startswith(f"handbook: {export}: {DAY}, message 2 (line 3): a text holds half of a character"), err
+    nameless = tmp_path / "nameless.zip"
+    with zipfile.ZipFile(nameless, "w") as archive:
+        archive.writestr("channels.json", json.dumps(CHANNELS))
+        archive.writestr("users.json", json.dumps(USERS))
+        archive.writestr(DAY, _day_file(GOOD))
+        archive.writestr(zipfile.ZipInfo(""), "x")  # a member without a name
+    done = handbook(project, "timeline", "--slack-export", str(nameless), "--channel", "inc-ledger-positions")
+    assert done.code == 0 and "Traceback" not in done.output and "Found it" in done.out, done.output
+
+
+def test_a_tracker_state_file_that_is_not_utf8_is_a_located_error(tmp_path, valid_text):
+    project = copy_project(tmp_path, examples=False)
+    (project / "postmortems" / "report.md").write_text(valid_text, encoding="utf-8")
+    (project / "tracker").mkdir()
+    (project / "tracker" / "github.json").write_bytes(b'{"issues": {},\n "repository": "\xff"}')
+    done = handbook(project, "validate")
+    assert done.code != 0 and "Traceback" not in done.output, done.output
+    assert "tracker/github.json:2: error [tracker-file] The tracker's state file is not UTF-8 text" in done.output

@@ -453,6 +453,10 @@ class _Files:
         except msgspec.ValidationError as exc:
             raise ExportError(f"{self.label}: {name}, {noun} {element.number} (line {element.line}): "
                               f"{_wrong(exc)}. Re-export the workspace, or fix that {noun}.") from None
+        except UnicodeEncodeError:  # a `\ud800` escape: half a character, which no text may hold
+            raise ExportError(f"{self.label}: {name}, {noun} {element.number} (line {element.line}): a text "
+                              f"holds half of a character (a lone surrogate escape such as `\\ud800`). "
+                              f"Re-export the workspace, or fix that {noun}.") from None
 
     def _bounded(self, name: str) -> Iterator[bytes]:
         """The bytes of the file `name`, refused past MAX_FILE_BYTES in the file or MAX_TOTAL_BYTES in all."""
@@ -543,7 +547,8 @@ class _Zip(_Files):
         if len(archive.infolist()) > MAX_MEMBERS:
             raise ExportError(f"{label} has {len(archive.infolist()):,} files, more than the {MAX_MEMBERS:,} "
                               "read from a ZIP. Unzip it and give the folder, or export fewer channels or days.")
-        infos = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+        # an entry without a name is no file of the export (and `is_dir` fails on it)
+        infos = {i.filename: i for i in archive.infolist() if i.filename and not i.is_dir()}
         # An export zipped again by hand may hold everything in one folder: read inside it.
         roots = [n[: -len("channels.json")] for n in infos if n.rsplit("/", 1)[-1] == "channels.json"]
         self.prefix = "" if "channels.json" in infos or len(roots) != 1 else roots[0]

@@ -150,10 +150,23 @@ def load_tracker(path: Path, rel: str, root: Path | None = None) -> TrackerFile 
         raise _error(rel, 1, refused.message) from None
     try:
         return msgspec.json.decode(raw, type=TrackerFile)
+    except UnicodeDecodeError:  # msgspec checks each text with Python's codec, placed within the text only
+        start = _first_bad_byte(raw)
+        raise _error(rel, raw.count(b"\n", 0, start) + 1,
+                     f"The tracker's state file is not UTF-8 text (byte {start:,} is not).") from None
     except msgspec.DecodeError as exc:
         found = re.search(r"\(byte (\d+)\)", str(exc))
         line = raw.count(b"\n", 0, int(found[1])) + 1 if found else 1
         raise _error(rel, line, f"The tracker's state file does not fit its format: {exc}.") from None
+
+
+def _first_bad_byte(raw: bytes) -> int:
+    """Return where the first byte of `raw` that is not UTF-8 is (0 when all of it is)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return 0
 
 
 def _error(rel: str, line: int, message: str) -> TrackerFileError:
