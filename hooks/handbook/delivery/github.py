@@ -134,9 +134,13 @@ class GitHubIssues:
     def connect(self) -> None:
         """Reach the repository (one GET), so that a wrong token or name fails before anything is done,
         and ask whose token it is (one more)."""
-        for name in ("github", "urllib3"):  # their retry notes are ours to tell, not theirs to print
-            logging.getLogger(name).addHandler(logging.NullHandler())
-            logging.getLogger(name).propagate = False
+        # Their retry notes are ours to tell, not theirs to print: PyGithub gives its logger a handler that
+        # writes every note to stderr when it is imported, and a note holds the server's words (which may
+        # echo the token, or hold escapes). Every handler goes.
+        for name in ("github", "urllib3"):
+            library = logging.getLogger(name)
+            library.handlers[:] = [logging.NullHandler()]
+            library.propagate = False
         retry = _Retry(total=4, connect=1, read=0, backoff_factor=1.0, raise_on_status=False,
                        status_forcelist=[429, *range(500, 600)], max_rate_limit_wait=self.max_wait,
                        secondary_rate_wait=min(60.0, self.max_wait))
