@@ -188,3 +188,14 @@ def test_a_tracker_state_file_that_is_not_utf8_is_a_located_error(tmp_path, vali
     done = handbook(project, "validate")
     assert done.code != 0 and "Traceback" not in done.output, done.output
     assert "tracker/github.json:2: error [tracker-file] The tracker's state file is not UTF-8 text" in done.output
+
+
+def test_a_name_or_a_file_that_starts_with_a_placeholder_word_is_not_one(tmp_path, taxonomy, valid_text):
+    """`TODO-bot` (a Slack user a timeline quotes) and `todo.txt` are true text; `TODO:` is the template's."""
+    text = valid_text.replace("- 09:25 — The change is identified as the trigger.\n",
+                              "- 09:25 — TODO-bot: the change is identified as the trigger (see TODO.md).\n")
+    collection, _ = check_text(tmp_path, taxonomy, text)
+    assert [p for p in collection.problems if p.rule == "placeholder"] == []
+    left = valid_text.replace("- 09:25 — The change is identified as the trigger.\n", "- 09:25 — TODO: who saw it.\n")
+    collection, _ = check_text(tmp_path, taxonomy, left)
+    assert [p.line for p in collection.problems if p.rule == "placeholder"] == [_line_of(left, "TODO: who")]

@@ -168,7 +168,9 @@ class ReportChecker:
         self.blame_re = _phrases(rules.blame_phrases)
         self.refused_re = _phrases(rules.refused_actions)
         self.vague_re = _phrases(rules.vague_actions)
-        self.placeholder_re = re.compile(r"\b(?:" + "|".join(map(re.escape, rules.placeholders)) + r")\b") \
+        # Whole words only, as the template writes them: `TODO-bot` (a name) and `todo.txt` are not placeholders.
+        self.placeholder_re = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, rules.placeholders))
+                                         + r")(?![\w-]|\.\w)") \
             if rules.placeholders else None
         self.draft_rank = {s.id: i for i, s in enumerate(taxonomy.statuses)}
         message = taxonomy.external_message
