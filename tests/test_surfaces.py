@@ -199,3 +199,14 @@ def test_a_name_or_a_file_that_starts_with_a_placeholder_word_is_not_one(tmp_pat
     left = valid_text.replace("- 09:25 — The change is identified as the trigger.\n", "- 09:25 — TODO: who saw it.\n")
     collection, _ = check_text(tmp_path, taxonomy, left)
     assert [p.line for p in collection.problems if p.rule == "placeholder"] == [_line_of(left, "TODO: who")]
+
+
+def test_a_file_name_that_is_a_page_address_in_another_case_gets_no_redirect(tmp_path, valid_text):
+    """`inc-2026-101.md` holding INC-2026-101: on a file system that ignores case the redirect's folder
+    would be the page's own, and the page would send its readers to itself."""
+    project = copy_project(tmp_path, examples=False)
+    (project / "postmortems" / "inc-2026-101.md").write_text(valid_text, encoding="utf-8")
+    result = mkdocs(project, "build", "--strict", "-d", "site")
+    assert result.code == 0, result.output
+    folders = [p.name for p in (project / "site" / "incidents").iterdir() if p.is_dir()]
+    assert [name for name in folders if name.casefold() == "inc-2026-101"] == ["INC-2026-101"]

@@ -95,6 +95,8 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
     cards = _cards(plan, tax, settings, site_name) if site_url else {}  # previews need absolute URLs
 
     shared = shared_file_names(list(plan.report_sources.values()))  # an address of two: of neither
+    # A page's own folder is never a redirect's, where case does not count either (macOS, Windows).
+    pages = {PurePosixPath(src).stem.casefold() for src in plan.report_sources}
     for src, report in plan.report_sources.items():
         head = open_graph(report, tax, site_url, site_name, card=cards.get(src))
         plan.meta[src]["handbook_head"] = head
@@ -104,7 +106,7 @@ def _outputs(plan: SitePlan, tax: Taxonomy, settings: Settings, routes: Routes, 
             # pull requests): send it on to the id's permanent address. Each redirect is a page of its own
             # folder: the link from there is MkDocs' (Routes.href).
             stem = path_key(report.path.stem)
-            if stem and stem != report.key and stem.lower() not in shared:  # nor does an unsafe name
+            if stem and stem.casefold() not in pages and stem.lower() not in shared:  # nor does an unsafe name
                 page = routes.href(f"incidents/{stem}/index.md", src)
                 plan.files[f"incidents/{stem}/index.html"] = redirect_page(page, canonical, head)
             if not settings.directory_urls:
