@@ -177,7 +177,7 @@ class HandbookPlugin(BasePlugin[HandbookConfig]):
                      plan.cards.drawn, plan.cards.cached, plan.cards.seconds, plan.cards.cpu_seconds)
         if plan.reuse is not None:
             log.info("handbook: reports: %d read and checked, %d as the last build checked them",
-                     plan.reuse.checked, plan.reuse.kept)
+                     plan.reuse.checked, plan.reuse.stored)
         # MkDocs holds each page's Markdown now, and what later events need is text already: drop
         # the reports, then move what is left out of the cyclic collector's way, so it is not
         # rescanned at every collection during the build.

@@ -1,17 +1,17 @@
 """A full build reads and checks again only the reports whose files changed since the last build.
 
 Reading and checking every report is the largest part of planning a site (a third of it at 2,000
-reports), and between two builds most files are the same. Each report is kept as its checks left it,
+reports), and between two builds most files are the same. Each report is stored as its checks left it,
 with the problems they found, under the SHA-256 of its file's bytes (`report_cache.read_checked`: in
 the user's cache folder, outside the checkout, as plain JSON, under a key that covers the taxonomy,
 the source of this package and the libraries the checks read with). A build reads every file's bytes,
-as it always did, and takes the kept report of each file whose bytes hash the same; only the others
+as it always did, and takes the stored report of each file whose bytes hash the same; only the others
 are parsed and checked. The checks between reports (duplicate ids, related ids, the body's links
 against the repository's files) depend on other files and run on every build, as
 `collection.load_collection` runs them. No check of one report reads the date, the issue states file
 or the build's audience, so none of them is part of the key.
 
-A kept report is the same as one read again, for everything after the checks: its front matter, body,
+A stored report is the same as one read again, for everything after the checks: its front matter, body,
 action items, factors and problems, and what is read from its body (its sections, links, summary
 and timeline, read again from the body as a view reads its own: `reading.parts.assemble_body`, a
 fifteenth of the checks' cost). So the views each audience reads (`reading.parts.view_for`) and the
@@ -19,7 +19,7 @@ external messages (`queries.statements`) are made from it exactly as from a repo
 lacks only the lines of front matter keys no problem between reports can point at; `plan_site`
 drops those anyway.
 The file is written before anything after the checks sees the reports, and holds only the files
-read by this build. A file that cannot be read as a regular file is never kept: it is checked again
+read by this build. A file that cannot be read as a regular file is never stored: it is checked again
 every time, so its problem says what the file system says now.
 """
 
@@ -44,7 +44,7 @@ from handbook.reading.taxonomy import Taxonomy
 
 
 def checked_path(cache_dir: Path) -> Path:
-    """The file of the checked reports kept in `cache_dir` (`Settings.cache_dir`)."""
+    """The file of the checked reports stored in `cache_dir` (`Settings.cache_dir`)."""
     return cache_dir / CHECKED_FILE
 
 
@@ -53,11 +53,11 @@ def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, ca
     """What `collection.load_collection(files, taxonomy, layout)` returns, the same reports in the same
     order with the same problems, reading again only the files changed since the last build (and those of
     `fresh`, always: the report an author is writing), and how many files were read and checked again;
-    the kept reports are then replaced by this build's."""
+    the stored reports are then replaced by this build's."""
     root = layout.root
     key = cache_key(taxonomy, root)
     store = checked_path(cache_dir)
-    kept = read_checked(store, key)
+    stored = read_checked(store, key)
     entries: dict[str, Any] = {}
     reports: list[Report] = []
     checker: ReportChecker | None = None
@@ -73,9 +73,9 @@ def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, ca
                 checked += 1
                 continue
             digest = hashlib.sha256(raw).hexdigest() if raw is not None else ""
-            report = _kept(kept.get(rel), digest, path, taxonomy) if digest and path not in fresh else None
+            report = _stored(stored.get(rel), digest, path, taxonomy) if digest and path not in fresh else None
             if report is not None:
-                entries[rel] = kept[rel]
+                entries[rel] = stored[rel]
             else:
                 checker = checker or ReportChecker(taxonomy)
                 report = check_read(checker, taxonomy, path, rel, raw, sink)
@@ -86,7 +86,7 @@ def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, ca
             reports.append(report)
     # Written now, before the checks between reports or the site change any report: the file holds
     # the reports as their own checks left them, and only the files of this build.
-    if entries.keys() != kept.keys() or any(entries[rel] is not kept[rel] for rel in entries):
+    if entries.keys() != stored.keys() or any(entries[rel] is not stored[rel] for rel in entries):
         write_checked(store, key, entries)
     known, referenced_by = cross_check(reports, set())
     check_links(reports, resolver_for(layout, taxonomy, known))
@@ -94,31 +94,31 @@ def load_incrementally(files: list[Path], taxonomy: Taxonomy, layout: Layout, ca
     return Collection(reports, problems, referenced_by), checked
 
 
-def _kept(value: Any, digest: str, path: Path, taxonomy: Taxonomy) -> Report | None:
-    """The kept report of the file at `path` whose bytes hash to `digest`, with its own problems and what
-    is read from its body; None when there is none, or the one kept is of other bytes or cannot be
+def _stored(value: Any, digest: str, path: Path, taxonomy: Taxonomy) -> Report | None:
+    """The stored report of the file at `path` whose bytes hash to `digest`, with its own problems and what
+    is read from its body; None when there is none, or the one stored is of other bytes or cannot be
     rebuilt."""
     if value is None:
         return None
     try:
-        kept_digest, report, problems = decode_checked(value)
-        if kept_digest != digest or report.path != path:
+        stored_digest, report, problems = decode_checked(value)
+        if stored_digest != digest or report.path != path:
             return None
         if report.parsed:  # the checks read the body of every report whose front matter they could read
             assemble_body(report, taxonomy)
-    except Exception:  # noqa: BLE001 - a kept report that cannot be rebuilt is read again
+    except Exception:  # noqa: BLE001 - a stored report that cannot be rebuilt is read again
         return None
     report.problems = problems
     return report
 
 
 def _entry(digest: str, report: Report) -> dict[str, Any] | None:
-    """What is kept of a report just checked (before anything after the checks changes it); None for a
+    """What is stored of a report just checked (before anything after the checks changes it); None for a
     report our own code failed on (`internal-error`), which is checked again on every build, so the
     failure ends when its cause does (a fix, or memory that ran out once) and never outlives it."""
     if any(p.rule == INTERNAL_ERROR for p in report.problems):
         return None
     try:
         return encode_checked(digest, report, list(report.problems))
-    except Exception:  # noqa: BLE001 - a report that cannot be kept is read again next time
+    except Exception:  # noqa: BLE001 - a report that cannot be stored is read again next time
         return None

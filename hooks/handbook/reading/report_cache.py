@@ -89,7 +89,7 @@ def taxonomy_hash(tax: Taxonomy) -> str:
 def library_versions() -> str:
     """The Python and the versions of the libraries a report is read and checked with, computed once per
     process: PyYAML parses the front matter (with its C loader or without), fastjsonschema decides
-    whether it fits the schema and jsonschema words what does not. A checked report kept by an earlier
+    whether it fits the schema and jsonschema words what does not. A checked report stored by an earlier
     build is of these versions; another version may read or word it otherwise."""
     import importlib.metadata
 
@@ -165,8 +165,8 @@ def encode_checked(digest: str, report: Report, problems: list[Problem]) -> dict
     sections and the timeline, which nothing after the checks reads) and the lines of its keys other
     than `CHECKED_LINES`. Call it before the report is changed by anything after the checks."""
     lines = {where: line for where, line in report.lines.items() if not where or where[0] in CHECKED_LINES}
-    kept = dataclasses.replace(report, parsed_body=None, timeline=[], lines=lines, problems=[])
-    return {"digest": digest, "report": encode_report(kept), "problems": [encode_problem(p) for p in problems]}
+    stored = dataclasses.replace(report, parsed_body=None, timeline=[], lines=lines, problems=[])
+    return {"digest": digest, "report": encode_report(stored), "problems": [encode_problem(p) for p in problems]}
 
 
 def decode_checked(value: Any) -> Checked:

@@ -39,7 +39,7 @@ class Settings:
     directory_urls: bool = True
     """MkDocs' `use_directory_urls`: `incidents/INC-1/` (True) or `incidents/INC-1.html` (False)."""
     card_cache: Path | None = None
-    """Where the link-preview cards are kept, when not in the user's cache folder (see `cards_dir`)."""
+    """Where the link-preview cards are stored, when not in the user's cache folder (see `cards_dir`)."""
     docs: Path | None = None
     """MkDocs' `docs_dir` (the handbook's pages); `root/docs` when not given."""
 

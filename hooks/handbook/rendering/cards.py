@@ -1,4 +1,4 @@
-"""Link-preview cards: one 1200x630 PNG per report, drawn at build time and kept by content.
+"""Link-preview cards: one 1200x630 PNG per report, drawn at build time and stored by content.
 
 A report's link unfurls in Slack and elsewhere with a large image. This module draws it from what
 the report says (id, title, severity, status, customer impact) and the site's name, with the font
@@ -7,7 +7,7 @@ Pillow ships inside its wheel: no system font is read and nothing is fetched.
 * A card is data first (`Card`): exactly the fields drawn. `Card.key` hashes them with
   `DRAWING_VERSION` and Pillow's version, so a card is drawn again only when something it shows,
   or the way it is drawn, changed.
-* Drawn cards are kept as `<key>.png` in a cache folder the build names (`Settings.cards_dir`:
+* Drawn cards are stored as `<key>.png` in a cache folder the build names (`Settings.cards_dir`:
   the user's cache folder, never a checkout, as for the preview's cache, so no file a pull request
   commits is ever published as a card; shared by every checkout, as the name is the content's).
   Files are written atomically; a card found is touched, and one unused for `KEEP_DAYS` is removed.

@@ -50,8 +50,8 @@ class Reuse:
 
     checked: int = 0
     """Reports read and checked (`checks.incremental`): those whose bytes changed, or every one."""
-    kept: int = 0
-    """Reports taken as the last build's checks left them."""
+    stored: int = 0
+    """Reports taken from the store, as the last build's checks left them."""
 
 
 @dataclass(slots=True)
@@ -237,7 +237,7 @@ def _load(settings: Settings, tax: Taxonomy) -> tuple[Collection, Reuse | None]:
         collection = load_for_preview(files, tax, settings.layout, settings.preview, settings.cache_dir)
     else:
         collection, checked = load_incrementally(files, tax, settings.layout, settings.cache_dir)
-        reuse = Reuse(checked=checked, kept=len(collection.reports) - checked)
+        reuse = Reuse(checked=checked, stored=len(collection.reports) - checked)
     for report in collection.reports:
         report.lines = {}  # every problem has its line already; with thousands of reports the map is a fifth of them
     return collection, reuse
