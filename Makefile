@@ -47,7 +47,8 @@ test: $(STAMP) node-tools
 bench: $(STAMP)
 	$(BIN)/python bench/build.py --sizes 100,500,2000 --rounds 3
 
-## Fuzz: 100,000 generated reports through reading, checks and every renderer; failures go to fuzz-failures/.
+## Fuzz: 100,000 generated reports through reading, checks and every renderer, and in a share of the sets
+## hostile external messages, Slack exports, tracker files and GitHub answers; failures go to fuzz-failures/.
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz.run --reports $(or $(REPORTS),100000) --seed $(or $(SEED),1) --failures fuzz-failures
 

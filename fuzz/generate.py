@@ -4,6 +4,12 @@ Every set is a pure function of (seed, index): `report_set(seed, index)` gives t
 on every machine, so a failure found by `make fuzz` or the suite reproduces from its two numbers.
 A set holds 1 to 6 reports; most are mutated, some are left valid so that a check can count
 that nothing valid was lost on the way.
+
+A share of sets (SHARES) also carries other hostile input, each drawn from a generator of its own
+seeded by (seed, index, kind), so no kind shifts the draws of another: a reviewed report whose external
+message is built from hostile Markdown (fuzz/statements.py, in place of one of the set's reports), a
+Slack export (fuzz/chat.py), a `tracker/github.json` state file (fuzz/tracker.py), and the answers of
+a GitHub API to the sync's client (fuzz/hub.py).
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .chat import ChatExport, chat_export
+from .hub import GitHubCase, github_case
+from .statements import message_section, statement_front
+from .tracker import TrackerCase, tracker_case
 
 VALID = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "valid.md").read_text(encoding="utf-8")
 _, _FRONT, BODY = VALID.split("---\n", 2)
@@ -67,11 +78,22 @@ class GeneratedReport:
     front: dict[str, Any] | None = None
 
 
+SHARES = {"statement": 0.1, "export": 0.5, "tracker": 0.3, "github": 0.3}
+"""The share of sets that carry each other kind of input. Measured on 2 cores, to a set's average of about
+70 ms: a statement adds about 60 ms (its report is read, checked and drawn whole, where most generated
+reports stop at their first error), an export 3, a state file 2, a GitHub case 10."""
+
+
 @dataclass
 class ReportSet:
     seed: int
     index: int
     reports: list[GeneratedReport] = field(default_factory=list)
+    statement: bool = False
+    """One of the reports is a reviewed one whose external message is built from hostile Markdown."""
+    export: ChatExport | None = None
+    tracker: TrackerCase | None = None
+    github: GitHubCase | None = None
 
     def write(self, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
@@ -215,7 +237,39 @@ def report_set(seed: int, index: int) -> ReportSet:
         generated.reports.append(_report(rng, number, ids))
     if len(generated.reports) > 1 and rng.random() < 0.1:  # two reports with one id
         generated.reports[-1] = GeneratedReport(generated.reports[-1].name, generated.reports[0].text, False)
+    _add_kinds(generated)
     return generated
+
+
+def _kind_rng(generated: ReportSet, kind: str) -> random.Random:
+    """Return the generator of one kind of input of the set: its own, so the kinds do not shift each other."""
+    return random.Random(f"{generated.seed}:{generated.index}:{kind}")
+
+
+def _add_kinds(generated: ReportSet) -> None:
+    """Give the set its share of the other kinds of input."""
+    rng = _kind_rng(generated, "kinds")
+    if rng.random() < SHARES["statement"]:
+        _put_statement(generated, _kind_rng(generated, "statement"))
+    if rng.random() < SHARES["export"]:
+        generated.export = chat_export(_kind_rng(generated, "export"))
+    if rng.random() < SHARES["tracker"]:
+        generated.tracker = tracker_case(_kind_rng(generated, "tracker"))
+    if rng.random() < SHARES["github"]:
+        generated.github = github_case(_kind_rng(generated, "github"))
+
+
+def _put_statement(generated: ReportSet, rng: random.Random) -> None:
+    """Put a reviewed report with a hostile external message in place of one of the set's reports."""
+    at = rng.randrange(len(generated.reports))
+    number = at + 1
+    front = copy.deepcopy(FRONT)
+    front["id"] = f"INC-2026-{number:03d}"
+    front["title"] = f"{front['title']} {number}"
+    front = statement_front(front, rng)
+    text = "---\n" + _dump(front) + "---\n" + BODY + message_section(rng)
+    generated.reports[at] = GeneratedReport(generated.reports[at].name, text, False, front)
+    generated.statement = True
 
 
 def describe(generated: ReportSet) -> str:

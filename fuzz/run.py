@@ -1,4 +1,6 @@
-"""`make fuzz`: generated report sets through the reader, the checks and every renderer, at volume.
+"""`make fuzz`: generated report sets through the reader, the checks and every renderer, at volume;
+and, in a share of the sets, hostile external messages, Slack exports, tracker state files and
+GitHub API answers (served by a GitHub on 127.0.0.1 that each worker starts) through their readers.
 
     .venv/bin/python -m fuzz.run --reports 100000 --seed 1 --failures fuzz-failures
 
@@ -33,9 +35,18 @@ def _save(failures: Path, seed: int, index: int, what: list[str], work: Path | N
     record = as_dict(report_set(seed, index)) | {"failures": what}
     name = f"seed{seed}-set{index}"
     (failures / f"{name}.json").write_text(json.dumps(record, ensure_ascii=True, indent=1, default=str), encoding="ascii")
-    source = work / "postmortems" if work is not None else None
-    if source is not None and source.is_dir():
-        shutil.copytree(source, failures / name, dirs_exist_ok=True)
+    for part, into in (("postmortems", name), ("chat", f"{name}-chat"), ("tracker", f"{name}-tracker")):
+        source = work / part if work is not None else None
+        if source is not None and source.is_dir():
+            _copy(source, failures / into)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a set's folder as it is: links as links, a named pipe left out."""
+    try:
+        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    except shutil.Error:
+        pass  # a named pipe (the record names it): everything else is copied
 
 
 def worker(seed: int, start: int, stop: int, failures: Path, progress: Path, work: Path) -> int:
