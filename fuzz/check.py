@@ -440,14 +440,16 @@ def _printed_logs() -> Iterator[io.StringIO]:
     caught = io.StringIO()
     handlers = {id(h): h for name in ("github", "urllib3") for h in logging.getLogger(name).handlers
                 if type(h) is logging.StreamHandler}  # a handler once, and not a test runner's own
+    # The streams are swapped, not set: `setStream` flushes the stream it replaces, and a stream PyGithub's
+    # handler took when it was imported (a test runner's capture of stderr, say) may be closed since.
     streams = {key: handler.stream for key, handler in handlers.items()}
     for handler in handlers.values():
-        handler.setStream(caught)
+        handler.stream = caught
     try:
         yield caught
     finally:
         for key, handler in handlers.items():
-            handler.setStream(streams[key])
+            handler.stream = streams[key]
 
 
 def _log_failures(printed: str, token: str) -> list[str]:
