@@ -151,7 +151,7 @@ def _damaged(data: bytes, damage: tuple[str, int]) -> bytes:
     if kind == "huge-size":
         return _patched_size(data, number, 0xFFFFFFF0)
     if kind == "many-members":
-        return _claiming_members(data, number)
+        return claiming_members(data, number)
     return data
 
 
@@ -164,7 +164,7 @@ def _patched_size(data: bytes, member: int, size: int) -> bytes:
     return data if at < 0 else data[:at + 24] + struct.pack("<I", size) + data[at + 28:]
 
 
-def _claiming_members(data: bytes, count: int) -> bytes:
+def claiming_members(data: bytes, count: int) -> bytes:
     """Return the ZIP with a ZIP64 end record claiming `count` members (the real ones stay where they are)."""
     end = data.rfind(b"PK\x05\x06")
     if end < 0:

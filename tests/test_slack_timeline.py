@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from fuzz.chat import claiming_members
+
 from handbook.reading.timeline import parse_timeline
 
 from .conftest import BIN, copy_project, handbook, run
@@ -323,17 +325,6 @@ def _patched_size(data: bytes, member: bytes, size: int) -> bytes:
     return data[:at + 24] + struct.pack("<I", size) + data[at + 28:]
 
 
-def _claiming_members(data: bytes, count: int) -> bytes:
-    """The ZIP with a ZIP64 end record claiming `count` members (the real ones stay where they are)."""
-    end = data.rindex(b"PK\x05\x06")
-    directory_size, directory_at = struct.unpack("<II", data[end + 12: end + 20])
-    record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, directory_size, directory_at)
-    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, end, 1)
-    tail = bytearray(data[end:])
-    tail[8:12] = struct.pack("<HH", 0xFFFF, 0xFFFF)
-    return data[:end] + record + locator + bytes(tail)
-
-
 def test_a_hostile_zip_is_refused_before_it_is_read(project, tmp_path):
     honest = write_export(tmp_path).read_bytes()
     huge = tmp_path / "huge.zip"
@@ -343,7 +334,7 @@ def test_a_hostile_zip_is_refused_before_it_is_read(project, tmp_path):
         f"handbook: {huge}: users.json is 4,294,967,280 bytes, more than the 67,108,864 read from one file of an "
         "export; this is not a Slack export as Slack writes it.\n")
     many = tmp_path / "many.zip"
-    many.write_bytes(_claiming_members(honest, 50_000_000))
+    many.write_bytes(claiming_members(honest, 50_000_000))
     assert _fail(project, "--slack-export", str(many), "--channel", "inc-ledger-positions") == (
         f"handbook: {many} declares 50,000,000 files, more than the 200,000 read from a ZIP. Unzip it and give the "
         "folder, or export fewer channels or days.\n")
